@@ -1,0 +1,14 @@
+package io.dualcore.gateway;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class DualcoreGatewayApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(DualcoreGatewayApplication.class, args);
+    }
+}
