@@ -1,0 +1,153 @@
+package io.dualcore.gateway.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dualcore.gateway.demo.EchoCore;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/** Boots the gateway on random ports in front of two echo cores and checks routing and the management port. */
+@AutoConfigureMetrics
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"management.server.port=0"})
+class GatewayRoutingIT {
+
+    private static final EchoCore MICROSERVICE_CORE = EchoCore.start("microservice-core", "127.0.0.1", 0);
+
+    private static final EchoCore EDGE_CORE = EchoCore.start("edge-core", "127.0.0.1", 0);
+
+    @LocalServerPort
+    int port;
+
+    @LocalManagementPort
+    int managementPort;
+
+    @DynamicPropertySource
+    static void upstreams(DynamicPropertyRegistry registry) {
+        registry.add("MICROSERVICE_CORE_URI", MICROSERVICE_CORE::uri);
+        registry.add("EDGE_CORE_URI", EDGE_CORE::uri);
+    }
+
+    @AfterAll
+    static void stopCores() {
+        MICROSERVICE_CORE.close();
+        EDGE_CORE.close();
+    }
+
+    @Test
+    void apiPathWhenRequestedThenReachesMicroserviceCore() {
+        Map<String, Object> echo = get(this.port, "/api/orders/42?expand=items");
+        assertThat(echo).containsEntry("core", "microservice-core").containsEntry("path", "/api/orders/42");
+        assertThat(echo).containsEntry("query", "expand=items").containsEntry("method", "GET");
+    }
+
+    @Test
+    void edgePathWhenRequestedThenReachesEdgeCore() {
+        Map<String, Object> echo = get(this.port, "/edge/telemetry");
+        assertThat(echo).containsEntry("core", "edge-core").containsEntry("path", "/edge/telemetry");
+    }
+
+    @Test
+    void unknownPathWhenRequestedThenNotFound() {
+        client(this.port).get().uri("/nowhere").exchange().expectStatus().isNotFound();
+    }
+
+    @Test
+    void forwardedHeadersWhenSentByUntrustedClientThenRemoved() {
+        Map<String, Object> echo = client(this.port)
+                .get()
+                .uri("/api/whoami")
+                .header("X-Forwarded-For", "6.6.6.6")
+                .header("X-Forwarded-Host", "evil.example")
+                .header("Forwarded", "for=6.6.6.6;host=evil.example")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {})
+                .returnResult()
+                .getResponseBody();
+        @SuppressWarnings("unchecked")
+        Map<String, List<String>> headers = (Map<String, List<String>>) echo.get("headers");
+        assertThat(headers.toString()).doesNotContain("6.6.6.6").doesNotContain("evil.example");
+    }
+
+    @Test
+    void managementPortWhenHealthRequestedThenUp() {
+        client(this.managementPort)
+                .get()
+                .uri("/actuator/health")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.status")
+                .isEqualTo("UP");
+    }
+
+    @Test
+    void gatewayActuatorWhenRequestedOnEitherPortThenNotFound() {
+        for (int candidate : new int[] {this.port, this.managementPort}) {
+            for (String path : List.of("/actuator/gateway/routes", "/actuator/gateway/refresh", "/actuator/gateway")) {
+                client(candidate).get().uri(path).exchange().expectStatus().isNotFound();
+            }
+            client(candidate)
+                    .post()
+                    .uri("/actuator/gateway/routes/injected")
+                    .bodyValue(Map.of("uri", "http://evil.example"))
+                    .exchange()
+                    .expectStatus()
+                    .isNotFound();
+        }
+    }
+
+    @Test
+    void managementPortWhenOtherEndpointsRequestedThenOnlyHealthInfoPrometheusExposed() {
+        client(this.managementPort)
+                .get()
+                .uri("/actuator/prometheus")
+                .exchange()
+                .expectStatus()
+                .isOk();
+        client(this.managementPort)
+                .get()
+                .uri("/actuator/info")
+                .exchange()
+                .expectStatus()
+                .isOk();
+        for (String path : List.of("/actuator/env", "/actuator/beans", "/actuator/configprops", "/actuator/heapdump")) {
+            client(this.managementPort)
+                    .get()
+                    .uri(path)
+                    .exchange()
+                    .expectStatus()
+                    .isNotFound();
+        }
+    }
+
+    private static Map<String, Object> get(int port, String uri) {
+        return client(port)
+                .get()
+                .uri(uri)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {})
+                .returnResult()
+                .getResponseBody();
+    }
+
+    private static WebTestClient client(int port) {
+        return WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+    }
+}
