@@ -2,7 +2,10 @@ package io.dualcore.gateway.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -59,6 +62,23 @@ class GatewayRoutingIT {
     }
 
     @Test
+    void apiPathWhenNoTokenThenUnauthorizedWithBearerChallenge() {
+        client(this.port)
+                .get()
+                .uri("/api/orders")
+                .exchange()
+                .expectStatus()
+                .isUnauthorized()
+                .expectHeader()
+                .valueEquals("WWW-Authenticate", "Bearer realm=\"dualcore-gateway\"")
+                .expectHeader()
+                .contentType("application/problem+json")
+                .expectBody()
+                .jsonPath("$.code")
+                .isEqualTo("missing_token");
+    }
+
+    @Test
     void unknownPathWhenRequestedThenNotFound() {
         client(this.port).get().uri("/nowhere").exchange().expectStatus().isNotFound();
     }
@@ -68,6 +88,7 @@ class GatewayRoutingIT {
         Map<String, Object> echo = client(this.port)
                 .get()
                 .uri("/api/whoami")
+                .headers(headers -> headers.setBearerAuth(edgeToken()))
                 .header("X-Forwarded-For", "6.6.6.6")
                 .header("X-Forwarded-Host", "evil.example")
                 .header("Forwarded", "for=6.6.6.6;host=evil.example")
@@ -135,10 +156,18 @@ class GatewayRoutingIT {
         }
     }
 
+    /** A token signed with the demo edge key of config/application.yml. */
+    private static String edgeToken() {
+        byte[] demoKey = Base64.getDecoder().decode("ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=");
+        return TestTokens.edge("edge-demo-1", demoKey, JWSAlgorithm.HS256, "dualcore-edge")
+                .sign();
+    }
+
     private static Map<String, Object> get(int port, String uri) {
         return client(port)
                 .get()
                 .uri(uri)
+                .headers(headers -> headers.setBearerAuth(edgeToken()))
                 .exchange()
                 .expectStatus()
                 .isOk()

@@ -1,0 +1,82 @@
+package io.dualcore.gateway.auth;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.security.oauth2.server.resource.BearerTokenErrorCodes;
+
+/**
+ * The stable codes of every authentication and authorization failure, with the HTTP status and the RFC 6750
+ * error each maps to. The code is what clients and dashboards key on; descriptions may change, codes do not.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6750#section-3.1">RFC 6750 §3.1</a>
+ */
+public enum AuthErrorCode {
+    MISSING_TOKEN("missing_token", HttpStatus.UNAUTHORIZED, null, "Authentication required"),
+    INVALID_REQUEST(
+            "invalid_request", HttpStatus.BAD_REQUEST, BearerTokenErrorCodes.INVALID_REQUEST, "Invalid request"),
+    MALFORMED_TOKEN("malformed_token", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Malformed token"),
+    UNSUPPORTED_TOKEN(
+            "unsupported_token", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Unsupported token"),
+    ALGORITHM_NOT_ALLOWED(
+            "algorithm_not_allowed",
+            HttpStatus.UNAUTHORIZED,
+            BearerTokenErrorCodes.INVALID_TOKEN,
+            "Algorithm not allowed"),
+    UNTRUSTED_ISSUER(
+            "untrusted_issuer", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Untrusted issuer"),
+    UNKNOWN_KEY("unknown_key", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Unknown signing key"),
+    INVALID_SIGNATURE(
+            "invalid_signature", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Invalid signature"),
+    TOKEN_EXPIRED("token_expired", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token expired"),
+    TOKEN_NOT_YET_VALID(
+            "token_not_yet_valid", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token not yet valid"),
+    TOKEN_LIFETIME_TOO_LONG(
+            "token_lifetime_too_long",
+            HttpStatus.UNAUTHORIZED,
+            BearerTokenErrorCodes.INVALID_TOKEN,
+            "Token lifetime too long"),
+    AUDIENCE_MISMATCH(
+            "audience_mismatch", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Audience mismatch"),
+    CLIENT_NOT_ALLOWED(
+            "client_not_allowed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Client not allowed"),
+    MISSING_CLAIM("missing_claim", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Missing claim"),
+    WRONG_TOKEN_TYPE(
+            "wrong_token_type", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Wrong token type"),
+    TOKEN_REPLAYED("token_replayed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token replayed"),
+    ISSUER_UNAVAILABLE(
+            "issuer_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Token issuer temporarily unavailable"),
+    REPLAY_CHECK_UNAVAILABLE(
+            "replay_check_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Replay check temporarily unavailable");
+
+    private final String code;
+
+    private final HttpStatus status;
+
+    private final String bearerError;
+
+    private final String title;
+
+    AuthErrorCode(String code, HttpStatus status, String bearerError, String title) {
+        this.code = code;
+        this.status = status;
+        this.bearerError = bearerError;
+        this.title = title;
+    }
+
+    /** The stable machine-readable code, as in the problem body's {@code code} member. */
+    public String code() {
+        return this.code;
+    }
+
+    public HttpStatus status() {
+        return this.status;
+    }
+
+    /** The RFC 6750 {@code error} attribute of the challenge, or {@code null} for a bare challenge. */
+    public String bearerError() {
+        return this.bearerError;
+    }
+
+    public String title() {
+        return this.title;
+    }
+}

@@ -1,0 +1,184 @@
+package io.dualcore.gateway.auth;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.util.Assert;
+
+/**
+ * A bearer token that passed the structural checks every verifier relies on: a compact JWS (RFC 7515 §7.1) with
+ * a signature, an allowed-looking header and a JSON claims set with an {@code iss}. No signature has been checked
+ * yet; verifiers claim a parsed token by its issuer and algorithm.
+ */
+public final class ParsedToken {
+
+    /** Header parameters that carry or point to keys: a token never chooses its own verification key. */
+    private static final Set<String> KEY_CARRYING_HEADERS = Set.of("jwk", "jku", "x5u", "x5c");
+
+    private static final int MAX_KID_LENGTH = 256;
+
+    private final String value;
+
+    private final SignedJWT jwt;
+
+    private final JWTClaimsSet claims;
+
+    private ParsedToken(String value, SignedJWT jwt, JWTClaimsSet claims) {
+        this.value = value;
+        this.jwt = jwt;
+        this.claims = claims;
+    }
+
+    /**
+     * Parses a bearer token, rejecting anything that is not a plain signed compact JWS.
+     *
+     * @throws TokenRejectedException with the precise reason
+     */
+    public static ParsedToken parse(String token, int maxLength) {
+        Assert.notNull(token, "token cannot be null");
+        if (token.length() > maxLength) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token is longer than " + maxLength + " characters");
+        }
+        int dots = 0;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (!isBase64Url(c)) {
+                throw reject(
+                        AuthErrorCode.MALFORMED_TOKEN,
+                        c == '{'
+                                ? "JWS JSON serialization is not accepted; send a compact JWS"
+                                : "The token is not a compact JWS (unexpected character)");
+            }
+        }
+        if (dots == 4) {
+            throw reject(AuthErrorCode.UNSUPPORTED_TOKEN, "Encrypted tokens (JWE) are not accepted");
+        }
+        if (dots != 2) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token is not a compact JWS (expected three parts)");
+        }
+        int first = token.indexOf('.');
+        int second = token.indexOf('.', first + 1);
+        if (first == 0 || second == first + 1) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token has an empty header or payload");
+        }
+        Base64URL headerPart = new Base64URL(token.substring(0, first));
+        Base64URL payloadPart = new Base64URL(token.substring(first + 1, second));
+        Base64URL signaturePart = new Base64URL(token.substring(second + 1));
+        checkHeader(parseJson(headerPart, "header"));
+        if (second == token.length() - 1) {
+            throw reject(AuthErrorCode.INVALID_SIGNATURE, "The token is not signed");
+        }
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = new SignedJWT(headerPart, payloadPart, signaturePart);
+        } catch (ParseException ex) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token header is not a valid JWS header");
+        }
+        try {
+            claims = JWTClaimsSet.parse(parseJson(payloadPart, "payload"));
+        } catch (ParseException ex) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token payload is not a valid JWT claims set");
+        }
+        Object issuer = claims.getClaim("iss");
+        if (!(issuer instanceof String text) || text.isEmpty()) {
+            throw reject(AuthErrorCode.MISSING_CLAIM, "The token has no iss claim");
+        }
+        return new ParsedToken(token, jwt, claims);
+    }
+
+    private static Map<String, Object> parseJson(Base64URL part, String what) {
+        try {
+            // Nimbus' JSON parser rejects duplicate member names and excessive nesting
+            return JSONObjectUtils.parse(part.decodeToString());
+        } catch (ParseException | RuntimeException ex) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token " + what + " is not a valid JSON object");
+        }
+    }
+
+    private static void checkHeader(Map<String, Object> header) {
+        Object alg = header.get("alg");
+        if (!(alg instanceof String algorithm) || algorithm.isEmpty()) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token header has no alg");
+        }
+        if (algorithm.trim().equalsIgnoreCase("none")) {
+            throw reject(AuthErrorCode.ALGORITHM_NOT_ALLOWED, "Unsigned tokens (alg none) are never accepted");
+        }
+        if (header.containsKey("enc")) {
+            throw reject(AuthErrorCode.UNSUPPORTED_TOKEN, "Encrypted tokens (JWE) are not accepted");
+        }
+        for (String name : KEY_CARRYING_HEADERS) {
+            if (header.containsKey(name)) {
+                throw reject(
+                        AuthErrorCode.UNSUPPORTED_TOKEN,
+                        "Tokens that carry or point to their own keys (jwk, jku, x5u, x5c) are not accepted");
+            }
+        }
+        if (header.containsKey("crit") || header.containsKey("b64")) {
+            throw reject(AuthErrorCode.UNSUPPORTED_TOKEN, "Critical header extensions (crit, b64) are not accepted");
+        }
+        Object kid = header.get("kid");
+        if (kid != null && !(kid instanceof String text && isValidKeyId(text))) {
+            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The kid header is not a valid key id");
+        }
+    }
+
+    private static boolean isValidKeyId(String kid) {
+        if (kid.isEmpty() || kid.length() > MAX_KID_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < kid.length(); i++) {
+            char c = kid.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isBase64Url(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    }
+
+    private static TokenRejectedException reject(AuthErrorCode code, String description) {
+        return new TokenRejectedException(code, description);
+    }
+
+    /** The token as presented. */
+    public String value() {
+        return this.value;
+    }
+
+    public SignedJWT jwt() {
+        return this.jwt;
+    }
+
+    public JWSHeader header() {
+        return this.jwt.getHeader();
+    }
+
+    public JWSAlgorithm algorithm() {
+        return this.jwt.getHeader().getAlgorithm();
+    }
+
+    /** The {@code kid} header, or {@code null}. */
+    public String keyId() {
+        return this.jwt.getHeader().getKeyID();
+    }
+
+    public JWTClaimsSet claims() {
+        return this.claims;
+    }
+
+    public String issuer() {
+        return this.claims.getIssuer();
+    }
+}

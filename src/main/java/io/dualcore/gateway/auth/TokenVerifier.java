@@ -1,0 +1,34 @@
+package io.dualcore.gateway.auth;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Verifies the tokens of one trust domain: a Keycloak realm, or the edge key ring. A verifier claims a token by
+ * its issuer before any signature is checked, and a claimed token is verified by that verifier only.
+ */
+public interface TokenVerifier {
+
+    /** The {@code iss} this verifier claims. Issuers are unique across the chain. */
+    String issuer();
+
+    /** Short name for errors, metrics and the identity's realm. */
+    String name();
+
+    /**
+     * Verifies a token this verifier claimed. Errors are {@link TokenRejectedException}s.
+     *
+     * @return the verified identity
+     */
+    Mono<GatewayIdentity> verify(ParsedToken token);
+
+    /**
+     * Whether an identity this verifier produced earlier may still be served from the verified-token cache: its
+     * key is still published (OIDC) or still inside its validity window (edge).
+     */
+    boolean stillTrusts(GatewayIdentity identity);
+
+    /** Whether identities of this verifier may be cached (not for one-time tokens). */
+    default boolean cacheable() {
+        return true;
+    }
+}

@@ -1,0 +1,103 @@
+package io.dualcore.gateway.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.springframework.util.Assert;
+
+/**
+ * Remembers verified tokens so a client reusing its token pays for one signature check, not one per request.
+ * Entries are keyed by the SHA-256 of the whole token, so no other token can hit an entry; an entry lives no longer
+ * than its token's {@code exp}, and is re-checked against its verifier on every hit so that a removed key stops
+ * verifying.
+ */
+public final class VerifiedTokenCache {
+
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(VerifiedTokenCache::sha256);
+
+    private final Cache<ByteBuffer, Entry> cache;
+
+    private final Clock clock;
+
+    public VerifiedTokenCache(long maximumSize, Clock clock) {
+        Assert.isTrue(maximumSize > 0, "maximumSize must be positive");
+        Assert.notNull(clock, "clock cannot be null");
+        this.clock = clock;
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .expireAfter(new UntilTokenExpiry(clock))
+                .build();
+    }
+
+    /** The cached identity of this exact token, or {@code null} when it must be verified. */
+    public GatewayIdentity get(String token) {
+        Entry entry = this.cache.getIfPresent(key(token));
+        if (entry == null) {
+            return null;
+        }
+        if (!this.clock.instant().isBefore(entry.identity().expiresAt())
+                || !entry.verifier().stillTrusts(entry.identity())) {
+            this.cache.invalidate(key(token));
+            return null;
+        }
+        return entry.identity();
+    }
+
+    public void put(String token, GatewayIdentity identity, TokenVerifier verifier) {
+        this.cache.put(key(token), new Entry(identity, verifier));
+    }
+
+    public long size() {
+        this.cache.cleanUp();
+        return this.cache.estimatedSize();
+    }
+
+    public void invalidateAll() {
+        this.cache.invalidateAll();
+    }
+
+    private static ByteBuffer key(String token) {
+        return ByteBuffer.wrap(SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", ex);
+        }
+    }
+
+    private record Entry(GatewayIdentity identity, TokenVerifier verifier) {}
+
+    private static final class UntilTokenExpiry implements Expiry<ByteBuffer, Entry> {
+
+        private final Clock clock;
+
+        UntilTokenExpiry(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public long expireAfterCreate(ByteBuffer key, Entry entry, long currentTime) {
+            long millis = entry.identity().expiresAt().toEpochMilli() - this.clock.millis();
+            return TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
+        }
+
+        @Override
+        public long expireAfterUpdate(ByteBuffer key, Entry entry, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, entry, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(ByteBuffer key, Entry entry, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.dualcore.gateway.auth.edge;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.MACVerifier;
+import io.dualcore.gateway.config.AuthProperties;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.util.StringUtils;
+
+/**
+ * The HMAC keys that sign edge tokens, by {@code kid}. Each key is pinned to one algorithm and may carry a
+ * validity window so that an old and a new key overlap during rotation. Built once at startup, failing with a
+ * message that names the key and the fix when a key is unusable.
+ */
+public final class EdgeKeyRing {
+
+    private static final Set<String> ALGORITHMS = Set.of("HS256", "HS384", "HS512");
+
+    private final Map<String, EdgeKey> keys;
+
+    private EdgeKeyRing(Map<String, EdgeKey> keys) {
+        this.keys = Map.copyOf(keys);
+    }
+
+    /**
+     * Loads and validates the configured keys.
+     *
+     * @throws InvalidEdgeKeyException naming the key and what is wrong with it
+     */
+    public static EdgeKeyRing of(List<AuthProperties.EdgeKey> configured) {
+        Map<String, EdgeKey> keys = new LinkedHashMap<>();
+        List<byte[]> secrets = new ArrayList<>();
+        for (int i = 0; i < configured.size(); i++) {
+            AuthProperties.EdgeKey key = configured.get(i);
+            String where = "dualcore.auth.edge.keys[" + i + "]";
+            if (!StringUtils.hasText(key.kid())) {
+                throw new InvalidEdgeKeyException(where + ": kid is required");
+            }
+            where = where + " (kid=" + key.kid() + ")";
+            String algorithm = (key.algorithm() != null) ? key.algorithm().toUpperCase() : "HS256";
+            if (!ALGORITHMS.contains(algorithm)) {
+                throw new InvalidEdgeKeyException(
+                        where + ": algorithm " + key.algorithm() + " is not supported; use HS256, HS384 or HS512");
+            }
+            byte[] secret = secret(key, where);
+            int minimum = minimumSecretBytes(algorithm);
+            if (secret.length < minimum) {
+                throw new InvalidEdgeKeyException(where + ": the secret is " + secret.length + " bytes; " + algorithm
+                        + " needs at least " + minimum + " bytes (RFC 7518 §3.2). Generate one with: openssl rand"
+                        + " -base64 " + minimum);
+            }
+            for (byte[] other : secrets) {
+                if (MessageDigest.isEqual(other, secret)) {
+                    throw new InvalidEdgeKeyException(
+                            where + ": the secret is the same as another key's; every kid needs its own secret");
+                }
+            }
+            if (key.notBefore() != null
+                    && key.notAfter() != null
+                    && !key.notBefore().isBefore(key.notAfter())) {
+                throw new InvalidEdgeKeyException(where + ": not-before must be earlier than not-after");
+            }
+            if (keys.containsKey(key.kid())) {
+                throw new InvalidEdgeKeyException(where + ": the kid is configured twice; kids must be unique");
+            }
+            secrets.add(secret);
+            keys.put(
+                    key.kid(),
+                    new EdgeKey(key.kid(), JWSAlgorithm.parse(algorithm), secret, key.notBefore(), key.notAfter()));
+        }
+        return new EdgeKeyRing(keys);
+    }
+
+    private static byte[] secret(AuthProperties.EdgeKey key, String where) {
+        boolean inline = StringUtils.hasText(key.secret());
+        if (inline == (key.secretFile() != null)) {
+            throw new InvalidEdgeKeyException(
+                    where + ": set exactly one of secret (base64, from an env var) or secret-file");
+        }
+        String encoded;
+        if (inline) {
+            encoded = key.secret();
+        } else {
+            try {
+                encoded = Files.readString(key.secretFile(), StandardCharsets.US_ASCII);
+            } catch (IOException | RuntimeException ex) {
+                throw new InvalidEdgeKeyException(where + ": the secret file " + key.secretFile() + " cannot be read ("
+                        + ex.getClass().getSimpleName() + ")");
+            }
+        }
+        encoded = encoded.strip();
+        try {
+            return (encoded.indexOf('-') >= 0 || encoded.indexOf('_') >= 0)
+                    ? Base64.getUrlDecoder().decode(encoded)
+                    : Base64.getDecoder().decode(encoded);
+        } catch (IllegalArgumentException ex) {
+            throw new InvalidEdgeKeyException(where + ": the secret is not valid base64");
+        }
+    }
+
+    private static int minimumSecretBytes(String algorithm) {
+        return Integer.parseInt(algorithm.substring(2)) / 8;
+    }
+
+    /** The key with this id, or {@code null}. */
+    public EdgeKey get(String kid) {
+        return (kid != null) ? this.keys.get(kid) : null;
+    }
+
+    public boolean isEmpty() {
+        return this.keys.isEmpty();
+    }
+
+    public Set<String> keyIds() {
+        return this.keys.keySet();
+    }
+
+    /** One key of the ring; its secret never appears in {@link #toString()}. */
+    public static final class EdgeKey {
+
+        private final String kid;
+
+        private final JWSAlgorithm algorithm;
+
+        private final MACVerifier verifier;
+
+        private final Instant notBefore;
+
+        private final Instant notAfter;
+
+        EdgeKey(String kid, JWSAlgorithm algorithm, byte[] secret, Instant notBefore, Instant notAfter) {
+            this.kid = kid;
+            this.algorithm = algorithm;
+            this.notBefore = notBefore;
+            this.notAfter = notAfter;
+            try {
+                this.verifier = new MACVerifier(secret);
+            } catch (JOSEException ex) {
+                throw new InvalidEdgeKeyException("kid=" + kid + ": the secret is not a usable HMAC key");
+            }
+        }
+
+        public String kid() {
+            return this.kid;
+        }
+
+        public JWSAlgorithm algorithm() {
+            return this.algorithm;
+        }
+
+        MACVerifier verifier() {
+            return this.verifier;
+        }
+
+        /** Whether the key verifies tokens at this instant. */
+        public boolean activeAt(Instant instant) {
+            return (this.notBefore == null || !instant.isBefore(this.notBefore))
+                    && (this.notAfter == null || instant.isBefore(this.notAfter));
+        }
+
+        @Override
+        public String toString() {
+            return "EdgeKey[kid=" + this.kid + ", algorithm=" + this.algorithm + "]";
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.dualcore.gateway.auth.edge;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jwt.JWTClaimsSet;
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.AuthenticationMode;
+import io.dualcore.gateway.auth.ClaimChecks;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.ParsedToken;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.config.AuthProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.springframework.util.Assert;
+import org.springframework.util.StringUtils;
+import reactor.core.publisher.Mono;
+
+/**
+ * Verifies internal edge tokens: HMAC-signed by a key of the {@link EdgeKeyRing} chosen by {@code kid}, with the
+ * key's own algorithm only, and the claims edge devices must send ({@code iss}, {@code sub}, {@code aud},
+ * {@code exp}, {@code iat}, {@code jti}) within a maximum lifetime. Optionally each {@code jti} is accepted once.
+ */
+public final class EdgeTokenVerifier implements TokenVerifier {
+
+    /** The name edge identities carry as their realm. */
+    public static final String REALM = "edge";
+
+    private final AuthProperties.Edge settings;
+
+    private final EdgeKeyRing keyRing;
+
+    private final ReplayGuard replayGuard;
+
+    private final Clock clock;
+
+    private final Duration clockSkew;
+
+    /**
+     * @param replayGuard the guard for one-time tokens, or {@code null} when replay protection is off
+     */
+    public EdgeTokenVerifier(
+            AuthProperties.Edge settings,
+            EdgeKeyRing keyRing,
+            ReplayGuard replayGuard,
+            Clock clock,
+            Duration clockSkew) {
+        Assert.notNull(settings, "settings cannot be null");
+        Assert.hasText(settings.issuer(), "dualcore.auth.edge.issuer cannot be empty");
+        Assert.isTrue(!settings.audiences().isEmpty(), "dualcore.auth.edge.audiences needs at least one audience");
+        Assert.notNull(keyRing, "keyRing cannot be null");
+        Assert.isTrue(
+                !settings.replayProtection() || replayGuard != null,
+                "replay protection is on but no replay guard is configured");
+        this.settings = settings;
+        this.keyRing = keyRing;
+        this.replayGuard = settings.replayProtection() ? replayGuard : null;
+        this.clock = clock;
+        this.clockSkew = clockSkew;
+    }
+
+    @Override
+    public String issuer() {
+        return this.settings.issuer();
+    }
+
+    @Override
+    public String name() {
+        return REALM;
+    }
+
+    @Override
+    public Mono<GatewayIdentity> verify(ParsedToken token) {
+        GatewayIdentity identity;
+        try {
+            identity = verifySignatureAndClaims(token);
+        } catch (TokenRejectedException ex) {
+            return Mono.error(ex);
+        }
+        if (this.replayGuard == null) {
+            return Mono.just(identity);
+        }
+        String jti = identity.claims().get("jti").toString();
+        return this.replayGuard
+                .firstUse(identity.issuer(), jti, identity.expiresAt())
+                .onErrorMap(
+                        ex -> !(ex instanceof TokenRejectedException),
+                        ex -> new TokenRejectedException(
+                                AuthErrorCode.REPLAY_CHECK_UNAVAILABLE, "The one-time token check is unavailable"))
+                .flatMap(first -> first
+                        ? Mono.just(identity)
+                        : Mono.error(new TokenRejectedException(
+                                AuthErrorCode.TOKEN_REPLAYED, "This one-time token was already used")));
+    }
+
+    private GatewayIdentity verifySignatureAndClaims(ParsedToken token) {
+        EdgeKeyRing.EdgeKey key = this.keyRing.get(token.keyId());
+        if (key == null) {
+            throw new TokenRejectedException(AuthErrorCode.UNKNOWN_KEY, "The token was signed with an unknown key");
+        }
+        if (!key.algorithm().equals(token.algorithm())) {
+            throw new TokenRejectedException(
+                    AuthErrorCode.ALGORITHM_NOT_ALLOWED,
+                    "The algorithm " + token.algorithm().getName() + " is not allowed for this key");
+        }
+        Instant now = this.clock.instant();
+        if (!key.activeAt(now)) {
+            throw new TokenRejectedException(
+                    AuthErrorCode.UNKNOWN_KEY, "The token was signed with a key that is not active now");
+        }
+        try {
+            if (!token.jwt().verify(key.verifier())) {
+                throw new TokenRejectedException(AuthErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
+            }
+        } catch (JOSEException | IllegalStateException ex) {
+            throw new TokenRejectedException(AuthErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
+        }
+        if (StringUtils.hasText(this.settings.tokenType())) {
+            JOSEObjectType type = token.header().getType();
+            if (type == null || !this.settings.tokenType().equalsIgnoreCase(type.getType())) {
+                throw new TokenRejectedException(
+                        AuthErrorCode.WRONG_TOKEN_TYPE, "Edge tokens must be typed " + this.settings.tokenType());
+            }
+        }
+        JWTClaimsSet claims = token.claims();
+        Instant expiresAt = ClaimChecks.checkTimes(claims, now, this.clockSkew, true);
+        Instant issuedAt = claims.getIssueTime().toInstant();
+        if (Duration.between(issuedAt, expiresAt).compareTo(this.settings.maxLifetime()) > 0) {
+            throw new TokenRejectedException(
+                    AuthErrorCode.TOKEN_LIFETIME_TOO_LONG,
+                    "Edge tokens may live at most "
+                            + this.settings.maxLifetime().toSeconds() + " s (exp - iat)");
+        }
+        ClaimChecks.checkAudience(claims, this.settings.audiences());
+        String subject = ClaimChecks.requireString(claims, "sub");
+        ClaimChecks.requireString(claims, "jti");
+        String device = ClaimChecks.optionalString(claims, "device_id");
+        return new GatewayIdentity(
+                AuthenticationMode.EDGE,
+                token.issuer(),
+                REALM,
+                subject,
+                null,
+                stringSet(claims, "roles"),
+                scopes(claims),
+                (device != null) ? device : subject,
+                key.kid(),
+                expiresAt,
+                claims.getClaims());
+    }
+
+    private static Set<String> stringSet(JWTClaimsSet claims, String name) {
+        Set<String> values = new LinkedHashSet<>();
+        if (claims.getClaim(name) instanceof List<?> list) {
+            for (Object value : list) {
+                if (value instanceof String text && !text.isEmpty()) {
+                    values.add(text);
+                }
+            }
+        }
+        return values;
+    }
+
+    private static Set<String> scopes(JWTClaimsSet claims) {
+        if (claims.getClaim("scope") instanceof String text) {
+            Set<String> scopes = new LinkedHashSet<>();
+            for (String item : text.split(" ")) {
+                if (!item.isEmpty()) {
+                    scopes.add(item);
+                }
+            }
+            return scopes;
+        }
+        return stringSet(claims, "scope");
+    }
+
+    @Override
+    public boolean stillTrusts(GatewayIdentity identity) {
+        EdgeKeyRing.EdgeKey key = this.keyRing.get(identity.keyId());
+        return key != null && key.activeAt(this.clock.instant());
+    }
+
+    @Override
+    public boolean cacheable() {
+        return this.replayGuard == null;
+    }
+
+    @Override
+    public String toString() {
+        return "EdgeTokenVerifier[" + this.settings.issuer() + ", kids=" + this.keyRing.keyIds() + "]";
+    }
+}

@@ -1,0 +1,102 @@
+package io.dualcore.gateway.auth.web;
+
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one place that writes authentication and authorization errors: the RFC 6750 {@code WWW-Authenticate}
+ * challenge and an RFC 9457 {@code application/problem+json} body whose {@code code} member is stable.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc6750#section-3">RFC 6750 §3</a>
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a>
+ */
+public final class AuthErrorResponses {
+
+    /** Problem type URIs are this prefix followed by the code. */
+    public static final String PROBLEM_TYPE_PREFIX = "urn:dualcore:problem:";
+
+    private static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
+
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    private final String realm;
+
+    private final long retryAfterSeconds;
+
+    public AuthErrorResponses(String realm, long retryAfterSeconds) {
+        this.realm = realm;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public Mono<Void> write(ServerWebExchange exchange, TokenRejectedException rejection) {
+        return write(exchange, rejection.errorCode(), rejection.description(), null);
+    }
+
+    /**
+     * Writes an error response.
+     *
+     * @param scope for {@code insufficient_scope}, the scope the challenge names, else {@code null}
+     */
+    public Mono<Void> write(ServerWebExchange exchange, AuthErrorCode code, String description, String scope) {
+        ServerHttpResponse response = exchange.getResponse();
+        if (response.isCommitted()) {
+            return Mono.empty();
+        }
+        response.setStatusCode(code.status());
+        HttpHeaders headers = response.getHeaders();
+        if (code.status().value() == 401
+                || code.status().value() == 403
+                || code.status().value() == 400) {
+            headers.set(HttpHeaders.WWW_AUTHENTICATE, challenge(code, description, scope));
+        }
+        if (code.status().value() == 503) {
+            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(this.retryAfterSeconds));
+        }
+        headers.setContentType(PROBLEM_JSON);
+        headers.setCacheControl("no-store");
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", PROBLEM_TYPE_PREFIX + code.code());
+        problem.put("title", code.title());
+        problem.put("status", code.status().value());
+        problem.put("detail", description);
+        problem.put("code", code.code());
+        problem.put("instance", exchange.getRequest().getPath().value());
+        DataBuffer body = response.bufferFactory().wrap(this.json.writeValueAsBytes(problem));
+        return response.writeWith(Mono.just(body));
+    }
+
+    private String challenge(AuthErrorCode code, String description, String scope) {
+        StringBuilder challenge =
+                new StringBuilder("Bearer realm=\"").append(this.realm).append('"');
+        if (code.bearerError() != null) {
+            challenge.append(", error=\"").append(code.bearerError()).append('"');
+            challenge
+                    .append(", error_description=\"")
+                    .append(quotable(description))
+                    .append('"');
+            if (scope != null) {
+                challenge.append(", scope=\"").append(quotable(scope)).append('"');
+            }
+        }
+        return challenge.toString();
+    }
+
+    /** RFC 6750 §3: error_description and scope allow %x20-21 / %x23-5B / %x5D-7E only. */
+    static String quotable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            out.append((c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') ? c : '?');
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,59 @@
+package io.dualcore.gateway.auth.web;
+
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import java.util.List;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+
+/**
+ * Finds the bearer token of a request (RFC 6750 §2.1) without regular expressions: only the {@code Authorization}
+ * header carries tokens, the scheme is matched case-insensitively, and a token in the query string or several
+ * credentials at once are refused.
+ */
+public final class BearerTokenExtractor {
+
+    private static final String SCHEME = "Bearer";
+
+    private static final String QUERY_PARAMETER = "access_token";
+
+    /**
+     * @return the token, or {@code null} when the request carries no credentials
+     * @throws TokenRejectedException when the credentials are unusable
+     */
+    public String extract(ServerHttpRequest request) {
+        List<String> authorizations = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
+        if (request.getQueryParams().containsKey(QUERY_PARAMETER)) {
+            throw new TokenRejectedException(
+                    AuthErrorCode.INVALID_REQUEST,
+                    "Tokens are accepted only in the Authorization header, never in the query string");
+        }
+        if (authorizations == null || authorizations.isEmpty()) {
+            return null;
+        }
+        if (authorizations.size() > 1) {
+            throw new TokenRejectedException(
+                    AuthErrorCode.INVALID_REQUEST, "The request carries several Authorization headers");
+        }
+        String authorization = authorizations.get(0);
+        if (authorization.length() <= SCHEME.length()
+                || !authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
+                || authorization.charAt(SCHEME.length()) != ' ') {
+            throw new TokenRejectedException(
+                    AuthErrorCode.MISSING_TOKEN, "The Authorization header does not carry a Bearer token");
+        }
+        int start = SCHEME.length();
+        while (start < authorization.length() && authorization.charAt(start) == ' ') {
+            start++;
+        }
+        String token = authorization.substring(start);
+        if (token.isEmpty()) {
+            throw new TokenRejectedException(AuthErrorCode.MALFORMED_TOKEN, "The Bearer token is empty");
+        }
+        if (token.indexOf(',') >= 0 || token.indexOf(' ') >= 0) {
+            throw new TokenRejectedException(
+                    AuthErrorCode.INVALID_REQUEST, "The Authorization header carries several credentials");
+        }
+        return token;
+    }
+}

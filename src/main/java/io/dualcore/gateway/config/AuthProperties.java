@@ -1,0 +1,131 @@
+package io.dualcore.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Authentication settings: trusted OIDC issuers, the edge HMAC key ring and the verified-token cache.
+ *
+ * @param oidc trusted OpenID Connect issuers (Keycloak realms), tried first
+ * @param edge internal HMAC-signed edge tokens, tried after the OIDC issuers
+ * @param cache the verified-token cache
+ * @param maxTokenLength longest bearer token accepted, in characters
+ * @param clockSkew tolerance applied to {@code exp}, {@code nbf} and {@code iat}
+ */
+@ConfigurationProperties("dualcore.auth")
+public record AuthProperties(
+        @DefaultValue Oidc oidc,
+        @DefaultValue Edge edge,
+        @DefaultValue Cache cache,
+        @DefaultValue("8192") int maxTokenLength,
+        @DefaultValue("30s") Duration clockSkew) {
+
+    /** @param issuers trusted issuers, in the order they are tried */
+    public record Oidc(@DefaultValue List<Issuer> issuers) {}
+
+    /**
+     * One trusted OIDC issuer.
+     *
+     * @param name short name (the realm), reported in the identity and in metrics
+     * @param issuerUri the exact {@code iss} value of its tokens
+     * @param jwksUri the JWKS endpoint; when empty it is discovered from {@code metadataUri}
+     * @param metadataUri where the discovery document is fetched; defaults to the issuer's
+     *     {@code /.well-known/openid-configuration}
+     * @param audiences accepted {@code aud} values (at least one must be present in the token)
+     * @param algorithms allowed signature algorithms (asymmetric only)
+     * @param authorizedParties when not empty, the only {@code azp} clients accepted
+     * @param roleClients clients whose {@code resource_access} roles are mapped (as {@code client:role});
+     *     defaults to the audiences
+     * @param tokenType required value of the {@code typ} claim when the token carries one (Keycloak access
+     *     tokens say {@code Bearer}, ID tokens {@code ID})
+     * @param jwks JWKS fetching and caching
+     */
+    public record Issuer(
+            String name,
+            String issuerUri,
+            String jwksUri,
+            String metadataUri,
+            @DefaultValue List<String> audiences,
+            @DefaultValue("RS256") List<String> algorithms,
+            @DefaultValue List<String> authorizedParties,
+            List<String> roleClients,
+            @DefaultValue("Bearer") String tokenType,
+            @DefaultValue Jwks jwks) {}
+
+    /**
+     * JWKS key-source behaviour (Nimbus {@code JWKSourceBuilder}).
+     *
+     * @param cacheTtl how long a fetched key set is used before it must be refreshed
+     * @param refreshAhead refresh this long before the cache expires, in the background
+     * @param minRefreshInterval at most one fetch per interval, however many unknown {@code kid}s arrive
+     * @param outageTolerance how long the last key set keeps verifying while the IdP is unreachable
+     * @param connectTimeout HTTP connect timeout
+     * @param readTimeout HTTP read timeout
+     * @param sizeLimit largest JWKS or discovery document accepted, in bytes
+     * @param refreshTimeout how long a request waits for a refresh another request started
+     */
+    public record Jwks(
+            @DefaultValue("5m") Duration cacheTtl,
+            @DefaultValue("30s") Duration refreshAhead,
+            @DefaultValue("10s") Duration minRefreshInterval,
+            @DefaultValue("1h") Duration outageTolerance,
+            @DefaultValue("2s") Duration connectTimeout,
+            @DefaultValue("2s") Duration readTimeout,
+            @DefaultValue("51200") int sizeLimit,
+            @DefaultValue("3s") Duration refreshTimeout) {}
+
+    /**
+     * Internal edge tokens signed with shared HMAC keys.
+     *
+     * @param issuer the {@code iss} of edge tokens; empty disables edge authentication
+     * @param audiences accepted {@code aud} values
+     * @param maxLifetime longest accepted {@code exp - iat}
+     * @param tokenType when set, the required {@code typ} header (explicit typing, RFC 8725 §3.11)
+     * @param replayProtection one-time tokens: each {@code jti} is accepted once
+     * @param keys the key ring
+     */
+    public record Edge(
+            String issuer,
+            @DefaultValue List<String> audiences,
+            @DefaultValue("10m") Duration maxLifetime,
+            String tokenType,
+            @DefaultValue("false") boolean replayProtection,
+            @DefaultValue List<EdgeKey> keys) {}
+
+    /**
+     * One HMAC key of the edge key ring. The secret comes from {@code secret} (base64, typically an env var
+     * placeholder) or from {@code secretFile}, never from committed YAML.
+     *
+     * @param kid key id, matched against the token's {@code kid} header
+     * @param algorithm HS256, HS384 or HS512
+     * @param secret base64-encoded secret
+     * @param secretFile file holding the base64-encoded secret
+     * @param notBefore the key verifies tokens from this instant (rotation overlap)
+     * @param notAfter the key stops verifying tokens at this instant
+     */
+    public record EdgeKey(
+            String kid,
+            @DefaultValue("HS256") String algorithm,
+            String secret,
+            Path secretFile,
+            Instant notBefore,
+            Instant notAfter) {
+
+        @Override
+        public String toString() {
+            return "EdgeKey[kid=" + this.kid + ", algorithm=" + this.algorithm + ", secret=******]";
+        }
+    }
+
+    /**
+     * @param enabled whether verified tokens are cached
+     * @param maximumSize most tokens remembered
+     */
+    public record Cache(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("100000") long maximumSize) {}
+}
