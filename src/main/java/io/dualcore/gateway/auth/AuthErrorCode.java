@@ -42,6 +42,23 @@ public enum AuthErrorCode {
     WRONG_TOKEN_TYPE(
             "wrong_token_type", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Wrong token type"),
     TOKEN_REPLAYED("token_replayed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token replayed"),
+    MODE_NOT_ALLOWED(
+            "mode_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Mode not allowed"),
+    ISSUER_NOT_ALLOWED(
+            "issuer_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Issuer not allowed"),
+    KEY_NOT_ALLOWED(
+            "key_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Edge key not allowed"),
+    DEVICE_NOT_ALLOWED(
+            "device_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Device not allowed"),
+    INSUFFICIENT_ROLE(
+            "insufficient_role", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Insufficient role"),
+    INSUFFICIENT_SCOPE(
+            "insufficient_scope", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Insufficient scope"),
+    NO_ROUTE_POLICY(
+            "no_route_policy",
+            HttpStatus.FORBIDDEN,
+            BearerTokenErrorCodes.INSUFFICIENT_SCOPE,
+            "Route has no access policy"),
     ISSUER_UNAVAILABLE(
             "issuer_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Token issuer temporarily unavailable"),
     REPLAY_CHECK_UNAVAILABLE(

@@ -23,7 +23,11 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 @AutoConfigureMetrics
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"management.server.port=0"})
+        properties = {
+            "management.server.port=0",
+            // routing is under test here, not policy: let the demo edge token use both cores
+            "dualcore.routes.microservice-core.access.modes=oidc,edge"
+        })
 class GatewayRoutingIT {
 
     private static final EchoCore MICROSERVICE_CORE = EchoCore.start("microservice-core", "127.0.0.1", 0);

@@ -1,6 +1,5 @@
 package io.dualcore.gateway.auth.web;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
@@ -15,8 +14,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Authenticates every routed request: extracts the bearer token, runs the verification chain and stores the
- * {@link GatewayIdentity} in the exchange. A request without credentials, or with credentials that fail, never
- * reaches an upstream. This single filter replaces Spring Security's web filter chain on the hot path.
+ * {@link GatewayIdentity} in the exchange. Credentials that fail never reach an upstream, even on a route open to
+ * anonymous callers; a request without credentials continues anonymous, for the route's access policy to judge.
+ * This single filter replaces Spring Security's web filter chain on the hot path.
  */
 public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
 
@@ -47,9 +47,8 @@ public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
             return reject(exchange, ex);
         }
         if (token == null) {
-            return reject(
-                    exchange,
-                    new TokenRejectedException(AuthErrorCode.MISSING_TOKEN, "This route requires a Bearer token"));
+            // anonymous: the route's access policy decides whether that is enough
+            return chain.filter(exchange);
         }
         return this.authenticator
                 .authenticate(token)

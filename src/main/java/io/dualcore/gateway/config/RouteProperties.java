@@ -1,0 +1,47 @@
+package io.dualcore.gateway.config;
+
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Per-route settings of the gateway, keyed by the Spring Cloud Gateway route id: who may use the route and what
+ * the upstream receives.
+ *
+ * @param routes settings by route id; a route without an entry is denied
+ */
+@ConfigurationProperties("dualcore")
+public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
+
+    /**
+     * @param access who may use the route
+     * @param forwardAuthorization whether the client's {@code Authorization} header reaches the upstream (default:
+     *     stripped, the upstream relies on the identity headers)
+     * @param identityAssertion whether the upstream receives a short-lived gateway-signed JWT of the identity
+     */
+    public record RouteSettings(
+            @DefaultValue Access access,
+            @DefaultValue("false") boolean forwardAuthorization,
+            @DefaultValue("false") boolean identityAssertion) {}
+
+    /**
+     * Access rules of one route. Every non-empty rule must hold.
+     *
+     * @param modes accepted modes: {@code oidc}, {@code edge}, {@code anonymous}
+     * @param anyRole the identity needs at least one of these roles
+     * @param allRoles the identity needs every one of these roles
+     * @param scopes the identity needs every one of these scopes
+     * @param issuers accepted OIDC realms, by configured name or issuer URI
+     * @param edgeKeyIds accepted edge key ids
+     * @param deviceIds accepted edge device ids, as glob patterns ({@code *} and {@code ?})
+     */
+    public record Access(
+            @DefaultValue List<String> modes,
+            @DefaultValue List<String> anyRole,
+            @DefaultValue List<String> allRoles,
+            @DefaultValue List<String> scopes,
+            @DefaultValue List<String> issuers,
+            @DefaultValue List<String> edgeKeyIds,
+            @DefaultValue List<String> deviceIds) {}
+}

@@ -1,0 +1,93 @@
+package io.dualcore.gateway.identity;
+
+import io.dualcore.gateway.auth.GatewayIdentity;
+import java.util.Collection;
+import java.util.Locale;
+import org.springframework.http.HttpHeaders;
+import org.springframework.util.Assert;
+
+/**
+ * The identity-header contract with upstreams: header names under the reserved prefix, one value each, and the
+ * test for whether a client header falls in the reserved namespace (case-insensitively, with {@code _} read as
+ * {@code -}, since some upstream stacks treat the two alike).
+ */
+public final class IdentityHeaders {
+
+    private final String prefix;
+
+    private final String normalizedPrefix;
+
+    public final String subject;
+
+    public final String mode;
+
+    public final String issuer;
+
+    public final String realm;
+
+    public final String client;
+
+    public final String roles;
+
+    public final String scopes;
+
+    public final String device;
+
+    public final String keyId;
+
+    public final String assertion;
+
+    public IdentityHeaders(String prefix) {
+        Assert.hasText(prefix, "prefix cannot be empty");
+        this.prefix = prefix;
+        this.normalizedPrefix = normalize(prefix);
+        this.subject = prefix + "Subject";
+        this.mode = prefix + "Mode";
+        this.issuer = prefix + "Issuer";
+        this.realm = prefix + "Realm";
+        this.client = prefix + "Client";
+        this.roles = prefix + "Roles";
+        this.scopes = prefix + "Scopes";
+        this.device = prefix + "Device";
+        this.keyId = prefix + "Key-Id";
+        this.assertion = prefix + "Assertion";
+    }
+
+    public String prefix() {
+        return this.prefix;
+    }
+
+    /** Whether a header name is in the reserved namespace, however a client spells it. */
+    public boolean isReserved(String headerName) {
+        return normalize(headerName).startsWith(this.normalizedPrefix);
+    }
+
+    private static String normalize(String name) {
+        return name.trim().replace('_', '-').toLowerCase(Locale.ROOT);
+    }
+
+    /** Writes the identity into upstream headers, one value each. */
+    public void write(GatewayIdentity identity, HttpHeaders headers) {
+        set(headers, this.subject, identity.subject());
+        set(headers, this.mode, identity.mode().value());
+        set(headers, this.issuer, identity.issuer());
+        set(headers, this.realm, identity.realm());
+        set(headers, this.client, identity.clientId());
+        set(headers, this.roles, join(identity.roles(), ","));
+        set(headers, this.scopes, join(identity.scopes(), " "));
+        set(headers, this.device, identity.deviceId());
+        set(headers, this.keyId, identity.keyId());
+    }
+
+    private static void set(HttpHeaders headers, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            headers.set(name, HeaderValues.encode(value));
+        }
+    }
+
+    private static String join(Collection<String> values, String separator) {
+        return values.isEmpty()
+                ? null
+                : String.join(separator, values.stream().sorted().toList());
+    }
+}

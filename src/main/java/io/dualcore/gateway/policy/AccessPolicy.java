@@ -1,0 +1,183 @@
+package io.dualcore.gateway.policy;
+
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.AuthenticationMode;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.config.RouteProperties;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The compiled access rules of one route. {@link #check(GatewayIdentity)} answers {@code null} when the caller may
+ * pass, else the denial: 401 for a missing identity, 403 with a specific code for the wrong one.
+ */
+public final class AccessPolicy {
+
+    private final String routeId;
+
+    private final boolean anonymous;
+
+    private final Set<AuthenticationMode> modes;
+
+    private final Set<String> anyRole;
+
+    private final Set<String> allRoles;
+
+    private final Set<String> scopes;
+
+    private final Set<String> issuers;
+
+    private final Set<String> edgeKeyIds;
+
+    private final List<Pattern> devicePatterns;
+
+    private AccessPolicy(String routeId, RouteProperties.Access access) {
+        this.routeId = routeId;
+        String where = "dualcore.routes." + routeId + ".access";
+        if (access.modes().isEmpty()) {
+            throw new IllegalStateException(where + ".modes is empty; list oidc, edge and/or anonymous");
+        }
+        EnumSet<AuthenticationMode> modes = EnumSet.noneOf(AuthenticationMode.class);
+        boolean anonymous = false;
+        for (String mode : access.modes()) {
+            switch (mode.toLowerCase(Locale.ROOT)) {
+                case "oidc" -> modes.add(AuthenticationMode.OIDC);
+                case "edge" -> modes.add(AuthenticationMode.EDGE);
+                case "anonymous" -> anonymous = true;
+                default ->
+                    throw new IllegalStateException(
+                            where + ".modes: unknown mode '" + mode + "'; use oidc, edge or anonymous");
+            }
+        }
+        this.anonymous = anonymous;
+        this.modes = Set.copyOf(modes);
+        this.anyRole = nonBlank(where + ".any-role", access.anyRole());
+        this.allRoles = nonBlank(where + ".all-roles", access.allRoles());
+        this.scopes = nonBlank(where + ".scopes", access.scopes());
+        this.issuers = nonBlank(where + ".issuers", access.issuers());
+        this.edgeKeyIds = nonBlank(where + ".edge-key-ids", access.edgeKeyIds());
+        List<Pattern> patterns = new ArrayList<>();
+        for (String glob : nonBlank(where + ".device-ids", access.deviceIds())) {
+            patterns.add(globToPattern(glob));
+        }
+        this.devicePatterns = List.copyOf(patterns);
+        if (anonymous && (!this.anyRole.isEmpty() || !this.allRoles.isEmpty() || !this.scopes.isEmpty())) {
+            throw new IllegalStateException(where + ": a route open to anonymous callers cannot require roles or"
+                    + " scopes; split it into two routes");
+        }
+    }
+
+    /** Compiles and validates one route's rules. */
+    public static AccessPolicy of(String routeId, RouteProperties.Access access) {
+        return new AccessPolicy(routeId, access);
+    }
+
+    private static Set<String> nonBlank(String where, List<String> values) {
+        for (String value : values) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalStateException(where + " contains an empty entry");
+            }
+        }
+        return Set.copyOf(values);
+    }
+
+    private static Pattern globToPattern(String glob) {
+        StringBuilder regex = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> regex.append(".*");
+                case '?' -> regex.append('.');
+                default -> regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString());
+    }
+
+    public String routeId() {
+        return this.routeId;
+    }
+
+    public boolean allowsAnonymous() {
+        return this.anonymous;
+    }
+
+    /** @return {@code null} when allowed, else the reason for the denial */
+    public Denial check(GatewayIdentity identity) {
+        if (identity == null) {
+            return this.anonymous
+                    ? null
+                    : new Denial(AuthErrorCode.MISSING_TOKEN, "This route requires a Bearer token", null);
+        }
+        if (!this.modes.contains(identity.mode())) {
+            return new Denial(
+                    AuthErrorCode.MODE_NOT_ALLOWED,
+                    "This route does not accept " + identity.mode().value() + " credentials",
+                    null);
+        }
+        if (identity.mode() == AuthenticationMode.OIDC
+                && !this.issuers.isEmpty()
+                && !this.issuers.contains(identity.realm())
+                && !this.issuers.contains(identity.issuer())) {
+            return new Denial(
+                    AuthErrorCode.ISSUER_NOT_ALLOWED, "This route does not accept tokens of this realm", null);
+        }
+        if (identity.mode() == AuthenticationMode.EDGE) {
+            if (!this.edgeKeyIds.isEmpty() && !this.edgeKeyIds.contains(identity.keyId())) {
+                return new Denial(AuthErrorCode.KEY_NOT_ALLOWED, "This route does not accept this edge key", null);
+            }
+            if (!this.devicePatterns.isEmpty() && !matchesDevice(identity.deviceId())) {
+                return new Denial(AuthErrorCode.DEVICE_NOT_ALLOWED, "This route does not accept this device", null);
+            }
+        }
+        if (!this.anyRole.isEmpty() && this.anyRole.stream().noneMatch(identity.roles()::contains)) {
+            return new Denial(
+                    AuthErrorCode.INSUFFICIENT_ROLE,
+                    "This route requires one of the roles " + sorted(this.anyRole),
+                    null);
+        }
+        if (!identity.roles().containsAll(this.allRoles)) {
+            return new Denial(
+                    AuthErrorCode.INSUFFICIENT_ROLE, "This route requires the roles " + sorted(this.allRoles), null);
+        }
+        if (!identity.scopes().containsAll(this.scopes)) {
+            String required = String.join(" ", sorted(this.scopes));
+            return new Denial(AuthErrorCode.INSUFFICIENT_SCOPE, "This route requires the scopes " + required, required);
+        }
+        return null;
+    }
+
+    private boolean matchesDevice(String deviceId) {
+        if (deviceId == null) {
+            return false;
+        }
+        for (Pattern pattern : this.devicePatterns) {
+            if (pattern.matcher(deviceId).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<String> sorted(Set<String> values) {
+        return values.stream().sorted().toList();
+    }
+
+    @Override
+    public String toString() {
+        return "AccessPolicy[" + this.routeId + ": modes=" + this.modes + (this.anonymous ? "+anonymous" : "")
+                + ", anyRole=" + this.anyRole + ", allRoles=" + this.allRoles + ", scopes=" + this.scopes + "]";
+    }
+
+    /**
+     * Why a request was denied.
+     *
+     * @param code the stable error code
+     * @param description a description written by the gateway
+     * @param scope for {@code insufficient_scope}, the scopes to name in the challenge
+     */
+    public record Denial(AuthErrorCode code, String description, String scope) {}
+}

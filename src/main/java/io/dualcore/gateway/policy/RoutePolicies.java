@@ -1,0 +1,76 @@
+package io.dualcore.gateway.policy;
+
+import io.dualcore.gateway.config.RouteProperties;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * The gateway's per-route settings by route id, validated at startup against the configured routes: an entry for
+ * an unknown route is an error, and a route without an entry is denied (and named in the startup log).
+ */
+public final class RoutePolicies {
+
+    private static final Log logger = LogFactory.getLog(RoutePolicies.class);
+
+    private final Map<String, Entry> entries;
+
+    private RoutePolicies(Map<String, Entry> entries) {
+        this.entries = Map.copyOf(entries);
+    }
+
+    /**
+     * Compiles the settings of every route.
+     *
+     * @param properties the per-route settings
+     * @param routeIds ids of the routes the gateway serves
+     * @throws IllegalStateException naming the property and the problem
+     */
+    public static RoutePolicies of(RouteProperties properties, Collection<String> routeIds) {
+        Set<String> known = Set.copyOf(routeIds);
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        properties.routes().forEach((routeId, settings) -> {
+            if (!known.contains(routeId)) {
+                throw new IllegalStateException("dualcore.routes." + routeId + ": no route has the id '" + routeId
+                        + "'; known route ids are " + new TreeSet<>(known));
+            }
+            entries.put(routeId, new Entry(AccessPolicy.of(routeId, settings.access()), settings));
+        });
+        List<String> unprotected = routeIds.stream()
+                .filter(id -> !entries.containsKey(id))
+                .sorted()
+                .toList();
+        if (!unprotected.isEmpty()) {
+            logger.warn("Routes without an access policy deny every request (403 no_route_policy): " + unprotected
+                    + "; configure dualcore.routes.<route-id>.access");
+        }
+        entries.values().forEach(entry -> logger.info(entry.policy()));
+        return new RoutePolicies(entries);
+    }
+
+    /** The entry of the exchange's route, or {@code null} when the route has none. */
+    public Entry forExchange(ServerWebExchange exchange) {
+        Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+        return (route != null) ? this.entries.get(route.getId()) : null;
+    }
+
+    public Entry forRoute(String routeId) {
+        return this.entries.get(routeId);
+    }
+
+    /** One route's compiled policy and upstream settings. */
+    public record Entry(AccessPolicy policy, RouteProperties.RouteSettings settings) {
+
+        public String routeId() {
+            return this.policy.routeId();
+        }
+    }
+}
