@@ -59,6 +59,9 @@ public enum AuthErrorCode {
             HttpStatus.FORBIDDEN,
             BearerTokenErrorCodes.INSUFFICIENT_SCOPE,
             "Route has no access policy"),
+    RATE_LIMITED("rate_limited", HttpStatus.TOO_MANY_REQUESTS, null, "Too many requests"),
+    RATE_LIMIT_UNAVAILABLE(
+            "rate_limit_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Rate limits temporarily unavailable"),
     ISSUER_UNAVAILABLE(
             "issuer_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Token issuer temporarily unavailable"),
     REPLAY_CHECK_UNAVAILABLE(

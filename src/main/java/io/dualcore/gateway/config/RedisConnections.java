@@ -5,6 +5,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.time.Duration;
 import org.springframework.util.Assert;
@@ -20,6 +21,8 @@ public final class RedisConnections implements AutoCloseable {
 
     private final Mono<StatefulRedisConnection<String, String>> connection;
 
+    private final Mono<StatefulRedisConnection<byte[], byte[]>> binaryConnection;
+
     public RedisConnections(RedisProperties properties) {
         Assert.isTrue(properties.configured(), "dualcore.redis.url is not set");
         RedisURI uri = RedisURI.create(properties.url());
@@ -32,6 +35,13 @@ public final class RedisConnections implements AutoCloseable {
                 .build());
         this.connection = Mono.fromCompletionStage(() -> this.client.connectAsync(StringCodec.UTF8, uri))
                 .cache(value -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO);
+        this.binaryConnection = Mono.fromCompletionStage(() -> this.client.connectAsync(ByteArrayCodec.INSTANCE, uri))
+                .cache(value -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO);
+    }
+
+    /** A shared binary connection (bucket4j's state is bytes). */
+    public Mono<StatefulRedisConnection<byte[], byte[]>> binaryConnection() {
+        return this.binaryConnection;
     }
 
     /** The shared connection; an error signal while Redis cannot be reached for the first time. */

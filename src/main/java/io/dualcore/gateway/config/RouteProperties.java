@@ -19,11 +19,22 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
      * @param forwardAuthorization whether the client's {@code Authorization} header reaches the upstream (default:
      *     stripped, the upstream relies on the identity headers)
      * @param identityAssertion whether the upstream receives a short-lived gateway-signed JWT of the identity
+     * @param rateLimit the rate-limit plan per mode
      */
     public record RouteSettings(
             @DefaultValue Access access,
             @DefaultValue("false") boolean forwardAuthorization,
-            @DefaultValue("false") boolean identityAssertion) {}
+            @DefaultValue("false") boolean identityAssertion,
+            @DefaultValue RateLimit rateLimit) {}
+
+    /**
+     * Plan names of {@code dualcore.rate-limit.plans} per mode; no plan means no limit for that mode.
+     *
+     * @param oidc the plan for OIDC identities, per issuer and subject
+     * @param edge the plan for edge identities, per device
+     * @param anonymous the plan for anonymous callers, per client address
+     */
+    public record RateLimit(String oidc, String edge, String anonymous) {}
 
     /**
      * Access rules of one route. Every non-empty rule must hold.

@@ -47,6 +47,16 @@ public final class AuthErrorResponses {
      * @param scope for {@code insufficient_scope}, the scope the challenge names, else {@code null}
      */
     public Mono<Void> write(ServerWebExchange exchange, AuthErrorCode code, String description, String scope) {
+        return write(exchange, code, description, scope, this.retryAfterSeconds);
+    }
+
+    /**
+     * Writes an error response with an explicit {@code Retry-After} for 429 and 503 responses.
+     *
+     * @param scope for {@code insufficient_scope}, the scope the challenge names, else {@code null}
+     */
+    public Mono<Void> write(
+            ServerWebExchange exchange, AuthErrorCode code, String description, String scope, long retryAfter) {
         ServerHttpResponse response = exchange.getResponse();
         if (response.isCommitted()) {
             return Mono.empty();
@@ -58,8 +68,8 @@ public final class AuthErrorResponses {
                 || code.status().value() == 400) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, challenge(code, description, scope));
         }
-        if (code.status().value() == 503) {
-            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(this.retryAfterSeconds));
+        if (code.status().value() == 503 || code.status().value() == 429) {
+            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
         }
         headers.setContentType(PROBLEM_JSON);
         headers.setCacheControl("no-store");

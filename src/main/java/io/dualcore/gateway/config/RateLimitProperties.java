@@ -1,0 +1,56 @@
+package io.dualcore.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Rate limits per verified identity (bucket4j). Plans are assigned to routes per mode in
+ * {@code dualcore.routes.<route-id>.rate-limit}.
+ *
+ * @param backend {@code local} (in-memory, per gateway) or {@code redis} (shared by every gateway on one Redis)
+ * @param instances how many gateways share the limits; a plan's {@code local-fallback} buckets are its limits
+ *     divided by this
+ * @param headers which rate-limit response headers to send: {@code draft} (IETF {@code RateLimit-Policy} and
+ *     {@code RateLimit}), {@code legacy} ({@code RateLimit-Limit}/{@code -Remaining}/{@code -Reset}), or
+ *     {@code none}
+ * @param maximumLocalKeys most identities with a local bucket; idle buckets expire once full again
+ * @param circuitBreaker how quickly a failing Redis is given up on, and retried
+ * @param plans named plans
+ */
+@ConfigurationProperties("dualcore.rate-limit")
+public record RateLimitProperties(
+        @DefaultValue("local") String backend,
+        @DefaultValue("1") int instances,
+        @DefaultValue("draft") String headers,
+        @DefaultValue("100000") long maximumLocalKeys,
+        @DefaultValue CircuitBreaker circuitBreaker,
+        @DefaultValue Map<String, Plan> plans) {
+
+    /**
+     * @param bandwidths every limit of the plan; a request needs a token from each
+     * @param onRedisFailure {@code fail-open}, {@code fail-closed} or {@code local-fallback}
+     */
+    public record Plan(
+            @DefaultValue List<Bandwidth> bandwidths,
+            @DefaultValue("local-fallback") String onRedisFailure) {}
+
+    /**
+     * @param capacity most requests in a burst
+     * @param refillTokens tokens added each period (default: the capacity)
+     * @param refillPeriod the period
+     */
+    public record Bandwidth(long capacity, Long refillTokens, Duration refillPeriod) {}
+
+    /**
+     * @param failureRateThreshold percentage of failed Redis calls that opens the breaker
+     * @param minimumCalls calls needed before the rate is judged
+     * @param openFor how long requests skip Redis before it is tried again
+     */
+    public record CircuitBreaker(
+            @DefaultValue("50") float failureRateThreshold,
+            @DefaultValue("5") int minimumCalls,
+            @DefaultValue("5s") Duration openFor) {}
+}

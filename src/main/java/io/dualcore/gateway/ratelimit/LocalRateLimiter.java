@@ -1,0 +1,79 @@
+package io.dualcore.gateway.ratelimit;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import reactor.core.publisher.Mono;
+
+/**
+ * Buckets in this gateway's memory, bounded in number and forgotten once idle long enough to be full again, so
+ * idle identities do not grow the heap.
+ */
+public final class LocalRateLimiter implements RateLimiter {
+
+    private final Cache<String, LocalBucket> buckets;
+
+    private final String backendName;
+
+    public LocalRateLimiter(long maximumKeys) {
+        this(maximumKeys, "local");
+    }
+
+    LocalRateLimiter(long maximumKeys, String backendName) {
+        this.backendName = backendName;
+        this.buckets = Caffeine.newBuilder()
+                .maximumSize(maximumKeys)
+                .expireAfter(new Expiry<String, LocalBucket>() {
+                    @Override
+                    public long expireAfterCreate(String key, LocalBucket bucket, long currentTime) {
+                        return bucket.plan().timeToFull().toNanos();
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, LocalBucket bucket, long currentTime, long duration) {
+                        return bucket.plan().timeToFull().toNanos();
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, LocalBucket bucket, long currentTime, long duration) {
+                        return bucket.plan().timeToFull().toNanos();
+                    }
+                })
+                .build();
+    }
+
+    @Override
+    public Mono<RateLimitDecision> consume(String key, RatePlan plan) {
+        return Mono.fromSupplier(() -> consumeNow(key, plan));
+    }
+
+    /** Synchronous: local buckets are lock-free and never wait. */
+    public RateLimitDecision consumeNow(String key, RatePlan plan) {
+        LocalBucket bucket = this.buckets.get(key, k -> new LocalBucket(newBucket(plan), plan));
+        if (bucket.plan() != plan) {
+            bucket = new LocalBucket(newBucket(plan), plan);
+            this.buckets.put(key, bucket);
+        }
+        ConsumptionProbe probe = bucket.bucket().tryConsumeAndReturnRemaining(1);
+        return RateLimitDecision.of(probe, plan, this.backendName, false);
+    }
+
+    private static Bucket newBucket(RatePlan plan) {
+        var builder = Bucket.builder();
+        for (Bandwidth bandwidth : plan.configuration().getBandwidths()) {
+            builder.addLimit(bandwidth);
+        }
+        return builder.build();
+    }
+
+    /** Buckets currently held. */
+    public long size() {
+        this.buckets.cleanUp();
+        return this.buckets.estimatedSize();
+    }
+
+    private record LocalBucket(Bucket bucket, RatePlan plan) {}
+}

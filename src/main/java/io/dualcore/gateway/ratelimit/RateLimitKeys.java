@@ -1,0 +1,29 @@
+package io.dualcore.gateway.ratelimit;
+
+import io.dualcore.gateway.auth.GatewayIdentity;
+import java.net.InetSocketAddress;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Whose bucket a request draws from: always the verified identity (issuer and subject for OIDC, key ring and device
+ * for edge tokens), or for anonymous callers the connection's peer address, never a header a client controls.
+ */
+public final class RateLimitKeys {
+
+    private RateLimitKeys() {}
+
+    /** The identity part of the key, or {@code null} when the peer address is unknown. */
+    public static String of(GatewayIdentity identity, ServerWebExchange exchange) {
+        if (identity != null) {
+            return switch (identity.mode()) {
+                case OIDC -> "oidc|" + identity.issuer() + "|" + identity.subject();
+                case EDGE -> "edge|" + identity.realm() + "|" + identity.deviceId();
+            };
+        }
+        InetSocketAddress peer = exchange.getRequest().getRemoteAddress();
+        if (peer == null || peer.getAddress() == null) {
+            return null;
+        }
+        return "anonymous|" + peer.getAddress().getHostAddress();
+    }
+}

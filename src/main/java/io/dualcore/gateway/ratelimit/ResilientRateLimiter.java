@@ -1,0 +1,79 @@
+package io.dualcore.gateway.ratelimit;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * Puts a timeout and a circuit breaker around the shared backend, so that no request waits out a dead Redis more
+ * than once per breaker window, and applies each plan's failure policy while Redis is out: fail open, fail
+ * closed, or limit locally with the plan divided among the gateways. When the breaker closes again, limits return
+ * to Redis by themselves.
+ */
+public final class ResilientRateLimiter implements RateLimiter {
+
+    private static final Log logger = LogFactory.getLog(ResilientRateLimiter.class);
+
+    private final RateLimiter shared;
+
+    private final LocalRateLimiter fallback;
+
+    private final CircuitBreaker breaker;
+
+    private final Duration timeout;
+
+    private final int instances;
+
+    /** Each plan's local share, built once so its fallback buckets persist across requests. */
+    private final Map<RatePlan, RatePlan> shares = new ConcurrentHashMap<>();
+
+    public ResilientRateLimiter(
+            RateLimiter shared, LocalRateLimiter fallback, CircuitBreaker breaker, Duration timeout, int instances) {
+        this.shared = shared;
+        this.fallback = fallback;
+        this.breaker = breaker;
+        this.timeout = timeout;
+        this.instances = instances;
+    }
+
+    @Override
+    public Mono<RateLimitDecision> consume(String key, RatePlan plan) {
+        return this.shared
+                .consume(key, plan)
+                .timeout(
+                        this.timeout, Mono.error(() -> new TimeoutException("Redis did not answer in " + this.timeout)))
+                .transformDeferred(CircuitBreakerOperator.of(this.breaker))
+                .onErrorResume(ex -> onFailure(key, plan, ex));
+    }
+
+    private Mono<RateLimitDecision> onFailure(String key, RatePlan plan, Throwable ex) {
+        if (logger.isDebugEnabled()) {
+            logger.debug("Rate-limit backend unavailable (" + ex.getClass().getSimpleName() + "), plan " + plan.name()
+                    + " applies " + plan.failurePolicy());
+        }
+        return switch (plan.failurePolicy()) {
+            case FAIL_OPEN -> Mono.just(RateLimitDecision.failedOpen(plan));
+            case FAIL_CLOSED -> Mono.error(new RateLimitUnavailableException());
+            case LOCAL_FALLBACK ->
+                Mono.just(this.fallback
+                        .consumeNow(key, this.shares.computeIfAbsent(plan, p -> p.scaledDown(this.instances)))
+                        .asFallback());
+        };
+    }
+
+    /** Whether requests currently skip Redis. */
+    public boolean degraded() {
+        return this.breaker.getState() == CircuitBreaker.State.OPEN
+                || this.breaker.getState() == CircuitBreaker.State.FORCED_OPEN;
+    }
+
+    public CircuitBreaker breaker() {
+        return this.breaker;
+    }
+}
