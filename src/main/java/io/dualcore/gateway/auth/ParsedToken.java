@@ -10,6 +10,10 @@ import java.text.ParseException;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.util.Assert;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.json.JsonFactory;
 
 /**
  * A bearer token that passed the structural checks every verifier relies on: a compact JWS (RFC 7515 §7.1) with
@@ -22,6 +26,11 @@ public final class ParsedToken {
     private static final Set<String> KEY_CARRYING_HEADERS = Set.of("jwk", "jku", "x5u", "x5c");
 
     private static final int MAX_KID_LENGTH = 256;
+
+    /** Streams a header or payload once more to refuse duplicate member names at any depth. */
+    private static final JsonFactory STRICT_JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final String value;
 
@@ -97,10 +106,23 @@ public final class ParsedToken {
 
     private static Map<String, Object> parseJson(Base64URL part, String what) {
         try {
-            // Nimbus' JSON parser rejects duplicate member names and excessive nesting
-            return JSONObjectUtils.parse(part.decodeToString());
+            // Nimbus' JSON parser rejects excessive nesting and duplicate member names at the top level only; a
+            // nested duplicate (realm_access.roles twice) would be read last-wins here and maybe first-wins
+            // downstream, so every depth is checked
+            String json = part.decodeToString();
+            Map<String, Object> parsed = JSONObjectUtils.parse(json);
+            rejectDuplicateNames(json);
+            return parsed;
         } catch (ParseException | RuntimeException ex) {
             throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token " + what + " is not a valid JSON object");
+        }
+    }
+
+    private static void rejectDuplicateNames(String json) {
+        try (JsonParser parser = STRICT_JSON.createParser(ObjectReadContext.empty(), json)) {
+            while (parser.nextToken() != null) {
+                // STRICT_DUPLICATE_DETECTION throws on the second occurrence of a name within one object
+            }
         }
     }
 

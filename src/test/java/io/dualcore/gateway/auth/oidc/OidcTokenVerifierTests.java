@@ -1,0 +1,175 @@
+package io.dualcore.gateway.auth.oidc;
+
+import static io.dualcore.gateway.auth.TestChain.KEY_A;
+import static io.dualcore.gateway.auth.TestChain.realmAToken;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import com.nimbusds.jose.jwk.RSAKey;
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestTokens;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.config.AuthProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Schedulers;
+
+/** OIDC verification against a rotating JWKS: key removal, unknown-kid floods, IdP outages. */
+class OidcTokenVerifierTests {
+
+    /** Tiny TTL so that the key set is refreshed every few tens of milliseconds. */
+    private static final AuthProperties.Jwks FAST_REFRESH = new AuthProperties.Jwks(
+            Duration.ofMillis(100),
+            Duration.ofMillis(40),
+            Duration.ofMillis(5),
+            Duration.ofHours(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2),
+            51200,
+            Duration.ofMillis(40));
+
+    private static final AuthProperties.Jwks ONE_REFRESH_PER_MINUTE = new AuthProperties.Jwks(
+            Duration.ofMinutes(5),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(1),
+            Duration.ofHours(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(2),
+            51200,
+            Duration.ofSeconds(3));
+
+    @Test
+    void authenticateWhenKeyRemovedFromJwksThenCachedTokenRejectedAfterRefresh() throws Exception {
+        TestChain chain = TestChain.options().jwks(FAST_REFRESH).build();
+        String token = realmAToken().sign();
+        GatewayIdentity identity = chain.accept(token);
+        assertThat(chain.accept(token)).isSameAs(identity);
+
+        RSAKey next = TestTokens.rsaKey("realm-a-key-2");
+        chain.jwksA.publish(next);
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (chain.keysA.publishes(KEY_A.getKeyID()) && System.nanoTime() < deadline) {
+            // a fresh token makes the key source look its keys up, as live traffic does
+            chain.authenticator
+                    .authenticate(TestTokens.oidc(next, TestChain.ISSUER_A).sign())
+                    .onErrorResume(ex -> reactor.core.publisher.Mono.empty())
+                    .block();
+            Thread.sleep(20);
+        }
+        assertThat(chain.keysA.publishes(KEY_A.getKeyID())).isFalse();
+        assertThat(chain.keysA.keyIds()).containsExactly("realm-a-key-2");
+
+        chain.assertRejected(token, AuthErrorCode.UNKNOWN_KEY);
+        assertThat(chain.accept(TestTokens.oidc(next, TestChain.ISSUER_A).sign())
+                        .keyId())
+                .isEqualTo("realm-a-key-2");
+    }
+
+    @Test
+    void authenticateWhenKeyRotatedInThenNewKidFetchedOnDemand() {
+        TestChain chain = TestChain.create();
+        chain.accept(realmAToken().sign());
+        RSAKey next = TestTokens.rsaKey("realm-a-key-2");
+        chain.jwksA.publish(KEY_A, next);
+
+        GatewayIdentity identity =
+                chain.accept(TestTokens.oidc(next, TestChain.ISSUER_A).sign());
+
+        assertThat(identity.keyId()).isEqualTo("realm-a-key-2");
+        assertThat(chain.keysA.fetchCount()).isEqualTo(2);
+    }
+
+    @Test
+    void authenticateWhenFloodOfUnknownKidsThenUnknownKeyAndAtMostTwoFetches() {
+        TestChain chain = TestChain.options().jwks(ONE_REFRESH_PER_MINUTE).build();
+        chain.accept(realmAToken().sign());
+        long afterWarmUp = chain.keysA.fetchCount();
+
+        for (int i = 0; i < 500; i++) {
+            String kid = UUID.randomUUID().toString();
+            chain.assertRejected(realmAToken().header(h -> h.keyID(kid)).sign(), AuthErrorCode.UNKNOWN_KEY);
+        }
+
+        long fetches = chain.keysA.fetchCount();
+        System.out.println("JWKS fetches: " + afterWarmUp + " after warm-up, " + fetches + " after 500 unknown kids");
+        assertThat(fetches).isLessThanOrEqualTo(2);
+        assertThat(chain.jwksA.calls()).isEqualTo((int) fetches);
+        // known keys keep verifying during the flood
+        chain.accept(realmAToken().sign());
+    }
+
+    @Test
+    void authenticateWhenFloodOfUnknownKidsOnColdSourceThenAtMostTwoFetches() {
+        TestChain chain = TestChain.options().jwks(ONE_REFRESH_PER_MINUTE).build();
+        for (int i = 0; i < 500; i++) {
+            String kid = "kid-" + i;
+            chain.assertRejected(realmAToken().header(h -> h.keyID(kid)).sign(), AuthErrorCode.UNKNOWN_KEY);
+        }
+        long fetches = chain.keysA.fetchCount();
+        System.out.println("JWKS fetches on a cold source after 500 unknown kids: " + fetches);
+        assertThat(fetches).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void authenticateWhenIdpDownAndNoKeysEverLoadedThenIssuerUnavailable() {
+        TestChain chain = TestChain.create();
+        chain.jwksA.down(true);
+
+        TokenRejectedException ex = chain.assertRejected(realmAToken().sign(), AuthErrorCode.ISSUER_UNAVAILABLE);
+
+        assertThat(ex.errorCode().status().value()).isEqualTo(503);
+        assertThat(chain.keysA.loaded()).isFalse();
+        assertThat(chain.keysA.failureCount()).isPositive();
+    }
+
+    @Test
+    void authenticateWhenIdpDownAfterKeysLoadedThenKnownKeysStillVerify() throws Exception {
+        TestChain chain = TestChain.options().jwks(FAST_REFRESH).build();
+        chain.accept(realmAToken().sign());
+        chain.jwksA.down(true);
+        long failuresBefore = chain.keysA.failureCount();
+
+        // well past the cache TTL: only outage tolerance keeps the keys
+        Thread.sleep(300);
+        GatewayIdentity identity = chain.accept(realmAToken().sign());
+
+        assertThat(identity.keyId()).isEqualTo(KEY_A.getKeyID());
+        assertThat(chain.keysA.failureCount()).isGreaterThan(failuresBefore);
+    }
+
+    @Test
+    void authenticateWhenIdpBackAfterOutageThenNewKeysLoaded() {
+        TestChain chain = TestChain.create();
+        chain.jwksA.down(true);
+        chain.assertRejected(realmAToken().sign(), AuthErrorCode.ISSUER_UNAVAILABLE);
+        chain.jwksA.down(false);
+        assertThat(chain.accept(realmAToken().sign()).realm()).isEqualTo("realm-a");
+    }
+
+    @Test
+    void constructWhenSymmetricAlgorithmAllowedThenFails() {
+        AuthProperties.Issuer settings = new AuthProperties.Issuer(
+                "realm-x",
+                "https://idp.test/realms/x",
+                null,
+                null,
+                List.of(TestChain.AUDIENCE),
+                List.of("RS256", "HS256"),
+                List.of(),
+                null,
+                "Bearer",
+                TestChain.DEFAULT_JWKS);
+        JwksKeySource keys =
+                JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), TestChain.DEFAULT_JWKS, Clock.systemUTC());
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new OidcTokenVerifier(
+                        settings, keys, Schedulers.immediate(), Clock.systemUTC(), Duration.ofSeconds(30)))
+                .withMessageContaining("HS256");
+    }
+}

@@ -1,0 +1,91 @@
+package io.dualcore.gateway.auth.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+
+class BearerTokenExtractorTests {
+
+    private static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl";
+
+    private final BearerTokenExtractor extractor = new BearerTokenExtractor();
+
+    private static MockServerHttpRequest withAuthorization(String... values) {
+        return MockServerHttpRequest.get("/orders")
+                .header(HttpHeaders.AUTHORIZATION, values)
+                .build();
+    }
+
+    private void assertRejected(MockServerHttpRequest request, AuthErrorCode expected) {
+        assertThatThrownBy(() -> this.extractor.extract(request))
+                .isInstanceOfSatisfying(
+                        TokenRejectedException.class,
+                        ex -> assertThat(ex.errorCode()).isEqualTo(expected));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Bearer ", "bearer ", "BEARER ", "BeArEr ", "Bearer   "})
+    void extractWhenBearerSchemeInAnyCaseThenToken(String prefix) {
+        assertThat(this.extractor.extract(withAuthorization(prefix + TOKEN))).isEqualTo(TOKEN);
+    }
+
+    @Test
+    void extractWhenNoAuthorizationHeaderThenNull() {
+        assertThat(this.extractor.extract(MockServerHttpRequest.get("/orders").build()))
+                .isNull();
+    }
+
+    @Test
+    void extractWhenTwoAuthorizationHeadersThenInvalidRequest() {
+        assertRejected(withAuthorization("Bearer " + TOKEN, "Bearer " + TOKEN), AuthErrorCode.INVALID_REQUEST);
+        assertRejected(withAuthorization("Bearer " + TOKEN, "Basic dXNlcjpwYXNz"), AuthErrorCode.INVALID_REQUEST);
+    }
+
+    @Test
+    void extractWhenAccessTokenQueryParameterThenInvalidRequest() {
+        assertRejected(
+                MockServerHttpRequest.get("/orders?access_token=" + TOKEN).build(), AuthErrorCode.INVALID_REQUEST);
+        // even alongside a valid header
+        assertRejected(
+                MockServerHttpRequest.get("/orders?access_token=" + TOKEN)
+                        .header(HttpHeaders.AUTHORIZATION, "Bearer " + TOKEN)
+                        .build(),
+                AuthErrorCode.INVALID_REQUEST);
+        assertRejected(MockServerHttpRequest.get("/orders?access_token").build(), AuthErrorCode.INVALID_REQUEST);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "Basic dXNlcjpwYXNz",
+                "Digest username=\"x\"",
+                "Token " + TOKEN,
+                "Bearer",
+                "Bearer:" + TOKEN,
+                "Bearertoken",
+                "Bearer\t" + TOKEN,
+                TOKEN
+            })
+    void extractWhenNotBearerSchemeThenMissingToken(String authorization) {
+        assertRejected(withAuthorization(authorization), AuthErrorCode.MISSING_TOKEN);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"Bearer a,b", "Bearer a b", "Bearer " + TOKEN + ", Bearer " + TOKEN, "Bearer " + TOKEN + " "})
+    void extractWhenSeveralCredentialsThenInvalidRequest(String authorization) {
+        assertRejected(withAuthorization(authorization), AuthErrorCode.INVALID_REQUEST);
+    }
+
+    @Test
+    void extractWhenBearerWithOnlySpacesThenMalformedToken() {
+        assertRejected(withAuthorization("Bearer    "), AuthErrorCode.MALFORMED_TOKEN);
+    }
+}
