@@ -14,9 +14,24 @@ public final class RedisExtension implements BeforeAllCallback, ParameterResolve
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RedisExtension.class);
     private static final String KEY = "server";
 
+    private static volatile RedisServerFixture shared;
+
+    /**
+     * The run's server, for places that get no parameters, such as a Spring {@code @DynamicPropertySource}
+     * method; the test class must be annotated with {@code @ExtendWith(RedisExtension.class)}.
+     */
+    public static RedisServerFixture shared() {
+        RedisServerFixture server = shared;
+        if (server == null) {
+            throw new IllegalStateException("Annotate the test class with @ExtendWith(RedisExtension.class)");
+        }
+        return server;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         RedisServerFixture server = server(context);
+        shared = server;
         // a class that stopped Redis and then failed must not hand a dead server to the next class
         if (server.isManaged() && !server.isRunning()) {
             server.start();
