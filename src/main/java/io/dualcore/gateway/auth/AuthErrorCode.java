@@ -60,8 +60,9 @@ public enum AuthErrorCode {
             BearerTokenErrorCodes.INSUFFICIENT_SCOPE,
             "Route has no access policy"),
     RATE_LIMITED("rate_limited", HttpStatus.TOO_MANY_REQUESTS, null, "Too many requests"),
+    /** A fail-closed plan while its shared backend is out: refused like an exhausted limit, never a 5xx. */
     RATE_LIMIT_UNAVAILABLE(
-            "rate_limit_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Rate limits temporarily unavailable"),
+            "rate_limit_unavailable", HttpStatus.TOO_MANY_REQUESTS, null, "Rate limits temporarily unavailable"),
     ISSUER_UNAVAILABLE(
             "issuer_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Token issuer temporarily unavailable"),
     REPLAY_CHECK_UNAVAILABLE(

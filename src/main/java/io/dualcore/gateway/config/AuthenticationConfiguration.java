@@ -47,7 +47,9 @@ public class AuthenticationConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("'${dualcore.redis.url:}' != ''")
     RedisConnections redisConnections(RedisProperties properties) {
-        return new RedisConnections(properties);
+        RedisConnections connections = new RedisConnections(properties);
+        connections.warmUp();
+        return connections;
     }
 
     @Bean

@@ -39,6 +39,12 @@ public final class RedisConnections implements AutoCloseable {
                 .cache(value -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO);
     }
 
+    /** Opens both connections in the background, so the first requests do not pay for connecting. */
+    public void warmUp() {
+        this.connection.subscribe(connection -> {}, error -> {});
+        this.binaryConnection.subscribe(connection -> {}, error -> {});
+    }
+
     /** A shared binary connection (bucket4j's state is bytes). */
     public Mono<StatefulRedisConnection<byte[], byte[]>> binaryConnection() {
         return this.binaryConnection;

@@ -19,7 +19,7 @@ public final class RatePlan {
     public enum FailurePolicy {
         /** Let requests through unlimited. */
         FAIL_OPEN,
-        /** Refuse requests (503 {@code rate_limit_unavailable}). */
+        /** Refuse requests (429 {@code rate_limit_unavailable} with {@code Retry-After}). */
         FAIL_CLOSED,
         /** Limit on this gateway alone, with the plan divided by the number of gateways. */
         LOCAL_FALLBACK

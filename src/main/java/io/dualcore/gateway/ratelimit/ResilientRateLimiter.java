@@ -54,8 +54,8 @@ public final class ResilientRateLimiter implements RateLimiter {
 
     private Mono<RateLimitDecision> onFailure(String key, RatePlan plan, Throwable ex) {
         if (logger.isDebugEnabled()) {
-            logger.debug("Rate-limit backend unavailable (" + ex.getClass().getSimpleName() + "), plan " + plan.name()
-                    + " applies " + plan.failurePolicy());
+            logger.debug("Rate-limit backend unavailable (" + ex + "), plan " + plan.name() + " applies "
+                    + plan.failurePolicy());
         }
         return switch (plan.failurePolicy()) {
             case FAIL_OPEN -> Mono.just(RateLimitDecision.failedOpen(plan));
