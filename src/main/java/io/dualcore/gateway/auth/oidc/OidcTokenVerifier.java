@@ -163,13 +163,14 @@ public final class OidcTokenVerifier implements TokenVerifier {
     private GatewayIdentity toIdentity(ParsedToken token) {
         JWTClaimsSet claims = token.claims();
         Instant expiresAt = ClaimChecks.checkTimes(claims, this.clock.instant(), this.clockSkew, false);
-        ClaimChecks.checkAudience(claims, this.settings.audiences());
+        // the type first: an ID token's aud is its client, and "wrong token type" is the useful answer
         String type = ClaimChecks.optionalString(claims, "typ");
         if (type != null && !type.equalsIgnoreCase(this.settings.tokenType())) {
             throw new TokenRejectedException(
                     AuthErrorCode.WRONG_TOKEN_TYPE,
                     "Only access tokens are accepted as bearer tokens (typ " + this.settings.tokenType() + ")");
         }
+        ClaimChecks.checkAudience(claims, this.settings.audiences());
         String subject = ClaimChecks.requireString(claims, "sub");
         String client = ClaimChecks.optionalString(claims, "azp");
         if (client == null) {
