@@ -63,6 +63,8 @@ public enum AuthErrorCode {
     /** A fail-closed plan while its shared backend is out: refused like an exhausted limit, never a 5xx. */
     RATE_LIMIT_UNAVAILABLE(
             "rate_limit_unavailable", HttpStatus.TOO_MANY_REQUESTS, null, "Rate limits temporarily unavailable"),
+    UPSTREAM_UNAVAILABLE("upstream_unavailable", HttpStatus.BAD_GATEWAY, null, "Upstream unavailable"),
+    UPSTREAM_TIMEOUT("upstream_timeout", HttpStatus.GATEWAY_TIMEOUT, null, "Upstream timeout"),
     ISSUER_UNAVAILABLE(
             "issuer_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Token issuer temporarily unavailable"),
     REPLAY_CHECK_UNAVAILABLE(

@@ -12,6 +12,7 @@ import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.auth.web.AuthenticationGlobalFilter;
+import io.dualcore.gateway.route.UpstreamFailureFilter;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +76,12 @@ public class AuthenticationConfiguration {
                 throw new IllegalStateException(where + " (" + issuer.name()
                         + "): audiences is empty; list the aud values this gateway accepts (e.g. dualcore-gateway)");
             }
+            AuthProperties.Jwks jwks = issuer.jwks();
+            if (jwks.refreshAhead().plus(jwks.refreshTimeout()).compareTo(jwks.cacheTtl()) > 0) {
+                throw new IllegalStateException(where + " (" + issuer.name() + "): jwks.refresh-ahead ("
+                        + jwks.refreshAhead() + ") + jwks.refresh-timeout (" + jwks.refreshTimeout()
+                        + ") must not exceed jwks.cache-ttl (" + jwks.cacheTtl() + ")");
+            }
             verifiers.add(new OidcTokenVerifier(
                     issuer, JwksKeySource.of(issuer, clock), jwksScheduler, clock, properties.clockSkew()));
         }
@@ -110,6 +117,11 @@ public class AuthenticationConfiguration {
     @Bean
     AuthErrorResponses authErrorResponses() {
         return new AuthErrorResponses("dualcore-gateway", 5);
+    }
+
+    @Bean
+    UpstreamFailureFilter upstreamFailureFilter(AuthErrorResponses authErrorResponses) {
+        return new UpstreamFailureFilter(authErrorResponses);
     }
 
     @Bean

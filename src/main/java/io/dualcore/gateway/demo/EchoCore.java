@@ -11,6 +11,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -25,20 +26,27 @@ public final class EchoCore implements AutoCloseable {
 
     private final DisposableServer server;
 
-    private EchoCore(String name, DisposableServer server) {
+    private final LoopResources loops;
+
+    private EchoCore(String name, DisposableServer server, LoopResources loops) {
         this.name = name;
         this.server = server;
+        this.loops = loops;
     }
 
     /** Starts an echo core on the given host and port (port 0 picks a free one). */
     public static EchoCore start(String name, String host, int port) {
         Assert.hasText(name, "name cannot be empty");
+        // its own event loop: a Spring context shutting down disposes Reactor Netty's global loops, and must not
+        // take an upstream it does not own with it
+        LoopResources loops = LoopResources.create("echo-" + name, 1, true);
         DisposableServer server = HttpServer.create()
+                .runOn(loops)
                 .host(host)
                 .port(port)
                 .handle((request, response) -> echo(name, request, response))
                 .bindNow(Duration.ofSeconds(10));
-        return new EchoCore(name, server);
+        return new EchoCore(name, server, loops);
     }
 
     private static Mono<Void> echo(String name, HttpServerRequest request, HttpServerResponse response) {
@@ -76,6 +84,7 @@ public final class EchoCore implements AutoCloseable {
     @Override
     public void close() {
         this.server.disposeNow(Duration.ofSeconds(5));
+        this.loops.disposeLater().block(Duration.ofSeconds(5));
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class RateLimitHeaders {
         if (this.style == Style.DRAFT) {
             headers.set(
                     "RateLimit-Policy",
-                    "\"" + plan.name() + "\";q=" + plan.limit() + ";w="
+                    "\"" + plan.name() + "\";q=" + decision.limit() + ";w="
                             + Math.max(1, plan.window().toSeconds()));
             headers.set("RateLimit", "\"" + plan.name() + "\";r=" + decision.remaining() + ";t=" + reset);
         } else {

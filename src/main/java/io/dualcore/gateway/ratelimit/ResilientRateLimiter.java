@@ -44,8 +44,8 @@ public final class ResilientRateLimiter implements RateLimiter {
 
     @Override
     public Mono<RateLimitDecision> consume(String key, RatePlan plan) {
-        return this.shared
-                .consume(key, plan)
+        // deferred: an open breaker must keep a backend from doing any work at all
+        return Mono.defer(() -> this.shared.consume(key, plan))
                 .timeout(
                         this.timeout, Mono.error(() -> new TimeoutException("Redis did not answer in " + this.timeout)))
                 .transformDeferred(CircuitBreakerOperator.of(this.breaker))

@@ -9,6 +9,8 @@ import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 
 /**
  * A small HTTP proxy to put between the gateway and the shared Keycloak: it forwards requests (keeping Keycloak's
@@ -20,6 +22,8 @@ public final class ControllableProxy implements AutoCloseable {
     private final URI target;
 
     private final HttpClient client;
+
+    private final LoopResources loops;
 
     private final AtomicInteger jwksRequests = new AtomicInteger();
 
@@ -33,7 +37,11 @@ public final class ControllableProxy implements AutoCloseable {
 
     private ControllableProxy(URI target) {
         this.target = target;
-        this.client = HttpClient.create().responseTimeout(Duration.ofSeconds(30));
+        // own loops and pool: gateways started and stopped in the same JVM dispose Reactor Netty's global ones
+        this.loops = LoopResources.create("proxy", 1, true);
+        this.client = HttpClient.create(ConnectionProvider.create("proxy", 16))
+                .runOn(this.loops)
+                .responseTimeout(Duration.ofSeconds(30));
     }
 
     /** Starts a proxy on a free loopback port in front of {@code target} (scheme://host:port). */
@@ -52,6 +60,7 @@ public final class ControllableProxy implements AutoCloseable {
 
     private void bind(int requestedPort) {
         this.server = HttpServer.create()
+                .runOn(this.loops)
                 .host("127.0.0.1")
                 .port(requestedPort)
                 .handle((request, response) -> {
@@ -122,5 +131,6 @@ public final class ControllableProxy implements AutoCloseable {
     @Override
     public void close() {
         cut();
+        this.loops.disposeLater().block(Duration.ofSeconds(5));
     }
 }

@@ -74,13 +74,15 @@ class JwksResilienceIT {
 
     @Test
     void unknownKidFloodWhenRateLimitedThenJwksFetchesBounded() {
-        try (ControllableProxy proxy = ControllableProxy.start(this.keycloak.baseUrl().toString());
+        try (ControllableProxy proxy =
+                        ControllableProxy.start(this.keycloak.baseUrl().toString());
                 TestGateway gateway = TestGateway.start(gatewayProperties(
                         proxy.url() + "/realms/dualcore/protocol/openid-connect/certs",
                         null,
                         Map.of("min-refresh-interval", "30s")))) {
             String known = serviceToken();
-            assertThat(gateway.get("/api/orders", known).getStatusCode().value()).isEqualTo(200);
+            assertThat(gateway.get("/api/orders", known).getStatusCode().value())
+                    .isEqualTo(200);
             int afterWarmUp = proxy.jwksRequests();
             assertThat(afterWarmUp).isEqualTo(1);
 
@@ -93,30 +95,47 @@ class JwksResilienceIT {
             }
             int flood = proxy.jwksRequests() - afterWarmUp;
             assertThat(flood).as("JWKS fetches caused by 300 unknown kids").isLessThanOrEqualTo(1);
-            assertThat(gateway.get("/api/orders", serviceToken()).getStatusCode().value()).isEqualTo(200);
+            assertThat(gateway.get("/api/orders", serviceToken())
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(200);
         }
     }
 
     @Test
     void keycloakCutWhenKeysKnownThenFreshTokensKeepVerifying() throws Exception {
-        try (ControllableProxy proxy = ControllableProxy.start(this.keycloak.baseUrl().toString());
+        try (ControllableProxy proxy =
+                        ControllableProxy.start(this.keycloak.baseUrl().toString());
                 TestGateway gateway = TestGateway.start(gatewayProperties(
                         proxy.url() + "/realms/dualcore/protocol/openid-connect/certs",
                         null,
-                        Map.of("cache-ttl", "2s", "refresh-ahead", "500ms", "min-refresh-interval", "500ms")))) {
-            assertThat(gateway.get("/api/orders", serviceToken()).getStatusCode().value()).isEqualTo(200);
+                        Map.of(
+                                "cache-ttl",
+                                "2s",
+                                "refresh-ahead",
+                                "500ms",
+                                "min-refresh-interval",
+                                "500ms",
+                                "refresh-timeout",
+                                "1s")))) {
+            assertThat(gateway.get("/api/orders", serviceToken())
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(200);
             proxy.cut();
             Thread.sleep(Duration.ofSeconds(4).toMillis());
             // a token the gateway has never seen, signed with the known key, while the IdP is unreachable
             String fresh = serviceToken();
-            assertThat(gateway.get("/api/orders", fresh).getStatusCode().value()).isEqualTo(200);
+            assertThat(gateway.get("/api/orders", fresh).getStatusCode().value())
+                    .isEqualTo(200);
             proxy.restore();
         }
     }
 
     @Test
     void gatewayStartedBeforeKeycloakWhenItComesUpThenVerifiesWithoutRestart() throws Exception {
-        try (ControllableProxy proxy = ControllableProxy.startCut(this.keycloak.baseUrl().toString());
+        try (ControllableProxy proxy =
+                        ControllableProxy.startCut(this.keycloak.baseUrl().toString());
                 TestGateway gateway = TestGateway.start(gatewayProperties(
                         null,
                         proxy.url() + "/realms/dualcore/.well-known/openid-configuration",
@@ -138,7 +157,9 @@ class JwksResilienceIT {
                 Thread.sleep(300);
                 status = gateway.get("/api/orders", token).getStatusCode().value();
             }
-            assertThat(status).as("verifies once the IdP is up, without a restart").isEqualTo(200);
+            assertThat(status)
+                    .as("verifies once the IdP is up, without a restart")
+                    .isEqualTo(200);
         }
     }
 }

@@ -70,6 +70,7 @@ class OidcAuthenticationIT {
         properties.put(prefix + "jwks.cache-ttl", JWKS_TTL.toMillis() + "ms");
         properties.put(prefix + "jwks.refresh-ahead", "1s");
         properties.put(prefix + "jwks.min-refresh-interval", "1s");
+        properties.put(prefix + "jwks.refresh-timeout", "1s");
     }
 
     @AfterAll
@@ -81,7 +82,8 @@ class OidcAuthenticationIT {
 
     @Test
     void clientCredentialsTokenWhenDualcoreRealmThenCoreReceivesIdentity() {
-        String token = this.keycloak.clientCredentialsToken("dualcore", "dualcore-service", "dualcore-service-demo-secret");
+        String token =
+                this.keycloak.clientCredentialsToken("dualcore", "dualcore-service", "dualcore-service-demo-secret");
         ResponseEntity<String> response = gateway.get("/api/orders", token);
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         Map<String, String> identity = identityHeaders(response);
@@ -101,7 +103,8 @@ class OidcAuthenticationIT {
 
     @Test
     void clientCredentialsTokenWhenPartnersRealmThenCoreReceivesIdentity() {
-        String token = this.keycloak.clientCredentialsToken("partners", "partners-service", "partners-service-demo-secret");
+        String token =
+                this.keycloak.clientCredentialsToken("partners", "partners-service", "partners-service-demo-secret");
         ResponseEntity<String> response = gateway.get("/api/orders", token);
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         assertThat(identityHeaders(response))
@@ -136,7 +139,8 @@ class OidcAuthenticationIT {
 
     @Test
     void oidcTokenWhenEdgeRouteThenModeNotAllowed() {
-        String token = this.keycloak.clientCredentialsToken("dualcore", "dualcore-service", "dualcore-service-demo-secret");
+        String token =
+                this.keycloak.clientCredentialsToken("dualcore", "dualcore-service", "dualcore-service-demo-secret");
         ResponseEntity<String> response = gateway.get("/edge/telemetry", token);
         assertProblem(response, 403, "mode_not_allowed");
         assertThat(response.getHeaders().getFirst("WWW-Authenticate")).contains("error=\"insufficient_scope\"");
@@ -191,14 +195,17 @@ class OidcAuthenticationIT {
         this.keycloak.admin().setKeyState(ROTATING_REALM, oldComponent, false, false);
         long disabledAt = System.nanoTime();
         int status = 200;
-        while (status == 200 && System.nanoTime() - disabledAt < Duration.ofSeconds(15).toNanos()) {
+        while (status == 200
+                && System.nanoTime() - disabledAt < Duration.ofSeconds(15).toNanos()) {
             Thread.sleep(250);
             status = gateway.get("/api/orders", oldToken).getStatusCode().value();
         }
         Duration stoppedAfter = Duration.ofNanos(System.nanoTime() - disabledAt);
         ResponseEntity<String> rejected = gateway.get("/api/orders", oldToken);
         assertProblem(rejected, 401, "unknown_key");
-        assertThat(stoppedAfter).as("old key stops verifying within the JWKS TTL").isLessThan(JWKS_TTL.plusSeconds(3));
+        assertThat(stoppedAfter)
+                .as("old key stops verifying within the JWKS TTL")
+                .isLessThan(JWKS_TTL.plusSeconds(3));
         assertThat(gateway.get("/api/orders", newToken).getStatusCode().value()).isEqualTo(200);
     }
 
@@ -233,9 +240,12 @@ class OidcAuthenticationIT {
 
     static Map<String, List<String>> headers(ResponseEntity<String> response) {
         Map<String, List<String>> headers = new TreeMap<>();
-        JSON.readTree(response.getBody()).path("headers").properties().forEach(entry -> headers.put(
-                entry.getKey().toLowerCase(),
-                entry.getValue().valueStream().map(JsonNode::asString).toList()));
+        JSON.readTree(response.getBody())
+                .path("headers")
+                .properties()
+                .forEach(entry -> headers.put(
+                        entry.getKey().toLowerCase(),
+                        entry.getValue().valueStream().map(JsonNode::asString).toList()));
         return headers;
     }
 

@@ -1,0 +1,64 @@
+package io.dualcore.gateway.route;
+
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.web.AuthErrorResponses;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.PrematureCloseException;
+
+/**
+ * Answers an unreachable or silent upstream with 502 {@code upstream_unavailable} or 504 {@code upstream_timeout}
+ * problem responses, instead of the generic 500 a refused connection would otherwise become.
+ */
+public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
+
+    /** Outermost: sees every failure of the routing filters. */
+    public static final int UPSTREAM_FAILURE_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE;
+
+    private final AuthErrorResponses errors;
+
+    public UpstreamFailureFilter(AuthErrorResponses errors) {
+        this.errors = errors;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+        return chain.filter(exchange).onErrorResume(ex -> {
+            AuthErrorCode code = classify(ex);
+            if (code == null || exchange.getResponse().isCommitted()) {
+                return Mono.error(ex);
+            }
+            String description = (code == AuthErrorCode.UPSTREAM_TIMEOUT)
+                    ? "The upstream service did not answer in time"
+                    : "The upstream service cannot be reached";
+            return this.errors.write(exchange, code, description, null, 5);
+        });
+    }
+
+    static AuthErrorCode classify(Throwable ex) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConnectException || cause instanceof PrematureCloseException) {
+                return AuthErrorCode.UPSTREAM_UNAVAILABLE;
+            }
+            if (cause instanceof TimeoutException
+                    || cause instanceof io.netty.handler.timeout.TimeoutException
+                    || (cause instanceof ResponseStatusException status
+                            && status.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value())) {
+                return AuthErrorCode.UPSTREAM_TIMEOUT;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public int getOrder() {
+        return UPSTREAM_FAILURE_FILTER_ORDER;
+    }
+}
