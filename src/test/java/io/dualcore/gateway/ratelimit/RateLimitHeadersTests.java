@@ -56,8 +56,8 @@ class RateLimitHeadersTests {
     void writeWhenDraftAndWindowUnderOneSecondThenWindowOneSecond() {
         RatePlan fast = plan("fast", 5, Duration.ofMillis(200));
 
-        assertThat(write("draft", fast, decision(4, 40_000_000L)).getFirst("RateLimit-Policy"))
-                .isEqualTo("\"fast\";q=5;w=1");
+        RateLimitDecision decision = new RateLimitDecision(true, 5, 4, 40_000_000L, 0, "redis", false);
+        assertThat(write("draft", fast, decision).getFirst("RateLimit-Policy")).isEqualTo("\"fast\";q=5;w=1");
     }
 
     @Test
@@ -116,5 +116,12 @@ class RateLimitHeadersTests {
         assertThatIllegalStateException()
                 .isThrownBy(() -> RateLimitHeaders.of(""))
                 .withMessageStartingWith("dualcore.rate-limit.headers: unknown style ''");
+    }
+
+    @Test
+    void writeWhenLocalFallbackShareThenBothStylesReportTheShare() {
+        RateLimitDecision share = new RateLimitDecision(true, 5, 2, 1_000_000_000L, 0, "local", true);
+        assertThat(write("draft", PLAN, share).getFirst("RateLimit-Policy")).isEqualTo("\"plan\";q=5;w=60");
+        assertThat(write("legacy", PLAN, share).getFirst("RateLimit-Limit")).isEqualTo("5");
     }
 }
