@@ -3,6 +3,7 @@ package io.dualcore.gateway.auth;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.util.Assert;
@@ -22,6 +23,10 @@ public final class TokenAuthenticator {
     private final VerifiedTokenCache cache;
 
     private final int maxTokenLength;
+
+    private final LongAdder cacheHits = new LongAdder();
+
+    private final LongAdder cacheMisses = new LongAdder();
 
     /**
      * @param verifiers the chain, in order
@@ -52,8 +57,10 @@ public final class TokenAuthenticator {
         if (this.cache != null) {
             GatewayIdentity cached = this.cache.get(token);
             if (cached != null) {
+                this.cacheHits.increment();
                 return Mono.just(cached);
             }
+            this.cacheMisses.increment();
         }
         ParsedToken parsed;
         try {
@@ -74,6 +81,21 @@ public final class TokenAuthenticator {
             return verified;
         }
         return verified.doOnNext(identity -> this.cache.put(token, identity, verifier));
+    }
+
+    /** Requests served from the verified-token cache. */
+    public long cacheHits() {
+        return this.cacheHits.sum();
+    }
+
+    /** Requests that had to be verified (the cache being on). */
+    public long cacheMisses() {
+        return this.cacheMisses.sum();
+    }
+
+    /** The chain's verifiers by issuer. */
+    public Map<String, TokenVerifier> verifiers() {
+        return this.verifiersByIssuer;
     }
 
     /** Fail closed on anything unforeseen, with a 401 rather than a 500, and log the cause (never the token). */

@@ -13,6 +13,9 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.auth.web.AuthenticationGlobalFilter;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
+import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +66,10 @@ public class AuthenticationConfiguration {
     }
 
     @Bean
-    List<OidcTokenVerifier> oidcTokenVerifiers(AuthProperties properties, Scheduler jwksScheduler, Clock clock) {
+    List<OidcTokenVerifier> oidcTokenVerifiers(
+            AuthProperties properties, Scheduler jwksScheduler, Clock clock, ObjectProvider<Tracer> tracer) {
+        Tracer dualcoreTracer = tracer.getIfAvailable(
+                () -> OpenTelemetry.noop().getTracer(TelemetryConfiguration.INSTRUMENTATION_SCOPE));
         List<OidcTokenVerifier> verifiers = new ArrayList<>();
         List<AuthProperties.Issuer> issuers = properties.oidc().issuers();
         for (int i = 0; i < issuers.size(); i++) {
@@ -83,7 +89,11 @@ public class AuthenticationConfiguration {
                         + ") must not exceed jwks.cache-ttl (" + jwks.cacheTtl() + ")");
             }
             verifiers.add(new OidcTokenVerifier(
-                    issuer, JwksKeySource.of(issuer, clock), jwksScheduler, clock, properties.clockSkew()));
+                    issuer,
+                    JwksKeySource.of(issuer, clock, dualcoreTracer),
+                    jwksScheduler,
+                    clock,
+                    properties.clockSkew()));
         }
         return verifiers;
     }
@@ -126,7 +136,10 @@ public class AuthenticationConfiguration {
 
     @Bean
     AuthenticationGlobalFilter authenticationGlobalFilter(
-            TokenAuthenticator tokenAuthenticator, AuthErrorResponses authErrorResponses) {
-        return new AuthenticationGlobalFilter(tokenAuthenticator, authErrorResponses);
+            TokenAuthenticator tokenAuthenticator,
+            AuthErrorResponses authErrorResponses,
+            ObjectProvider<GatewayTelemetry> telemetry) {
+        return new AuthenticationGlobalFilter(
+                tokenAuthenticator, authErrorResponses, telemetry.getIfAvailable(GatewayTelemetry::disabled));
     }
 }

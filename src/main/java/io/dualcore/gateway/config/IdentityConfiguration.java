@@ -7,8 +7,10 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityInjectionFilter;
 import io.dualcore.gateway.policy.AccessPolicyFilter;
 import io.dualcore.gateway.policy.RoutePolicies;
+import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.route.RouteDefinition;
 import org.springframework.context.annotation.Bean;
@@ -46,8 +48,12 @@ public class IdentityConfiguration {
     }
 
     @Bean
-    AccessPolicyFilter accessPolicyFilter(RoutePolicies routePolicies, AuthErrorResponses authErrorResponses) {
-        return new AccessPolicyFilter(routePolicies, authErrorResponses);
+    AccessPolicyFilter accessPolicyFilter(
+            RoutePolicies routePolicies,
+            AuthErrorResponses authErrorResponses,
+            ObjectProvider<GatewayTelemetry> telemetry) {
+        return new AccessPolicyFilter(
+                routePolicies, authErrorResponses, telemetry.getIfAvailable(GatewayTelemetry::disabled));
     }
 
     @Bean

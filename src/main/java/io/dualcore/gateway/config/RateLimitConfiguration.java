@@ -9,6 +9,7 @@ import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.ratelimit.RedisRateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
+import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.LinkedHashMap;
@@ -86,8 +87,14 @@ public class RateLimitConfiguration {
             Map<String, RatePlan> ratePlans,
             RateLimiter rateLimiter,
             RateLimitProperties properties,
-            AuthErrorResponses authErrorResponses) {
+            AuthErrorResponses authErrorResponses,
+            ObjectProvider<GatewayTelemetry> telemetry) {
         return new RateLimitFilter(
-                routePolicies, ratePlans, rateLimiter, RateLimitHeaders.of(properties.headers()), authErrorResponses);
+                routePolicies,
+                ratePlans,
+                rateLimiter,
+                RateLimitHeaders.of(properties.headers()),
+                authErrorResponses,
+                telemetry.getIfAvailable(GatewayTelemetry::disabled));
     }
 }

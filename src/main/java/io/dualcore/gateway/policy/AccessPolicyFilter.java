@@ -3,6 +3,7 @@ package io.dualcore.gateway.policy;
 import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.web.AuthErrorResponses;
+import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
@@ -22,22 +23,29 @@ public final class AccessPolicyFilter implements GlobalFilter, Ordered {
 
     private final AuthErrorResponses errors;
 
-    public AccessPolicyFilter(RoutePolicies policies, AuthErrorResponses errors) {
+    private final GatewayTelemetry telemetry;
+
+    public AccessPolicyFilter(RoutePolicies policies, AuthErrorResponses errors, GatewayTelemetry telemetry) {
         this.policies = policies;
         this.errors = errors;
+        this.telemetry = telemetry;
     }
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
         RoutePolicies.Entry entry = this.policies.forExchange(exchange);
+        GatewayIdentity identity = GatewayIdentity.from(exchange);
         if (entry == null) {
+            this.telemetry.authorized(exchange, identity, AuthErrorCode.NO_ROUTE_POLICY);
             return this.errors.write(
                     exchange, AuthErrorCode.NO_ROUTE_POLICY, "This route has no access policy and is denied", null);
         }
-        AccessPolicy.Denial denial = entry.policy().check(GatewayIdentity.from(exchange));
+        AccessPolicy.Denial denial = entry.policy().check(identity);
         if (denial != null) {
+            this.telemetry.authorized(exchange, identity, denial.code());
             return this.errors.write(exchange, denial.code(), denial.description(), denial.scope());
         }
+        this.telemetry.authorized(exchange, identity, null);
         return chain.filter(exchange);
     }
 

@@ -5,6 +5,7 @@ import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.config.RouteProperties;
 import io.dualcore.gateway.policy.RoutePolicies;
+import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -36,12 +37,16 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
 
     private final AuthErrorResponses errors;
 
+    private final GatewayTelemetry telemetry;
+
     public RateLimitFilter(
             RoutePolicies policies,
             Map<String, RatePlan> plans,
             RateLimiter limiter,
             RateLimitHeaders headers,
-            AuthErrorResponses errors) {
+            AuthErrorResponses errors,
+            GatewayTelemetry telemetry) {
+        this.telemetry = telemetry;
         this.policies = policies;
         this.plans = Map.copyOf(plans);
         this.limiter = limiter;
@@ -65,6 +70,7 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
         return this.limiter
                 .consume(key, plan)
                 .flatMap(decision -> {
+                    this.telemetry.rateLimited(exchange, plan, decision);
                     exchange.getAttributes().put(DECISION_ATTRIBUTE, decision);
                     HttpHeaders response = exchange.getResponse().getHeaders();
                     this.headers.write(plan, decision, response);

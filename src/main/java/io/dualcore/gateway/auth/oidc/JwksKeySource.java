@@ -13,6 +13,10 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.util.events.Event;
 import io.dualcore.gateway.config.AuthProperties;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -36,6 +40,14 @@ public final class JwksKeySource implements Closeable {
 
     private final AtomicLong failures = new AtomicLong();
 
+    private final String issuer;
+
+    private final Tracer tracer;
+
+    private volatile Instant lastSuccessAt;
+
+    private volatile Instant lastFailureAt;
+
     private final JWKSource<SecurityContext> source;
 
     private final Clock clock;
@@ -44,8 +56,15 @@ public final class JwksKeySource implements Closeable {
 
     private volatile Instant snapshotAt;
 
-    private JwksKeySource(JWKSetSource<SecurityContext> origin, AuthProperties.Jwks settings, Clock clock) {
+    private JwksKeySource(
+            String issuer,
+            JWKSetSource<SecurityContext> origin,
+            AuthProperties.Jwks settings,
+            Clock clock,
+            Tracer tracer) {
+        this.issuer = issuer;
         this.clock = clock;
+        this.tracer = tracer;
         this.source = JWKSourceBuilder.create(new CountingSource(origin))
                 .retrying(true)
                 .outageTolerant(settings.outageTolerance().toMillis())
@@ -57,6 +76,11 @@ public final class JwksKeySource implements Closeable {
 
     /** Builds the key source of a configured issuer. */
     public static JwksKeySource of(AuthProperties.Issuer issuer, Clock clock) {
+        return of(issuer, clock, OpenTelemetry.noop().getTracer("dualcore"));
+    }
+
+    /** Builds the key source of a configured issuer, tracing each fetch. */
+    public static JwksKeySource of(AuthProperties.Issuer issuer, Clock clock, Tracer tracer) {
         Assert.notNull(issuer, "issuer cannot be null");
         AuthProperties.Jwks jwks = issuer.jwks();
         DefaultResourceRetriever retriever = new DefaultResourceRetriever(
@@ -65,7 +89,12 @@ public final class JwksKeySource implements Closeable {
         URI metadataUri = StringUtils.hasText(issuer.metadataUri())
                 ? URI.create(issuer.metadataUri())
                 : URI.create(trimTrailingSlash(issuer.issuerUri()) + "/.well-known/openid-configuration");
-        return of(new DiscoveringJwkSetSource(issuer.issuerUri(), jwksUri, metadataUri, retriever), jwks, clock);
+        return new JwksKeySource(
+                issuer.name(),
+                new DiscoveringJwkSetSource(issuer.issuerUri(), jwksUri, metadataUri, retriever),
+                jwks,
+                clock,
+                tracer);
     }
 
     /** Builds a key source over any origin of key sets (an HTTP endpoint, or a fixed set in tests). */
@@ -73,7 +102,8 @@ public final class JwksKeySource implements Closeable {
         Assert.notNull(origin, "origin cannot be null");
         Assert.notNull(settings, "settings cannot be null");
         Assert.notNull(clock, "clock cannot be null");
-        return new JwksKeySource(origin, settings, clock);
+        return new JwksKeySource(
+                "test", origin, settings, clock, OpenTelemetry.noop().getTracer("dualcore"));
     }
 
     private static String trimTrailingSlash(String uri) {
@@ -130,6 +160,24 @@ public final class JwksKeySource implements Closeable {
         return this.failures.get();
     }
 
+    /** Keys in the last key set seen. */
+    public int keyCount() {
+        JWKSet keys = this.snapshot;
+        return keys == null ? 0 : keys.getKeys().size();
+    }
+
+    /** When the IdP last answered with a key set, or {@code null}. */
+    public Instant lastSuccessAt() {
+        return this.lastSuccessAt;
+    }
+
+    /** Whether the last fetch attempt failed (the IdP is unreachable or answered nonsense). */
+    public boolean lastFetchFailed() {
+        Instant failure = this.lastFailureAt;
+        Instant success = this.lastSuccessAt;
+        return failure != null && (success == null || failure.isAfter(success));
+    }
+
     @Override
     public void close() throws IOException {
         if (this.source instanceof Closeable closeable) {
@@ -150,11 +198,25 @@ public final class JwksKeySource implements Closeable {
         public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator evaluator, long currentTime, SecurityContext context)
                 throws KeySourceException {
             JwksKeySource.this.fetches.incrementAndGet();
+            Span span = JwksKeySource.this
+                    .tracer
+                    .spanBuilder("dualcore.jwks.fetch")
+                    .setAttribute("dualcore.issuer", JwksKeySource.this.issuer)
+                    .startSpan();
             try {
-                return this.origin.getJWKSet(evaluator, currentTime, context);
+                JWKSet keys = this.origin.getJWKSet(evaluator, currentTime, context);
+                JwksKeySource.this.lastSuccessAt = JwksKeySource.this.clock.instant();
+                span.setAttribute("dualcore.result", "success");
+                span.setAttribute("dualcore.jwks.keys", keys.getKeys().size());
+                return keys;
             } catch (KeySourceException | RuntimeException ex) {
                 JwksKeySource.this.failures.incrementAndGet();
+                JwksKeySource.this.lastFailureAt = JwksKeySource.this.clock.instant();
+                span.setAttribute("dualcore.result", "failure");
+                span.setStatus(StatusCode.ERROR, ex.getClass().getSimpleName());
                 throw ex;
+            } finally {
+                span.end();
             }
         }
 

@@ -20,6 +20,7 @@ import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.config.AuthProperties;
+import io.opentelemetry.context.Context;
 import java.security.Key;
 import java.time.Clock;
 import java.time.Duration;
@@ -113,8 +114,13 @@ public final class OidcTokenVerifier implements TokenVerifier {
         if (token.keyId() == null) {
             return Mono.error(new TokenRejectedException(AuthErrorCode.UNKNOWN_KEY, "The token has no kid header"));
         }
-        // a JWKS look-up may fetch over HTTP: never on an event-loop thread
-        return Mono.fromCallable(() -> verifyBlocking(token)).subscribeOn(this.blockingScheduler);
+        // a JWKS look-up may fetch over HTTP: never on an event-loop thread; the caller's trace context goes along,
+        // so a fetch becomes a child of the authentication span
+        return Mono.deferContextual(view -> {
+                    Context parent = view.getOrDefault(Context.class, Context.current());
+                    return Mono.fromCallable(parent.wrap(() -> verifyBlocking(token)));
+                })
+                .subscribeOn(this.blockingScheduler);
     }
 
     GatewayIdentity verifyBlocking(ParsedToken token) {

@@ -3,6 +3,9 @@ package io.dualcore.gateway.auth.web;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -23,6 +26,9 @@ public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
     /** Runs before every routing filter, right after header hygiene. */
     public static final int AUTHENTICATION_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
 
+    /** Name of the span around token verification. */
+    public static final String SPAN_NAME = "dualcore.authenticate";
+
     private static final Log logger = LogFactory.getLog(AuthenticationGlobalFilter.class);
 
     private final BearerTokenExtractor extractor = new BearerTokenExtractor();
@@ -31,11 +37,16 @@ public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
 
     private final AuthErrorResponses errors;
 
-    public AuthenticationGlobalFilter(TokenAuthenticator authenticator, AuthErrorResponses errors) {
+    private final GatewayTelemetry telemetry;
+
+    public AuthenticationGlobalFilter(
+            TokenAuthenticator authenticator, AuthErrorResponses errors, GatewayTelemetry telemetry) {
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(errors, "errors cannot be null");
+        Assert.notNull(telemetry, "telemetry cannot be null");
         this.authenticator = authenticator;
         this.errors = errors;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -44,22 +55,29 @@ public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
         try {
             token = this.extractor.extract(exchange.getRequest());
         } catch (TokenRejectedException ex) {
-            return reject(exchange, ex);
+            return reject(exchange, ex, this.telemetry.startSpan(SPAN_NAME, exchange));
         }
         if (token == null) {
             // anonymous: the route's access policy decides whether that is enough
             return chain.filter(exchange);
         }
+        Span span = this.telemetry.startSpan(SPAN_NAME, exchange);
+        Context traceContext = GatewayTelemetry.requestContext(exchange).with(span);
         return this.authenticator
                 .authenticate(token)
+                .contextWrite(context -> context.put(Context.class, traceContext))
+                .onErrorResume(
+                        TokenRejectedException.class,
+                        ex -> reject(exchange, ex, span).then(Mono.empty()))
                 .flatMap(identity -> {
+                    this.telemetry.authenticated(span, identity);
                     exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, identity);
                     return chain.filter(exchange);
-                })
-                .onErrorResume(TokenRejectedException.class, ex -> reject(exchange, ex));
+                });
     }
 
-    private Mono<Void> reject(ServerWebExchange exchange, TokenRejectedException rejection) {
+    private Mono<Void> reject(ServerWebExchange exchange, TokenRejectedException rejection, Span span) {
+        this.telemetry.rejected(span, exchange, rejection.errorCode());
         if (logger.isDebugEnabled()) {
             // the code and our own description only: never the token
             logger.debug("Rejected " + exchange.getRequest().getPath() + ": "

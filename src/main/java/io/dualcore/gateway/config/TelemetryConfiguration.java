@@ -1,0 +1,108 @@
+package io.dualcore.gateway.config;
+
+import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.ratelimit.RateLimiter;
+import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
+import io.dualcore.gateway.telemetry.AuditLog;
+import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.telemetry.IssuersHealthIndicator;
+import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Spans, metrics, the audit log and readiness for authentication and rate limits. */
+@Configuration(proxyBeanMethods = false)
+public class TelemetryConfiguration {
+
+    /** The instrumentation scope of the gateway's own spans. */
+    public static final String INSTRUMENTATION_SCOPE = "io.dualcore.gateway";
+
+    @Bean
+    Tracer dualcoreTracer(ObjectProvider<OpenTelemetry> openTelemetry) {
+        return openTelemetry.getIfAvailable(OpenTelemetry::noop).getTracer(INSTRUMENTATION_SCOPE);
+    }
+
+    @Bean
+    GatewayTelemetry gatewayTelemetry(
+            Tracer dualcoreTracer, MeterRegistry meterRegistry, TelemetryProperties properties, Clock clock) {
+        return new GatewayTelemetry(
+                dualcoreTracer,
+                meterRegistry,
+                new AuditLog(properties.auditAllowed()),
+                clock,
+                properties.subjectInSpans());
+    }
+
+    @Bean
+    MeterBinder authenticationMeters(
+            TokenAuthenticator authenticator, List<OidcTokenVerifier> oidcTokenVerifiers, Clock clock) {
+        return registry -> {
+            FunctionCounter.builder("dualcore.auth.cache", authenticator, TokenAuthenticator::cacheHits)
+                    .tag("result", "hit")
+                    .description("Requests served from the verified-token cache")
+                    .register(registry);
+            FunctionCounter.builder("dualcore.auth.cache", authenticator, TokenAuthenticator::cacheMisses)
+                    .tag("result", "miss")
+                    .description("Requests whose token had to be verified")
+                    .register(registry);
+            for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
+                var keys = verifier.keys();
+                FunctionCounter.builder("dualcore.jwks.fetches", keys, k -> k.fetchCount() - k.failureCount())
+                        .tags("issuer", verifier.name(), "result", "success")
+                        .description("JWKS fetches from the issuer")
+                        .register(registry);
+                FunctionCounter.builder("dualcore.jwks.fetches", keys, k -> k.failureCount())
+                        .tags("issuer", verifier.name(), "result", "failure")
+                        .register(registry);
+                Gauge.builder("dualcore.jwks.keys", keys, k -> k.keyCount())
+                        .tag("issuer", verifier.name())
+                        .description("Keys in the issuer's current key set")
+                        .register(registry);
+                Gauge.builder("dualcore.jwks.age", keys, k -> age(k.lastSuccessAt(), clock))
+                        .tag("issuer", verifier.name())
+                        .baseUnit("seconds")
+                        .description("Time since the issuer last served its key set (NaN: never)")
+                        .register(registry);
+            }
+        };
+    }
+
+    private static double age(Instant since, Clock clock) {
+        return (since == null)
+                ? Double.NaN
+                : Duration.between(since, clock.instant()).toMillis() / 1000.0;
+    }
+
+    @Bean
+    MeterBinder rateLimitMeters(RateLimiter rateLimiter) {
+        return registry -> {
+            if (rateLimiter instanceof ResilientRateLimiter resilient) {
+                Gauge.builder("dualcore.ratelimit.degraded", resilient, r -> r.degraded() ? 1 : 0)
+                        .description("1 while Redis is skipped and plans apply their failure policy")
+                        .register(registry);
+            }
+        };
+    }
+
+    @Bean
+    IssuersHealthIndicator issuersHealthIndicator(List<OidcTokenVerifier> oidcTokenVerifiers, Clock clock) {
+        return new IssuersHealthIndicator(oidcTokenVerifiers, clock);
+    }
+
+    @Bean
+    RateLimitHealthIndicator rateLimitHealthIndicator(RateLimiter rateLimiter) {
+        return new RateLimitHealthIndicator(rateLimiter);
+    }
+}

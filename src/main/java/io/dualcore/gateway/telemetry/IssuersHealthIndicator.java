@@ -1,0 +1,70 @@
+package io.dualcore.gateway.telemetry;
+
+import io.dualcore.gateway.auth.oidc.JwksKeySource;
+import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+
+/**
+ * What the gateway can verify right now, per trusted issuer: keys loaded and fresh ({@code up}), known keys still
+ * verifying while the IdP is unreachable ({@code stale}, with how long), or no keys at all. One realm's IdP
+ * blinking makes the gateway {@code DEGRADED}, never {@code DOWN}: edge traffic and other realms still work.
+ */
+public final class IssuersHealthIndicator implements HealthIndicator {
+
+    /** Some capability is impaired, the gateway still serves: mapped to HTTP 200. */
+    public static final Status DEGRADED = new Status("DEGRADED");
+
+    private final List<OidcTokenVerifier> verifiers;
+
+    private final Clock clock;
+
+    public IssuersHealthIndicator(List<OidcTokenVerifier> verifiers, Clock clock) {
+        this.verifiers = verifiers;
+        this.clock = clock;
+    }
+
+    @Override
+    public Health health() {
+        boolean degraded = false;
+        Map<String, Object> issuers = new LinkedHashMap<>();
+        for (OidcTokenVerifier verifier : this.verifiers) {
+            JwksKeySource keys = verifier.keys();
+            Map<String, Object> details = new LinkedHashMap<>();
+            String state;
+            if (!keys.loaded()) {
+                state = keys.failureCount() > 0 ? "unavailable" : "pending";
+                degraded |= keys.failureCount() > 0;
+            } else if (keys.lastFetchFailed()) {
+                state = "stale";
+                degraded = true;
+            } else {
+                state = "up";
+            }
+            details.put("state", state);
+            details.put("issuer", verifier.issuer());
+            details.put("keys", keys.keyCount());
+            Instant lastSuccess = keys.lastSuccessAt();
+            if (lastSuccess != null) {
+                details.put("lastLoaded", lastSuccess.toString());
+                details.put(
+                        "staleSeconds",
+                        "stale".equals(state)
+                                ? Duration.between(lastSuccess, this.clock.instant())
+                                        .toSeconds()
+                                : 0);
+            }
+            issuers.put(verifier.name(), details);
+        }
+        return Health.status(degraded ? DEGRADED : Status.UP)
+                .withDetail("issuers", issuers)
+                .build();
+    }
+}
