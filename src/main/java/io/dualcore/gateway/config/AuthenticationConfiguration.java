@@ -19,6 +19,7 @@ import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -27,6 +28,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -96,6 +99,19 @@ public class AuthenticationConfiguration {
                     properties.clockSkew()));
         }
         return verifiers;
+    }
+
+    /** Loads every issuer's keys at startup (without waiting for them) and keeps them fresh between requests. */
+    @Bean(destroyMethod = "dispose")
+    Disposable jwksKeepWarm(List<OidcTokenVerifier> oidcTokenVerifiers, Scheduler jwksScheduler) {
+        Disposable.Composite tasks = Disposables.composite();
+        for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
+            long period =
+                    JwksKeySource.keepWarmPeriod(verifier.settings().jwks()).toMillis();
+            tasks.add(jwksScheduler.schedulePeriodically(
+                    verifier.keys()::refreshIfDue, 0, period, TimeUnit.MILLISECONDS));
+        }
+        return tasks;
     }
 
     @Bean

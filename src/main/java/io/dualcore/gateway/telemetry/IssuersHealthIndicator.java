@@ -42,7 +42,7 @@ public final class IssuersHealthIndicator implements HealthIndicator {
             if (!keys.loaded()) {
                 state = keys.failureCount() > 0 ? "unavailable" : "pending";
                 degraded |= keys.failureCount() > 0;
-            } else if (keys.lastFetchFailed()) {
+            } else if (keys.stale()) {
                 state = "stale";
                 degraded = true;
             } else {

@@ -3,9 +3,12 @@ package io.dualcore.gateway.testsupport;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
@@ -31,7 +34,12 @@ public final class ControllableProxy implements AutoCloseable {
 
     private final AtomicReference<Duration> delay = new AtomicReference<>(Duration.ZERO);
 
+    /** Open client connections: a cut closes them too, or keep-alive would carry traffic through the outage. */
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+
     private volatile int port;
+
+    private volatile boolean refusing;
 
     private volatile DisposableServer server;
 
@@ -61,9 +69,17 @@ public final class ControllableProxy implements AutoCloseable {
     private void bind(int requestedPort) {
         this.server = HttpServer.create()
                 .runOn(this.loops)
+                .doOnConnection(connection -> {
+                    this.connections.add(connection);
+                    connection.onDispose(() -> this.connections.remove(connection));
+                })
                 .host("127.0.0.1")
                 .port(requestedPort)
                 .handle((request, response) -> {
+                    if (this.refusing) {
+                        // as an IdP that went away: the connection drops without an answer
+                        return response.withConnection(Connection::dispose).then();
+                    }
                     this.requests.incrementAndGet();
                     if (request.uri().contains("/protocol/openid-connect/certs")) {
                         this.jwksRequests.incrementAndGet();
@@ -97,14 +113,18 @@ public final class ControllableProxy implements AutoCloseable {
 
     /** Closes the listening socket: connections are refused, as when the IdP is down. */
     public synchronized void cut() {
+        this.refusing = true;
         if (this.server != null) {
             this.server.disposeNow(Duration.ofSeconds(5));
             this.server = null;
         }
+        this.connections.forEach(Connection::dispose);
+        this.connections.clear();
     }
 
     /** Listens again on the same port. */
     public synchronized void restore() {
+        this.refusing = false;
         if (this.server == null) {
             bind(this.port);
         }

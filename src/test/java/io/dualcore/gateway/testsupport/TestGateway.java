@@ -30,14 +30,49 @@ public final class TestGateway implements AutoCloseable {
 
     /** Starts a gateway; each entry becomes {@code --key=value}. */
     public static TestGateway start(Map<String, String> properties) {
+        return start(properties, new Class<?>[0]);
+    }
+
+    /** Starts a gateway with extra configuration classes (test beans such as an in-memory span exporter). */
+    public static TestGateway start(Map<String, String> properties, Class<?>... extraSources) {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0"));
         properties.forEach((key, value) -> args.add("--" + key + "=" + value));
-        return new TestGateway(
-                new SpringApplicationBuilder(DualcoreGatewayApplication.class).run(args.toArray(String[]::new)));
+        Class<?>[] sources = new Class<?>[extraSources.length + 1];
+        sources[0] = DualcoreGatewayApplication.class;
+        System.arraycopy(extraSources, 0, sources, 1, extraSources.length);
+        return new TestGateway(new SpringApplicationBuilder(sources).run(args.toArray(String[]::new)));
     }
 
     public int port() {
         return ((WebServerApplicationContext) this.context).getWebServer().getPort();
+    }
+
+    public int managementPort() {
+        return Integer.parseInt(this.context.getEnvironment().getProperty("local.management.port"));
+    }
+
+    /** GETs a path on the management port. */
+    public ResponseEntity<String> management(String path) {
+        return WebClient.create("http://127.0.0.1:" + managementPort())
+                .get()
+                .uri(path)
+                .exchangeToMono(response -> response.toEntity(String.class))
+                .block(Duration.ofSeconds(30));
+    }
+
+    /** GETs a path with extra request headers. */
+    public ResponseEntity<String> get(String path, String token, Map<String, String> headers) {
+        return this.client
+                .get()
+                .uri(path)
+                .headers(h -> {
+                    headers.forEach(h::set);
+                    if (token != null) {
+                        h.setBearerAuth(token);
+                    }
+                })
+                .exchangeToMono(response -> response.toEntity(String.class))
+                .block(Duration.ofSeconds(30));
     }
 
     public <T> T bean(Class<T> type) {

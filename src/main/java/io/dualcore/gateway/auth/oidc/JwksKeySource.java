@@ -2,6 +2,7 @@ package io.dualcore.gateway.auth.oidc;
 
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.CachingJWKSetSource;
@@ -21,6 +22,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,6 +46,8 @@ public final class JwksKeySource implements Closeable {
 
     private final Tracer tracer;
 
+    private final Duration staleAfter;
+
     private volatile Instant lastSuccessAt;
 
     private volatile Instant lastFailureAt;
@@ -65,6 +69,8 @@ public final class JwksKeySource implements Closeable {
         this.issuer = issuer;
         this.clock = clock;
         this.tracer = tracer;
+        // a healthy IdP is refetched at least once per TTL (plus the keep-warm period and a refresh's own time)
+        this.staleAfter = settings.cacheTtl().plus(keepWarmPeriod(settings)).plus(settings.refreshTimeout());
         this.source = JWKSourceBuilder.create(new CountingSource(origin))
                 .retrying(true)
                 .outageTolerant(settings.outageTolerance().toMillis())
@@ -126,6 +132,18 @@ public final class JwksKeySource implements Closeable {
         return this.source.get(selector, null);
     }
 
+    /**
+     * Touches the key set so that an expired cache is refreshed: keeps keys warm between requests and lets health
+     * notice an unreachable IdP. Blocking; call it from a scheduler, never from an event loop. Never throws.
+     */
+    public void refreshIfDue() {
+        try {
+            this.source.get(new JWKSelector(new JWKMatcher.Builder().build()), null);
+        } catch (KeySourceException | RuntimeException ex) {
+            // recorded by the counting source; requests report it as issuer_unavailable or unknown_key
+        }
+    }
+
     /** Whether the last key set seen still publishes this key id. Never fetches. */
     public boolean publishes(String kid) {
         JWKSet keys = this.snapshot;
@@ -169,6 +187,23 @@ public final class JwksKeySource implements Closeable {
     /** When the IdP last answered with a key set, or {@code null}. */
     public Instant lastSuccessAt() {
         return this.lastSuccessAt;
+    }
+
+    /** How often {@link #refreshIfDue()} should run for these settings. */
+    public static Duration keepWarmPeriod(AuthProperties.Jwks settings) {
+        Duration half = settings.cacheTtl().dividedBy(2);
+        return half.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : half;
+    }
+
+    /**
+     * Whether the keys in use are older than a healthy IdP would let them get: the last attempt failed, or no
+     * fetch has succeeded for longer than a TTL and a refresh take.
+     */
+    public boolean stale() {
+        Instant success = this.lastSuccessAt;
+        return success != null
+                && (lastFetchFailed()
+                        || Duration.between(success, this.clock.instant()).compareTo(this.staleAfter) > 0);
     }
 
     /** Whether the last fetch attempt failed (the IdP is unreachable or answered nonsense). */

@@ -99,6 +99,10 @@ public final class OidcTokenVerifier implements TokenVerifier {
         return this.settings.name();
     }
 
+    public AuthProperties.Issuer settings() {
+        return this.settings;
+    }
+
     public JwksKeySource keys() {
         return this.keys;
     }

@@ -1,0 +1,432 @@
+package io.dualcore.gateway.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import io.dualcore.gateway.auth.TestTokens;
+import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.ControllableProxy;
+import io.dualcore.gateway.testsupport.TestGateway;
+import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
+import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
+import io.dualcore.gateway.testsupport.redis.RedisExtension;
+import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Traces, metrics, the audit log and readiness of a whole gateway with real Keycloak and Redis: spans exported in
+ * memory, Prometheus scraped, log output captured.
+ */
+@ExtendWith({KeycloakExtension.class, RedisExtension.class, OutputCaptureExtension.class})
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TelemetryIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final String DEMO_KEY_BASE64 = "ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=";
+
+    private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
+
+    private static EchoCore core;
+
+    private static ControllableProxy idp;
+
+    private static TestGateway gateway;
+
+    private final KeycloakServer keycloak;
+
+    private final RedisServerFixture redis;
+
+    TelemetryIT(KeycloakServer keycloak, RedisServerFixture redis) {
+        this.keycloak = keycloak;
+        this.redis = redis;
+    }
+
+    @BeforeAll
+    static void start(KeycloakServer keycloak, RedisServerFixture redis) {
+        core = EchoCore.start("core", "127.0.0.1", 0);
+        idp = ControllableProxy.start(keycloak.baseUrl().toString());
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("MICROSERVICE_CORE_URI", core.uri());
+        properties.put("EDGE_CORE_URI", core.uri());
+        properties.put("REDIS_URL", redis.uri());
+        properties.put("dualcore.redis.timeout", "1s");
+        properties.put("management.tracing.sampling.probability", "1.0");
+        String issuer = "dualcore.auth.oidc.issuers[0].";
+        properties.put(issuer + "name", "dualcore");
+        properties.put(issuer + "issuer-uri", keycloak.issuerUri("dualcore"));
+        properties.put(issuer + "jwks-uri", idp.url() + "/realms/dualcore/protocol/openid-connect/certs");
+        properties.put(issuer + "audiences", "dualcore-gateway");
+        properties.put(issuer + "jwks.cache-ttl", "2s");
+        properties.put(issuer + "jwks.refresh-ahead", "500ms");
+        properties.put(issuer + "jwks.refresh-timeout", "1s");
+        properties.put(issuer + "jwks.min-refresh-interval", "500ms");
+        properties.put("dualcore.rate-limit.backend", "redis");
+        properties.put("dualcore.rate-limit.circuit-breaker.minimum-calls", "2");
+        properties.put("dualcore.rate-limit.circuit-breaker.open-for", "30s");
+        properties.put("dualcore.rate-limit.plans.devices.bandwidths[0].capacity", "1000");
+        properties.put("dualcore.rate-limit.plans.devices.bandwidths[0].refill-period", "1m");
+        properties.put("dualcore.routes.edge-core.rate-limit.edge", "devices");
+        gateway = TestGateway.start(properties, InMemorySpans.class);
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        idp.close();
+        core.close();
+    }
+
+    @BeforeEach
+    void clearSpans() {
+        SPANS.reset();
+    }
+
+    @Test
+    @Order(1)
+    void oidcRequestWhenKidUnknownThenJwksFetchSpanIsChildOfAuthenticationSpan() throws Exception {
+        assertThat(gateway.get("/api/orders", serviceToken()).getStatusCode().value())
+                .isEqualTo(200);
+        // past the minimum refresh interval, a kid the gateway has not seen makes the request itself fetch (the
+        // background keep-warm may have just fetched, so a few requests may be needed)
+        SpanData authentication = null;
+        SpanData fetch = null;
+        for (int attempt = 0; attempt < 6 && fetch == null; attempt++) {
+            Thread.sleep(700);
+            SPANS.reset();
+            String unknownKid = TestTokens.oidc(
+                            TestTokens.rsaKey("rotated-" + System.nanoTime()), this.keycloak.issuerUri("dualcore"))
+                    .sign();
+            assertThat(gateway.get("/api/orders", unknownKid).getStatusCode().value())
+                    .isEqualTo(401);
+            SpanData auth = awaitSpan(named("dualcore.authenticate"));
+            authentication = auth;
+            fetch = SPANS.getFinishedSpanItems().stream()
+                    .filter(span -> span.getName().equals("dualcore.jwks.fetch")
+                            && span.getTraceId().equals(auth.getTraceId()))
+                    .findFirst()
+                    .orElse(null);
+        }
+        assertThat(fetch).as("a JWKS fetch caused by a request").isNotNull();
+        assertThat(fetch.getParentSpanId()).isEqualTo(authentication.getSpanId());
+        assertThat(fetch.getTraceId()).isEqualTo(authentication.getTraceId());
+        assertThat(fetch.getAttributes().get(AttributeKey.stringKey("dualcore.issuer")))
+                .isEqualTo("dualcore");
+        assertThat(fetch.getAttributes().get(AttributeKey.stringKey("dualcore.result")))
+                .isEqualTo("success");
+        assertThat(fetch.getAttributes().get(AttributeKey.longKey("dualcore.jwks.keys")))
+                .isPositive();
+        assertThat(authentication.getAttributes().get(AttributeKey.stringKey("dualcore.auth.code")))
+                .isEqualTo("unknown_key");
+    }
+
+    @Test
+    @Order(2)
+    void edgeRequestWithClientTraceparentThenSpansUnderRequestSpanAndUpstreamContinuesTrace() {
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        ResponseEntity<String> response = gateway.get(
+                "/edge/telemetry", edgeToken(), Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+        assertThat(response.getStatusCode().value()).isEqualTo(200);
+        String upstreamTraceparent = header(response, "traceparent");
+        assertThat(upstreamTraceparent)
+                .as("upstream continues the client's trace")
+                .startsWith("00-" + traceId + "-");
+
+        SpanData authentication = awaitSpan(named("dualcore.authenticate"));
+        SpanData rateLimit = awaitSpan(named("dualcore.ratelimit"));
+        SpanData server = awaitSpan(
+                span -> span.getKind() == SpanKind.SERVER && span.getTraceId().equals(traceId));
+        assertThat(authentication.getTraceId()).isEqualTo(traceId);
+        assertThat(authentication.getParentSpanId()).isEqualTo(server.getSpanId());
+        assertThat(rateLimit.getParentSpanId()).isEqualTo(server.getSpanId());
+        assertThat(server.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+        var auth = authentication.getAttributes();
+        assertThat(auth.get(AttributeKey.stringKey("dualcore.auth.mode"))).isEqualTo("edge");
+        assertThat(auth.get(AttributeKey.stringKey("dualcore.auth.kid"))).isEqualTo("edge-demo-1");
+        assertThat(auth.get(AttributeKey.stringKey("dualcore.auth.outcome"))).isEqualTo("success");
+        assertThat(auth.get(AttributeKey.stringKey("dualcore.auth.subject")))
+                .as("subject off by default")
+                .isNull();
+        var limit = rateLimit.getAttributes();
+        assertThat(limit.get(AttributeKey.stringKey("dualcore.ratelimit.plan"))).isEqualTo("devices");
+        assertThat(limit.get(AttributeKey.stringKey("dualcore.ratelimit.backend")))
+                .isEqualTo("redis");
+        assertThat(limit.get(AttributeKey.stringKey("dualcore.ratelimit.outcome")))
+                .isEqualTo("allowed");
+        assertThat(limit.get(AttributeKey.booleanKey("dualcore.ratelimit.fallback")))
+                .isFalse();
+    }
+
+    @Test
+    @Order(3)
+    void rejectedTokenThenAuthenticationSpanCarriesFailureCode() {
+        String forged = TestTokens.edge("edge-demo-1", new byte[32], JWSAlgorithm.HS256, "dualcore-edge")
+                .sign();
+        assertThat(gateway.get("/edge/telemetry", forged).getStatusCode().value())
+                .isEqualTo(401);
+        SpanData authentication = awaitSpan(named("dualcore.authenticate"));
+        assertThat(authentication.getAttributes().get(AttributeKey.stringKey("dualcore.auth.outcome")))
+                .isEqualTo("failure");
+        assertThat(authentication.getAttributes().get(AttributeKey.stringKey("dualcore.auth.code")))
+                .isEqualTo("invalid_signature");
+    }
+
+    @Test
+    @Order(4)
+    void prometheusAfterTrafficThenEveryMetricWithItsLabels() {
+        String edge = edgeToken();
+        gateway.get("/edge/a", edge);
+        gateway.get("/edge/b", edge);
+        gateway.get("/api/orders", serviceToken());
+        gateway.get(
+                "/edge/c",
+                TestTokens.edge("edge-demo-1", new byte[32], JWSAlgorithm.HS256, "dualcore-edge")
+                        .sign());
+        gateway.get("/api/admin/x", null);
+        String metrics = gateway.management("/actuator/prometheus").getBody();
+        assertThat(metrics)
+                .containsPattern(
+                        "dualcore_auth_requests_total\\{code=\"none\",mode=\"edge\",outcome=\"success\",realm=\"edge\"}")
+                .containsPattern(
+                        "dualcore_auth_requests_total\\{code=\"none\",mode=\"oidc\",outcome=\"success\",realm=\"dualcore\"}")
+                .containsPattern(
+                        "dualcore_auth_requests_total\\{code=\"invalid_signature\",mode=\"unknown\",outcome=\"failure\"")
+                .containsPattern("dualcore_auth_cache_total\\{result=\"hit\"} [1-9]")
+                .containsPattern("dualcore_auth_cache_total\\{result=\"miss\"} [1-9]")
+                .containsPattern(
+                        "dualcore_authz_decisions_total\\{code=\"none\",mode=\"edge\",outcome=\"allowed\",route=\"edge-core\"}")
+                .containsPattern(
+                        "dualcore_authz_decisions_total\\{code=\"missing_token\",mode=\"anonymous\",outcome=\"denied\",route=\"microservice-admin\"}")
+                .containsPattern("dualcore_jwks_fetches_total\\{issuer=\"dualcore\",result=\"success\"} [1-9]")
+                .containsPattern("dualcore_jwks_keys\\{issuer=\"dualcore\"} [1-9]")
+                .containsPattern("dualcore_jwks_age_seconds\\{issuer=\"dualcore\"} \\d")
+                .containsPattern("dualcore_edge_key_usage_total\\{kid=\"edge-demo-1\"} [1-9]")
+                .containsPattern(
+                        "dualcore_ratelimit_decisions_total\\{backend=\"redis\",fallback=\"false\",outcome=\"allowed\",plan=\"devices\"}")
+                .containsPattern("dualcore_ratelimit_degraded [0-9]")
+                .containsPattern("spring_cloud_gateway_requests_seconds_count\\{[^}]*routeId=\"edge-core\"");
+    }
+
+    @Test
+    @Order(5)
+    void auditLinesWhenDecisionsThenJsonWithoutTokenOrSecret(CapturedOutput output) {
+        String edge = edgeToken();
+        String service = serviceToken();
+        gateway.get("/edge/telemetry", edge);
+        gateway.get("/api/orders", service);
+        gateway.get("/api/admin/x", service);
+        gateway.get("/edge/telemetry", edge + "x");
+        List<JsonNode> lines = auditLines(output);
+        assertThat(lines).hasSizeGreaterThanOrEqualTo(4);
+        JsonNode allowedEdge = find(
+                lines,
+                l -> "edge-core".equals(l.path("route").asString())
+                        && "allowed".equals(l.path("outcome").asString()));
+        assertThat(allowedEdge.path("mode").asString()).isEqualTo("edge");
+        assertThat(allowedEdge.path("device").asString()).isEqualTo("device-42");
+        assertThat(allowedEdge.path("kid").asString()).isEqualTo("edge-demo-1");
+        assertThat(allowedEdge.path("trace_id").asString()).matches("[0-9a-f]{32}");
+        assertThat(allowedEdge.path("client_address").asString()).isEqualTo("127.0.0.1");
+        assertThat(allowedEdge.path("time").asString()).isNotBlank();
+        JsonNode deniedAdmin =
+                find(lines, l -> "microservice-admin".equals(l.path("route").asString()));
+        assertThat(deniedAdmin.path("outcome").asString()).isEqualTo("denied");
+        assertThat(deniedAdmin.path("code").asString()).isEqualTo("insufficient_role");
+        assertThat(deniedAdmin.path("status").asInt()).isEqualTo(403);
+        assertThat(deniedAdmin.path("subject").asString()).isNotBlank();
+        JsonNode deniedToken =
+                find(lines, l -> "invalid_signature".equals(l.path("code").asString()));
+        assertThat(deniedToken.path("status").asInt()).isEqualTo(401);
+        assertThat(output.getAll())
+                .doesNotContain(edge)
+                .doesNotContain(service)
+                .doesNotContain(DEMO_KEY_BASE64)
+                .doesNotContain("dualcore-service-demo-secret")
+                .doesNotContainPattern("eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.");
+    }
+
+    @Test
+    @Order(6)
+    void readinessWhenIdpUnreachableThenIssuerDegradedWithStalenessAndLivenessUp() throws Exception {
+        assertThat(gateway.get("/api/orders", serviceToken()).getStatusCode().value())
+                .isEqualTo(200);
+        JsonNode healthy =
+                JSON.readTree(gateway.management("/actuator/health/readiness").getBody());
+        assertThat(healthy.path("components")
+                        .path("issuers")
+                        .path("details")
+                        .path("issuers")
+                        .path("dualcore")
+                        .path("state")
+                        .asString())
+                .isEqualTo("up");
+        idp.cut();
+        try {
+            JsonNode issuer = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            ResponseEntity<String> readiness = null;
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                readiness = gateway.management("/actuator/health/readiness");
+                issuer = JSON.readTree(readiness.getBody())
+                        .path("components")
+                        .path("issuers")
+                        .path("details")
+                        .path("issuers")
+                        .path("dualcore");
+                if ("stale".equals(issuer.path("state").asString())
+                        && issuer.path("staleSeconds").asLong() >= 1) {
+                    break;
+                }
+            }
+            System.out.println("DEBUG-JWKS "
+                    + gateway.management("/actuator/prometheus")
+                            .getBody()
+                            .lines()
+                            .filter(l -> l.startsWith("dualcore_jwks"))
+                            .toList()
+                    + " proxy=" + idp.jwksRequests() + " " + issuer);
+            System.out.println("DEBUG-JWKS "
+                    + gateway.management("/actuator/prometheus")
+                            .getBody()
+                            .lines()
+                            .filter(l -> l.startsWith("dualcore_jwks"))
+                            .toList()
+                    + " proxy=" + idp.jwksRequests() + " " + issuer);
+            assertThat(issuer.path("state").asString()).isEqualTo("stale");
+            assertThat(issuer.path("staleSeconds").asLong()).isGreaterThanOrEqualTo(1);
+            assertThat(readiness.getStatusCode().value())
+                    .as("degraded, not down")
+                    .isEqualTo(200);
+            assertThat(JSON.readTree(readiness.getBody()).path("status").asString())
+                    .isEqualTo("DEGRADED");
+            assertThat(gateway.management("/actuator/health/liveness")
+                            .getStatusCode()
+                            .value())
+                    .isEqualTo(200);
+            assertThat(gateway.get("/api/orders", serviceToken())
+                            .getStatusCode()
+                            .value())
+                    .as("known keys keep verifying")
+                    .isEqualTo(200);
+        } finally {
+            idp.restore();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void readinessWhenRedisStoppedThenRateLimitDegradedWithFallback() throws Exception {
+        this.redis.stop();
+        try {
+            for (int i = 0; i < 4; i++) {
+                assertThat(gateway.get("/edge/telemetry", edgeToken())
+                                .getStatusCode()
+                                .value())
+                        .isEqualTo(200);
+            }
+            ResponseEntity<String> readiness = gateway.management("/actuator/health/readiness");
+            JsonNode rateLimit =
+                    JSON.readTree(readiness.getBody()).path("components").path("rateLimit");
+            assertThat(rateLimit.path("status").asString()).isEqualTo("DEGRADED");
+            assertThat(rateLimit.path("details").path("fallback").asString()).isEqualTo("active");
+            assertThat(readiness.getStatusCode().value()).isEqualTo(200);
+            assertThat(gateway.management("/actuator/prometheus").getBody())
+                    .contains("dualcore_ratelimit_degraded 1.0");
+        } finally {
+            this.redis.start();
+        }
+    }
+
+    private String serviceToken() {
+        return this.keycloak.clientCredentialsToken("dualcore", "dualcore-service", "dualcore-service-demo-secret");
+    }
+
+    private static String edgeToken() {
+        return TestTokens.edge(
+                        "edge-demo-1", Base64.getDecoder().decode(DEMO_KEY_BASE64), JWSAlgorithm.HS256, "dualcore-edge")
+                .sign();
+    }
+
+    private static Predicate<SpanData> named(String name) {
+        return span -> span.getName().equals(name);
+    }
+
+    private static SpanData awaitSpan(Predicate<SpanData> condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<SpanData> found =
+                    SPANS.getFinishedSpanItems().stream().filter(condition).findFirst();
+            if (found.isPresent()) {
+                return found.get();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        throw new AssertionError("no such span among "
+                + SPANS.getFinishedSpanItems().stream().map(SpanData::getName).toList());
+    }
+
+    private static String header(ResponseEntity<String> echo, String name) {
+        JsonNode values = JSON.readTree(echo.getBody()).path("headers").path(name);
+        return values.isArray() && !values.isEmpty() ? values.get(0).asString() : null;
+    }
+
+    private static List<JsonNode> auditLines(CapturedOutput output) {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : output.getAll().split("\\R")) {
+            if (line.contains(AuditLog.LOGGER) && line.contains("{\"time\"")) {
+                lines.add(JSON.readTree(line.substring(line.indexOf("{\"time\""))));
+            }
+        }
+        return lines;
+    }
+
+    private static JsonNode find(List<JsonNode> lines, Predicate<JsonNode> condition) {
+        return lines.stream()
+                .filter(condition)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no such audit line among " + lines));
+    }
+
+    /** Every span ends up in memory, synchronously. */
+    @Configuration(proxyBeanMethods = false)
+    static class InMemorySpans {
+
+        @Bean
+        SpanProcessor inMemorySpanProcessor() {
+            return SimpleSpanProcessor.create(SPANS);
+        }
+    }
+}
