@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -112,6 +113,16 @@ public class AuthenticationConfiguration {
                     verifier.keys()::refreshIfDue, 0, period, TimeUnit.MILLISECONDS));
         }
         return tasks;
+    }
+
+    /** Stops each key source's refresh-ahead thread with the context (they would keep the JVM alive). */
+    @Bean
+    DisposableBean jwksKeySourcesCloser(List<OidcTokenVerifier> oidcTokenVerifiers) {
+        return () -> {
+            for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
+                verifier.keys().close();
+            }
+        };
     }
 
     @Bean

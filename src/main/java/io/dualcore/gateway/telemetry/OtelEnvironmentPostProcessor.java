@@ -1,6 +1,7 @@
 package io.dualcore.gateway.telemetry;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
@@ -16,6 +17,10 @@ import org.springframework.util.StringUtils;
 public final class OtelEnvironmentPostProcessor implements EnvironmentPostProcessor {
 
     static final String ENDPOINT = "management.opentelemetry.tracing.export.otlp.endpoint";
+
+    /** The standard OpenTelemetry variables this processor reads (others, like the sampler argument, are placeholders). */
+    public static final List<String> VARIABLES =
+            List.of("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SDK_DISABLED");
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
