@@ -57,9 +57,23 @@ public final class IdentityHeaders {
         return this.prefix;
     }
 
-    /** Whether a header name is in the reserved namespace, however a client spells it. */
+    /** Whether a header name is in the reserved namespace, however a client spells it. Allocation-free. */
     public boolean isReserved(String headerName) {
-        return normalize(headerName).startsWith(this.normalizedPrefix);
+        String name = headerName.strip();
+        String prefix = this.normalizedPrefix;
+        if (name.length() < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '_') {
+                c = '-';
+            }
+            if (Character.toLowerCase(c) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String normalize(String name) {

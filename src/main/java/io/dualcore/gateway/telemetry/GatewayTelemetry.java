@@ -43,6 +43,13 @@ public final class GatewayTelemetry {
 
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
+    /** Hot-path counters by realm and by key id: looked up without building a key string per request. */
+    private final Map<AuthenticationMode, Map<String, Counter>> successes = new ConcurrentHashMap<>();
+
+    private final Map<String, Counter> edgeKeyUsage = new ConcurrentHashMap<>();
+
+    private final Map<String, Map<String, Counter>> allowedByRoute = new ConcurrentHashMap<>();
+
     public GatewayTelemetry(Tracer tracer, MeterRegistry meters, AuditLog audit, Clock clock, boolean subjectInSpans) {
         this.tracer = tracer;
         this.meters = meters;
@@ -194,13 +201,13 @@ public final class GatewayTelemetry {
     }
 
     private void count(String name, String... tags) {
-        String key = name + String.join("|", tags);
-        Counter counter = this.counters.get(key);
-        if (counter == null) {
-            counter = this.counters.computeIfAbsent(
-                    key, k -> Counter.builder(name).tags(tags).register(this.meters));
-        }
-        counter.increment();
+        this.counters
+                .computeIfAbsent(name + String.join("|", tags), key -> counter(name, tags))
+                .increment();
+    }
+
+    private Counter counter(String name, String... tags) {
+        return Counter.builder(name).tags(tags).register(this.meters);
     }
 
     private static String routeId(ServerWebExchange exchange) {

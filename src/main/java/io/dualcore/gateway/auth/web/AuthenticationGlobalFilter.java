@@ -61,10 +61,16 @@ public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
             // anonymous: the route's access policy decides whether that is enough
             return chain.filter(exchange);
         }
+        GatewayIdentity cached = this.authenticator.cached(token);
+        if (cached != null) {
+            this.telemetry.authenticated(this.telemetry.startSpan(SPAN_NAME, exchange), cached);
+            exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, cached);
+            return chain.filter(exchange);
+        }
         Span span = this.telemetry.startSpan(SPAN_NAME, exchange);
         Context traceContext = GatewayTelemetry.requestContext(exchange).with(span);
         return this.authenticator
-                .authenticate(token)
+                .verify(token)
                 .contextWrite(context -> context.put(Context.class, traceContext))
                 .onErrorResume(
                         TokenRejectedException.class,
