@@ -3,10 +3,16 @@ package io.dualcore.gateway.bench;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.config.RateLimitProperties;
+import io.dualcore.gateway.config.RedisConnections;
+import io.dualcore.gateway.config.RedisProperties;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitKeys;
 import io.dualcore.gateway.ratelimit.RatePlan;
+import io.dualcore.gateway.ratelimit.RedisRateLimiter;
+import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
+import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +29,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -81,8 +88,26 @@ public class RateLimitBenchmark {
 
     private LocalRateLimiter boundedLimiter;
 
+    private RedisServerFixture redis;
+
+    private RedisConnections redisConnections;
+
+    private RedisRateLimiter redisLimiter;
+
+    private ResilientRateLimiter resilientLimiter;
+
     @Setup
     public void setUp() {
+        // a real Redis on loopback (REDIS_URL, redis-server on the PATH, or the embedded-redis binary)
+        this.redis = RedisServerFixture.startNew();
+        this.redisConnections = new RedisConnections(new RedisProperties(this.redis.uri(), Duration.ofSeconds(1)));
+        this.redisLimiter = new RedisRateLimiter(this.redisConnections.binaryConnection(), Duration.ofSeconds(1));
+        this.resilientLimiter = new ResilientRateLimiter(
+                this.redisLimiter,
+                new LocalRateLimiter(100_000),
+                CircuitBreaker.ofDefaults("bench"),
+                Duration.ofSeconds(1),
+                2);
         this.hot = identity("hot-user");
         this.cold = new GatewayIdentity[COLD_KEYS];
         for (int i = 0; i < COLD_KEYS; i++) {
@@ -126,6 +151,29 @@ public class RateLimitBenchmark {
     @Benchmark
     public String baselineKeyOnlyRotating() {
         return key(nextCold());
+    }
+
+    @TearDown
+    public void tearDown() {
+        this.redisConnections.close();
+        this.redis.close();
+    }
+
+    /** One round trip to Redis per request (compare-and-swap through bucket4j's lettuce proxy manager). */
+    @Benchmark
+    public RateLimitDecision redisHotKey() {
+        return this.redisLimiter.consume(key(this.hot), this.plan).block();
+    }
+
+    /** As {@link #redisHotKey()}, through the timeout and circuit breaker the gateway wraps around Redis. */
+    @Benchmark
+    public RateLimitDecision redisResilientHotKey() {
+        return this.resilientLimiter.consume(key(this.hot), this.plan).block();
+    }
+
+    @Benchmark
+    public RateLimitDecision redisColdKeys100k() {
+        return this.redisLimiter.consume(key(nextCold()), this.plan).block();
     }
 
     @Benchmark
