@@ -209,17 +209,23 @@ class IdentityPropagationIT {
     }
 
     @Test
-    void policyWhenAllRulesHoldThenAllowed() {
+    void policyWhenAllRulesHoldThenAllowedAndAuthorizationForwardedWhereConfigured() {
         String token = edge("edge-demo-1", DEMO_KEY)
                 .claim("sub", "sensor-9")
                 .claim("scope", "telemetry.write")
                 .sign();
-        client().get()
+        Map<String, Object> echo = client().get()
                 .uri("/restricted/x")
                 .headers(h -> h.setBearerAuth(token))
                 .exchange()
                 .expectStatus()
-                .isOk();
+                .isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() {})
+                .returnResult()
+                .getResponseBody();
+        assertThat(headers(echo).get("authorization"))
+                .as("this route forwards the client's Authorization header")
+                .containsExactly("Bearer " + token);
     }
 
     @Test

@@ -1,0 +1,188 @@
+package io.dualcore.gateway.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.AuthenticationMode;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.config.RouteProperties;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class AccessPolicyTests {
+
+    private static final GatewayIdentity ALICE = oidc("dualcore", Set.of("user"), Set.of("openid", "orders"));
+
+    private static final GatewayIdentity SENSOR = edge("edge-1", "sensor-7");
+
+    @Test
+    void checkWhenAnonymousAndRouteNeedsCredentialsThenMissingToken() {
+        assertThat(policy(access(List.of("oidc"))).check(null).code()).isEqualTo(AuthErrorCode.MISSING_TOKEN);
+    }
+
+    @Test
+    void checkWhenAnonymousAllowedThenPasses() {
+        assertThat(policy(access(List.of("anonymous", "edge"))).check(null)).isNull();
+        assertThat(policy(access(List.of("anonymous", "edge"))).check(SENSOR)).isNull();
+    }
+
+    @Test
+    void checkWhenModeNotAcceptedThenModeNotAllowed() {
+        assertThat(policy(access(List.of("oidc"))).check(SENSOR).code()).isEqualTo(AuthErrorCode.MODE_NOT_ALLOWED);
+        assertThat(policy(access(List.of("edge"))).check(ALICE).code()).isEqualTo(AuthErrorCode.MODE_NOT_ALLOWED);
+    }
+
+    @Test
+    void checkWhenRealmNotListedThenIssuerNotAllowed() {
+        RouteProperties.Access access = new RouteProperties.Access(
+                List.of("oidc"), List.of(), List.of(), List.of(), List.of("partners"), List.of(), List.of());
+        assertThat(policy(access).check(ALICE).code()).isEqualTo(AuthErrorCode.ISSUER_NOT_ALLOWED);
+        RouteProperties.Access byUri = new RouteProperties.Access(
+                List.of("oidc"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of("https://idp/realms/dualcore"),
+                List.of(),
+                List.of());
+        assertThat(policy(byUri).check(ALICE)).isNull();
+    }
+
+    @Test
+    void checkWhenRolesMissingThenInsufficientRole() {
+        RouteProperties.Access anyOf = new RouteProperties.Access(
+                List.of("oidc"), List.of("admin", "auditor"), List.of(), List.of(), List.of(), List.of(), List.of());
+        assertThat(policy(anyOf).check(ALICE).code()).isEqualTo(AuthErrorCode.INSUFFICIENT_ROLE);
+        RouteProperties.Access allOf = new RouteProperties.Access(
+                List.of("oidc"), List.of(), List.of("user", "admin"), List.of(), List.of(), List.of(), List.of());
+        assertThat(policy(allOf).check(ALICE).code()).isEqualTo(AuthErrorCode.INSUFFICIENT_ROLE);
+        RouteProperties.Access held = new RouteProperties.Access(
+                List.of("oidc"), List.of("user", "admin"), List.of("user"), List.of(), List.of(), List.of(), List.of());
+        assertThat(policy(held).check(ALICE)).isNull();
+    }
+
+    @Test
+    void checkWhenScopeMissingThenInsufficientScopeNamingRequiredScopes() {
+        RouteProperties.Access access = new RouteProperties.Access(
+                List.of("oidc"), List.of(), List.of(), List.of("orders", "payments"), List.of(), List.of(), List.of());
+        AccessPolicy.Denial denial = policy(access).check(ALICE);
+        assertThat(denial.code()).isEqualTo(AuthErrorCode.INSUFFICIENT_SCOPE);
+        assertThat(denial.scope()).isEqualTo("orders payments");
+    }
+
+    @Test
+    void checkWhenEdgeKeyOrDeviceNotListedThenForbidden() {
+        RouteProperties.Access keys = new RouteProperties.Access(
+                List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of("edge-2"), List.of());
+        assertThat(policy(keys).check(SENSOR).code()).isEqualTo(AuthErrorCode.KEY_NOT_ALLOWED);
+        RouteProperties.Access devices = new RouteProperties.Access(
+                List.of("edge"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of("camera-*", "s?nsor-8"));
+        assertThat(policy(devices).check(SENSOR).code()).isEqualTo(AuthErrorCode.DEVICE_NOT_ALLOWED);
+        RouteProperties.Access glob = new RouteProperties.Access(
+                List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of(), List.of("sensor-*"));
+        assertThat(policy(glob).check(SENSOR)).isNull();
+        RouteProperties.Access literal = new RouteProperties.Access(
+                List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of(), List.of("sensor.7"));
+        assertThat(policy(literal).check(SENSOR).code())
+                .as("glob characters other than * and ? are literal")
+                .isEqualTo(AuthErrorCode.DEVICE_NOT_ALLOWED);
+    }
+
+    @Test
+    void ofWhenModeUnknownThenStartupErrorNamingProperty() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy(access(List.of("oidc", "saml"))))
+                .withMessageContaining("dualcore.routes.orders.access.modes")
+                .withMessageContaining("unknown mode 'saml'");
+    }
+
+    @Test
+    void ofWhenModesEmptyThenStartupError() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy(access(List.of())))
+                .withMessageContaining("dualcore.routes.orders.access.modes is empty");
+    }
+
+    @Test
+    void ofWhenRoleListHasEmptyEntryThenStartupError() {
+        RouteProperties.Access access = new RouteProperties.Access(
+                List.of("oidc"), List.of("admin", " "), List.of(), List.of(), List.of(), List.of(), List.of());
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy(access))
+                .withMessageContaining("dualcore.routes.orders.access.any-role contains an empty entry");
+    }
+
+    @Test
+    void ofWhenAnonymousRouteRequiresRolesThenStartupError() {
+        RouteProperties.Access access = new RouteProperties.Access(
+                List.of("anonymous", "oidc"), List.of("admin"), List.of(), List.of(), List.of(), List.of(), List.of());
+        assertThatIllegalStateException().isThrownBy(() -> policy(access)).withMessageContaining("anonymous");
+    }
+
+    @Test
+    void routePoliciesWhenEntryForUnknownRouteThenStartupErrorListingKnownRoutes() {
+        RouteProperties properties = new RouteProperties(
+                Map.of("typo-route", new RouteProperties.RouteSettings(access(List.of("oidc")), false, false, null)));
+        assertThatIllegalStateException()
+                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders", "telemetry")))
+                .withMessageContaining("dualcore.routes.typo-route")
+                .withMessageContaining("[orders, telemetry]");
+    }
+
+    @Test
+    void routePoliciesWhenRouteHasNoEntryThenNoPolicy() {
+        RouteProperties properties = new RouteProperties(
+                Map.of("orders", new RouteProperties.RouteSettings(access(List.of("oidc")), false, false, null)));
+        RoutePolicies policies = RoutePolicies.of(properties, List.of("orders", "telemetry"));
+        assertThat(policies.forRoute("orders")).isNotNull();
+        assertThat(policies.forRoute("telemetry")).isNull();
+    }
+
+    private static RouteProperties.Access access(List<String> modes) {
+        return new RouteProperties.Access(modes, List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+    }
+
+    private static AccessPolicy policy(RouteProperties.Access access) {
+        return AccessPolicy.of("orders", access);
+    }
+
+    private static GatewayIdentity oidc(String realm, Set<String> roles, Set<String> scopes) {
+        return new GatewayIdentity(
+                AuthenticationMode.OIDC,
+                "https://idp/realms/" + realm,
+                realm,
+                "alice",
+                "web",
+                roles,
+                scopes,
+                null,
+                "rsa-1",
+                Instant.now().plusSeconds(60),
+                Map.of());
+    }
+
+    private static GatewayIdentity edge(String kid, String device) {
+        return new GatewayIdentity(
+                AuthenticationMode.EDGE,
+                "dualcore-edge",
+                "edge",
+                device,
+                null,
+                Set.of(),
+                Set.of(),
+                device,
+                kid,
+                Instant.now().plusSeconds(60),
+                Map.of());
+    }
+}
