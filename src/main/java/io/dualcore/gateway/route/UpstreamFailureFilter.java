@@ -3,6 +3,8 @@ package io.dualcore.gateway.route;
 import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeoutException;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -44,7 +46,10 @@ public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
     static AuthErrorCode classify(Throwable ex) {
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException || cause instanceof PrematureCloseException) {
+            if (cause instanceof ConnectException
+                    || cause instanceof UnknownHostException
+                    || cause instanceof ClosedChannelException
+                    || cause instanceof PrematureCloseException) {
                 return AuthErrorCode.UPSTREAM_UNAVAILABLE;
             }
             if (cause instanceof TimeoutException

@@ -31,6 +31,15 @@ class UpstreamFailureFilterTests {
     }
 
     @Test
+    void filterWhenUpstreamHostUnknownThenBadGatewayProblem() {
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/api/x"));
+        this.filter
+                .filter(exchange, e -> Mono.error(new java.net.UnknownHostException("Failed to resolve 'core'")))
+                .block();
+        assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(502);
+    }
+
+    @Test
     void filterWhenUpstreamTimesOutThenGatewayTimeoutProblem() {
         MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/api/x"));
         this.filter
