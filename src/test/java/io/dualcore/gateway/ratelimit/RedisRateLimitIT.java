@@ -237,7 +237,7 @@ class RedisRateLimitIT {
                 })
                 .exchangeToMono(response ->
                         response.releaseBody().thenReturn(response.statusCode().value()))
-                .block(Duration.ofSeconds(10));
+                .block(Duration.ofSeconds(30));
     }
 
     private static WebClient client(ConfigurableApplicationContext gateway) {

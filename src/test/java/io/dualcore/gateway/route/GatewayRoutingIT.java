@@ -192,6 +192,9 @@ class GatewayRoutingIT {
     }
 
     private static WebTestClient client(int port) {
-        return WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+        return WebTestClient.bindToServer()
+                .responseTimeout(java.time.Duration.ofSeconds(30))
+                .baseUrl("http://localhost:" + port)
+                .build();
     }
 }

@@ -104,6 +104,6 @@ class EdgeReplayGuardIT {
                 .headers(h -> h.setBearerAuth(token))
                 .exchangeToMono(response -> response.toEntity(String.class))
                 .switchIfEmpty(Mono.error(new IllegalStateException("no response")))
-                .block(Duration.ofSeconds(10));
+                .block(Duration.ofSeconds(30));
     }
 }
