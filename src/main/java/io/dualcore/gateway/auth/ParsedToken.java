@@ -32,14 +32,11 @@ public final class ParsedToken {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
-    private final String value;
-
     private final SignedJWT jwt;
 
     private final JWTClaimsSet claims;
 
-    private ParsedToken(String value, SignedJWT jwt, JWTClaimsSet claims) {
-        this.value = value;
+    private ParsedToken(SignedJWT jwt, JWTClaimsSet claims) {
         this.jwt = jwt;
         this.claims = claims;
     }
@@ -101,7 +98,7 @@ public final class ParsedToken {
         if (!(issuer instanceof String text) || text.isEmpty()) {
             throw reject(AuthErrorCode.MISSING_CLAIM, "The token has no iss claim");
         }
-        return new ParsedToken(token, jwt, claims);
+        return new ParsedToken(jwt, claims);
     }
 
     private static Map<String, Object> parseJson(Base64URL part, String what) {
@@ -172,11 +169,6 @@ public final class ParsedToken {
 
     private static TokenRejectedException reject(AuthErrorCode code, String description) {
         return new TokenRejectedException(code, description);
-    }
-
-    /** The token as presented. */
-    public String value() {
-        return this.value;
     }
 
     public SignedJWT jwt() {

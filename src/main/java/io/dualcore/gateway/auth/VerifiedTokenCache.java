@@ -58,10 +58,6 @@ public final class VerifiedTokenCache {
         return this.cache.estimatedSize();
     }
 
-    public void invalidateAll() {
-        this.cache.invalidateAll();
-    }
-
     private static ByteBuffer key(String token) {
         return ByteBuffer.wrap(SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII)));
     }

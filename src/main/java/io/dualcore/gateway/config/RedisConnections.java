@@ -55,10 +55,6 @@ public final class RedisConnections implements AutoCloseable {
         return this.connection;
     }
 
-    public RedisClient client() {
-        return this.client;
-    }
-
     @Override
     public void close() {
         this.client.shutdown();

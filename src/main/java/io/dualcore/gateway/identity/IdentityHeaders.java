@@ -13,8 +13,6 @@ import org.springframework.util.Assert;
  */
 public final class IdentityHeaders {
 
-    private final String prefix;
-
     private final String normalizedPrefix;
 
     public final String subject;
@@ -39,7 +37,6 @@ public final class IdentityHeaders {
 
     public IdentityHeaders(String prefix) {
         Assert.hasText(prefix, "prefix cannot be empty");
-        this.prefix = prefix;
         this.normalizedPrefix = normalize(prefix);
         this.subject = prefix + "Subject";
         this.mode = prefix + "Mode";
@@ -51,10 +48,6 @@ public final class IdentityHeaders {
         this.device = prefix + "Device";
         this.keyId = prefix + "Key-Id";
         this.assertion = prefix + "Assertion";
-    }
-
-    public String prefix() {
-        return this.prefix;
     }
 
     /** Whether a header name is in the reserved namespace, however a client spells it. Allocation-free. */

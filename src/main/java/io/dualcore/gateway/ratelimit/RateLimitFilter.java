@@ -24,9 +24,6 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
     /** After the access policy, before identity injection. */
     public static final int RATE_LIMIT_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 300;
 
-    /** Exchange attribute holding the {@link RateLimitDecision}, for telemetry. */
-    public static final String DECISION_ATTRIBUTE = RateLimitDecision.class.getName();
-
     private final RoutePolicies policies;
 
     private final Map<String, RatePlan> plans;
@@ -71,7 +68,6 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
                 .consume(key, plan)
                 .flatMap(decision -> {
                     this.telemetry.rateLimited(exchange, plan, decision);
-                    exchange.getAttributes().put(DECISION_ATTRIBUTE, decision);
                     HttpHeaders response = exchange.getResponse().getHeaders();
                     this.headers.write(plan, decision, response);
                     if (decision.allowed()) {

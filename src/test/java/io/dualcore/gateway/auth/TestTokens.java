@@ -18,6 +18,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,10 +33,23 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class TestTokens {
 
+    /** The demo edge key of config/application.yml (kid {@code edge-demo-1}), base64: a DEMO fixture only. */
+    public static final String DEMO_EDGE_KEY_BASE64 = "ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=";
+
     /** The accepted audience in every test configuration. */
     public static final String AUDIENCE = "dualcore-gateway";
 
     private TestTokens() {}
+
+    /** The demo edge key's bytes (a fresh copy). */
+    public static byte[] demoEdgeKey() {
+        return Base64.getDecoder().decode(DEMO_EDGE_KEY_BASE64);
+    }
+
+    /** An edge token signed with the demo key of config/application.yml, as a demo device would send it. */
+    public static Builder demoEdge() {
+        return edge("edge-demo-1", demoEdgeKey(), JWSAlgorithm.HS256, "dualcore-edge");
+    }
 
     public static RSAKey rsaKey(String kid) {
         try {

@@ -1,12 +1,10 @@
 package io.dualcore.gateway.demo;
 
-import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.DualcoreGatewayApplication;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.concurrent.CountDownLatch;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -17,9 +15,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Ctrl-C stops everything it started.
  */
 public final class DemoStack {
-
-    /** The demo edge key of config/application.yml: demo only. */
-    private static final String DEMO_EDGE_KEY = "ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=";
 
     private DemoStack() {}
 
@@ -45,8 +40,7 @@ public final class DemoStack {
         String alice = keycloak.passwordToken("dualcore", "dualcore-demo", "alice", "alice-demo-password");
         String bob = keycloak.passwordToken("dualcore", "dualcore-demo", "bob", "bob-demo-password");
         String carol = keycloak.passwordToken("partners", "partners-demo", "carol", "carol-demo-password");
-        String edge = TestTokens.edge(
-                        "edge-demo-1", Base64.getDecoder().decode(DEMO_EDGE_KEY), JWSAlgorithm.HS256, "dualcore-edge")
+        String edge = TestTokens.demoEdge()
                 .claim("sub", "sensor-42")
                 .time("exp", Instant.now().plus(Duration.ofMinutes(10)))
                 .sign();

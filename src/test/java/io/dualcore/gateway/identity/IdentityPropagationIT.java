@@ -44,8 +44,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
         properties = {"management.server.port=0", "spring.config.import=classpath:scenarios/identity.yml"})
 class IdentityPropagationIT {
 
-    private static final byte[] DEMO_KEY =
-            Base64.getDecoder().decode("ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=");
+    private static final byte[] DEMO_KEY = TestTokens.demoEdgeKey();
 
     private static final byte[] OTHER_KEY =
             Base64.getDecoder().decode("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU2Nzg5");

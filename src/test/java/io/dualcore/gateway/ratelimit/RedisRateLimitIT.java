@@ -12,7 +12,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +33,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 @ExtendWith(RedisExtension.class)
 class RedisRateLimitIT {
 
-    private static final byte[] DEMO_KEY =
-            Base64.getDecoder().decode("ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=");
+    private static final byte[] DEMO_KEY = TestTokens.demoEdgeKey();
 
     private static final AtomicInteger DEVICES = new AtomicInteger();
 

@@ -2,10 +2,8 @@ package io.dualcore.gateway.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -173,9 +171,7 @@ class GatewayRoutingIT {
 
     /** A token signed with the demo edge key of config/application.yml. */
     private static String edgeToken() {
-        byte[] demoKey = Base64.getDecoder().decode("ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=");
-        return TestTokens.edge("edge-demo-1", demoKey, JWSAlgorithm.HS256, "dualcore-edge")
-                .sign();
+        return TestTokens.demoEdge().sign();
     }
 
     private static Map<String, Object> get(int port, String uri) {

@@ -51,7 +51,7 @@ class TelemetryIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static final String DEMO_KEY_BASE64 = "ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=";
+    private static final String DEMO_KEY_BASE64 = TestTokens.DEMO_EDGE_KEY_BASE64;
 
     private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
 

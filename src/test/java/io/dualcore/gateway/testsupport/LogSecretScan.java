@@ -1,5 +1,6 @@
 package io.dualcore.gateway.testsupport;
 
+import io.dualcore.gateway.auth.TestTokens;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ public final class LogSecretScan {
 
     /** Secrets the tests use; none may ever appear in a log. */
     private static final List<String> SECRETS = List.of(
-            "ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=",
+            TestTokens.DEMO_EDGE_KEY_BASE64,
             "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU2Nzg5",
             "dualcore-service-demo-secret",
             "partners-service-demo-secret",

@@ -58,8 +58,6 @@ public final class JwksKeySource implements Closeable {
 
     private volatile JWKSet snapshot;
 
-    private volatile Instant snapshotAt;
-
     private JwksKeySource(
             String issuer,
             JWKSetSource<SecurityContext> origin,
@@ -119,7 +117,6 @@ public final class JwksKeySource implements Closeable {
     private void onEvent(Event<CachingJWKSetSource<SecurityContext>, SecurityContext> event) {
         if (event instanceof CachingJWKSetSource.RefreshCompletedEvent<SecurityContext> completed) {
             this.snapshot = completed.getJWKSet();
-            this.snapshotAt = this.clock.instant();
         }
     }
 
@@ -161,11 +158,6 @@ public final class JwksKeySource implements Closeable {
         return keys == null
                 ? List.of()
                 : keys.getKeys().stream().map(JWK::getKeyID).toList();
-    }
-
-    /** When the last key set was loaded, or {@code null}. */
-    public Instant loadedAt() {
-        return this.snapshotAt;
     }
 
     /** Fetches of the key set attempted so far (each one an HTTP request to the IdP). */

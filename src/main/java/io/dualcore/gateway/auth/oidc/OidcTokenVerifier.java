@@ -127,7 +127,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
                 .subscribeOn(this.blockingScheduler);
     }
 
-    GatewayIdentity verifyBlocking(ParsedToken token) {
+    private GatewayIdentity verifyBlocking(ParsedToken token) {
         checkSignature(token, selectKey(token));
         return toIdentity(token);
     }

@@ -9,7 +9,6 @@ import io.dualcore.gateway.demo.EchoCore;
 import io.dualcore.gateway.testsupport.redis.RedisExtension;
 import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
 import java.time.Duration;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,8 +24,7 @@ import reactor.core.publisher.Mono;
 @ExtendWith(RedisExtension.class)
 class EdgeReplayGuardIT {
 
-    private static final byte[] DEMO_KEY =
-            Base64.getDecoder().decode("ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=");
+    private static final byte[] DEMO_KEY = TestTokens.demoEdgeKey();
 
     private static EchoCore core;
 

@@ -12,7 +12,6 @@ import io.dualcore.gateway.testsupport.TestGateway;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -29,8 +28,7 @@ import org.springframework.http.ResponseEntity;
 @ExtendWith(KeycloakExtension.class)
 class JwksResilienceIT {
 
-    private static final byte[] DEMO_KEY =
-            Base64.getDecoder().decode("ZGVtby1vbmx5LWVkZ2Uta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbiE=");
+    private static final byte[] DEMO_KEY = TestTokens.demoEdgeKey();
 
     private static EchoCore core;
 
