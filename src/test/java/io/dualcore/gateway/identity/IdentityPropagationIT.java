@@ -15,6 +15,7 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.TestClients;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -350,9 +351,7 @@ class IdentityPropagationIT {
     }
 
     private WebTestClient client() {
-        return WebTestClient.bindToServer()
-                .baseUrl("http://localhost:" + this.port)
-                .build();
+        return TestClients.webTestClient(this.port);
     }
 
     @TestConfiguration

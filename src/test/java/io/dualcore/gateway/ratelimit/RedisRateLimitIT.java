@@ -6,6 +6,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.DualcoreGatewayApplication;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.redis.RedisExtension;
 import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
 import io.lettuce.core.RedisClient;
@@ -235,11 +236,11 @@ class RedisRateLimitIT {
                 })
                 .exchangeToMono(response ->
                         response.releaseBody().thenReturn(response.statusCode().value()))
-                .block(Duration.ofSeconds(30));
+                .block(TestClients.TIMEOUT);
     }
 
     private static WebClient client(ConfigurableApplicationContext gateway) {
         int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
-        return WebClient.create("http://127.0.0.1:" + port);
+        return TestClients.webClient(port);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.TestClients;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -188,9 +189,6 @@ class GatewayRoutingIT {
     }
 
     private static WebTestClient client(int port) {
-        return WebTestClient.bindToServer()
-                .responseTimeout(java.time.Duration.ofSeconds(30))
-                .baseUrl("http://localhost:" + port)
-                .build();
+        return TestClients.webTestClient(port);
     }
 }

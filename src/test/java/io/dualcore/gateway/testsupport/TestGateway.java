@@ -1,7 +1,6 @@
 package io.dualcore.gateway.testsupport;
 
 import io.dualcore.gateway.DualcoreGatewayApplication;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ public final class TestGateway implements AutoCloseable {
 
     private TestGateway(ConfigurableApplicationContext context) {
         this.context = context;
-        this.client = WebClient.create("http://127.0.0.1:" + port());
+        this.client = TestClients.webClient(port());
     }
 
     /** Starts a gateway; each entry becomes {@code --key=value}. */
@@ -53,11 +52,11 @@ public final class TestGateway implements AutoCloseable {
 
     /** GETs a path on the management port. */
     public ResponseEntity<String> management(String path) {
-        return WebClient.create("http://127.0.0.1:" + managementPort())
+        return TestClients.webClient(managementPort())
                 .get()
                 .uri(path)
                 .exchangeToMono(response -> response.toEntity(String.class))
-                .block(Duration.ofSeconds(30));
+                .block(TestClients.TIMEOUT);
     }
 
     /** GETs a path with extra request headers. */
@@ -72,7 +71,7 @@ public final class TestGateway implements AutoCloseable {
                     }
                 })
                 .exchangeToMono(response -> response.toEntity(String.class))
-                .block(Duration.ofSeconds(30));
+                .block(TestClients.TIMEOUT);
     }
 
     public <T> T bean(Class<T> type) {
@@ -91,7 +90,7 @@ public final class TestGateway implements AutoCloseable {
                 })
                 .exchangeToMono(response -> response.toEntity(String.class))
                 .switchIfEmpty(Mono.error(new IllegalStateException("no response from the gateway")))
-                .block(Duration.ofSeconds(30));
+                .block(TestClients.TIMEOUT);
     }
 
     @Override

@@ -6,9 +6,9 @@ import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.DualcoreGatewayApplication;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.redis.RedisExtension;
 import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,6 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 
 /** One-time edge tokens against a real Redis, shared by two gateways: each {@code jti} is accepted exactly once. */
@@ -96,12 +95,12 @@ class EdgeReplayGuardIT {
 
     private static ResponseEntity<String> get(ConfigurableApplicationContext gateway, String token) {
         int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
-        return WebClient.create("http://127.0.0.1:" + port)
+        return TestClients.webClient(port)
                 .get()
                 .uri("/edge/data")
                 .headers(h -> h.setBearerAuth(token))
                 .exchangeToMono(response -> response.toEntity(String.class))
                 .switchIfEmpty(Mono.error(new IllegalStateException("no response")))
-                .block(Duration.ofSeconds(30));
+                .block(TestClients.TIMEOUT);
     }
 }
