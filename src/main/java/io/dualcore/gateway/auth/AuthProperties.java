@@ -1,4 +1,4 @@
-package io.dualcore.gateway.config;
+package io.dualcore.gateway.auth;
 
 import java.nio.file.Path;
 import java.time.Duration;

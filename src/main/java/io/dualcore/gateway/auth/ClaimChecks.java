@@ -1,6 +1,7 @@
 package io.dualcore.gateway.auth;
 
 import com.nimbusds.jwt.JWTClaimsSet;
+import io.dualcore.gateway.web.ErrorCode;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,22 +24,21 @@ public final class ClaimChecks {
             throw missing("exp");
         }
         if (!now.minus(skew).isBefore(expiresAt)) {
-            throw new TokenRejectedException(AuthErrorCode.TOKEN_EXPIRED, "The token has expired");
+            throw new TokenRejectedException(ErrorCode.TOKEN_EXPIRED, "The token has expired");
         }
         Instant notBefore = instant(claims, "nbf");
         if (notBefore != null && now.plus(skew).isBefore(notBefore)) {
-            throw new TokenRejectedException(AuthErrorCode.TOKEN_NOT_YET_VALID, "The token is not valid yet (nbf)");
+            throw new TokenRejectedException(ErrorCode.TOKEN_NOT_YET_VALID, "The token is not valid yet (nbf)");
         }
         Instant issuedAt = instant(claims, "iat");
         if (issuedAt == null && requireIssuedAt) {
             throw missing("iat");
         }
         if (issuedAt != null && now.plus(skew).isBefore(issuedAt)) {
-            throw new TokenRejectedException(
-                    AuthErrorCode.TOKEN_NOT_YET_VALID, "The token is issued in the future (iat)");
+            throw new TokenRejectedException(ErrorCode.TOKEN_NOT_YET_VALID, "The token is issued in the future (iat)");
         }
         if (issuedAt != null && expiresAt.isBefore(issuedAt)) {
-            throw new TokenRejectedException(AuthErrorCode.MALFORMED_TOKEN, "The token expires before it was issued");
+            throw new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The token expires before it was issued");
         }
         return expiresAt;
     }
@@ -49,7 +49,7 @@ public final class ClaimChecks {
         try {
             audience = claims.getStringListClaim("aud");
         } catch (ParseException ex) {
-            throw new TokenRejectedException(AuthErrorCode.MALFORMED_TOKEN, "The aud claim is not a string or list");
+            throw new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The aud claim is not a string or list");
         }
         if (audience == null || audience.isEmpty()) {
             throw missing("aud");
@@ -60,7 +60,7 @@ public final class ClaimChecks {
             }
         }
         throw new TokenRejectedException(
-                AuthErrorCode.AUDIENCE_MISMATCH, "The token is not intended for this gateway (aud)");
+                ErrorCode.AUDIENCE_MISMATCH, "The token is not intended for this gateway (aud)");
     }
 
     /** A non-empty string claim. */
@@ -77,7 +77,7 @@ public final class ClaimChecks {
         try {
             return claims.getStringClaim(name);
         } catch (ParseException ex) {
-            throw new TokenRejectedException(AuthErrorCode.MALFORMED_TOKEN, "The " + name + " claim is not a string");
+            throw new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The " + name + " claim is not a string");
         }
     }
 
@@ -89,10 +89,10 @@ public final class ClaimChecks {
         if (value instanceof Date date) {
             return date.toInstant();
         }
-        throw new TokenRejectedException(AuthErrorCode.MALFORMED_TOKEN, "The " + name + " claim is not a NumericDate");
+        throw new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The " + name + " claim is not a NumericDate");
     }
 
     public static TokenRejectedException missing(String claim) {
-        return new TokenRejectedException(AuthErrorCode.MISSING_CLAIM, "The token has no " + claim + " claim");
+        return new TokenRejectedException(ErrorCode.MISSING_CLAIM, "The token has no " + claim + " claim");
     }
 }

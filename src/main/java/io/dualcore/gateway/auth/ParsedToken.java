@@ -6,6 +6,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.dualcore.gateway.web.ErrorCode;
 import java.text.ParseException;
 import java.util.Map;
 import java.util.Set;
@@ -49,7 +50,7 @@ public final class ParsedToken {
     public static ParsedToken parse(String token, int maxLength) {
         Assert.notNull(token, "token cannot be null");
         if (token.length() > maxLength) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token is longer than " + maxLength + " characters");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The token is longer than " + maxLength + " characters");
         }
         int dots = 0;
         for (int i = 0; i < token.length(); i++) {
@@ -58,45 +59,45 @@ public final class ParsedToken {
                 dots++;
             } else if (!isBase64Url(c)) {
                 throw reject(
-                        AuthErrorCode.MALFORMED_TOKEN,
+                        ErrorCode.MALFORMED_TOKEN,
                         c == '{'
                                 ? "JWS JSON serialization is not accepted; send a compact JWS"
                                 : "The token is not a compact JWS (unexpected character)");
             }
         }
         if (dots == 4) {
-            throw reject(AuthErrorCode.UNSUPPORTED_TOKEN, "Encrypted tokens (JWE) are not accepted");
+            throw reject(ErrorCode.UNSUPPORTED_TOKEN, "Encrypted tokens (JWE) are not accepted");
         }
         if (dots != 2) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token is not a compact JWS (expected three parts)");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The token is not a compact JWS (expected three parts)");
         }
         int first = token.indexOf('.');
         int second = token.indexOf('.', first + 1);
         if (first == 0 || second == first + 1) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token has an empty header or payload");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The token has an empty header or payload");
         }
         Base64URL headerPart = new Base64URL(token.substring(0, first));
         Base64URL payloadPart = new Base64URL(token.substring(first + 1, second));
         Base64URL signaturePart = new Base64URL(token.substring(second + 1));
         checkHeader(parseJson(headerPart, "header"));
         if (second == token.length() - 1) {
-            throw reject(AuthErrorCode.INVALID_SIGNATURE, "The token is not signed");
+            throw reject(ErrorCode.INVALID_SIGNATURE, "The token is not signed");
         }
         SignedJWT jwt;
         JWTClaimsSet claims;
         try {
             jwt = new SignedJWT(headerPart, payloadPart, signaturePart);
         } catch (ParseException ex) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token header is not a valid JWS header");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The token header is not a valid JWS header");
         }
         try {
             claims = JWTClaimsSet.parse(parseJson(payloadPart, "payload"));
         } catch (ParseException ex) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token payload is not a valid JWT claims set");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The token payload is not a valid JWT claims set");
         }
         Object issuer = claims.getClaim("iss");
         if (!(issuer instanceof String text) || text.isEmpty()) {
-            throw reject(AuthErrorCode.MISSING_CLAIM, "The token has no iss claim");
+            throw reject(ErrorCode.MISSING_CLAIM, "The token has no iss claim");
         }
         return new ParsedToken(jwt, claims);
     }
@@ -111,7 +112,7 @@ public final class ParsedToken {
             rejectDuplicateNames(json);
             return parsed;
         } catch (ParseException | RuntimeException ex) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token " + what + " is not a valid JSON object");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The token " + what + " is not a valid JSON object");
         }
     }
 
@@ -126,27 +127,27 @@ public final class ParsedToken {
     private static void checkHeader(Map<String, Object> header) {
         Object alg = header.get("alg");
         if (!(alg instanceof String algorithm) || algorithm.isEmpty()) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The token header has no alg");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The token header has no alg");
         }
         if (algorithm.trim().equalsIgnoreCase("none")) {
-            throw reject(AuthErrorCode.ALGORITHM_NOT_ALLOWED, "Unsigned tokens (alg none) are never accepted");
+            throw reject(ErrorCode.ALGORITHM_NOT_ALLOWED, "Unsigned tokens (alg none) are never accepted");
         }
         if (header.containsKey("enc")) {
-            throw reject(AuthErrorCode.UNSUPPORTED_TOKEN, "Encrypted tokens (JWE) are not accepted");
+            throw reject(ErrorCode.UNSUPPORTED_TOKEN, "Encrypted tokens (JWE) are not accepted");
         }
         for (String name : KEY_CARRYING_HEADERS) {
             if (header.containsKey(name)) {
                 throw reject(
-                        AuthErrorCode.UNSUPPORTED_TOKEN,
+                        ErrorCode.UNSUPPORTED_TOKEN,
                         "Tokens that carry or point to their own keys (jwk, jku, x5u, x5c) are not accepted");
             }
         }
         if (header.containsKey("crit") || header.containsKey("b64")) {
-            throw reject(AuthErrorCode.UNSUPPORTED_TOKEN, "Critical header extensions (crit, b64) are not accepted");
+            throw reject(ErrorCode.UNSUPPORTED_TOKEN, "Critical header extensions (crit, b64) are not accepted");
         }
         Object kid = header.get("kid");
         if (kid != null && !(kid instanceof String text && isValidKeyId(text))) {
-            throw reject(AuthErrorCode.MALFORMED_TOKEN, "The kid header is not a valid key id");
+            throw reject(ErrorCode.MALFORMED_TOKEN, "The kid header is not a valid key id");
         }
     }
 
@@ -167,7 +168,7 @@ public final class ParsedToken {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     }
 
-    private static TokenRejectedException reject(AuthErrorCode code, String description) {
+    private static TokenRejectedException reject(ErrorCode code, String description) {
         return new TokenRejectedException(code, description);
     }
 

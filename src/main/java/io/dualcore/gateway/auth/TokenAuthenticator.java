@@ -1,5 +1,6 @@
 package io.dualcore.gateway.auth;
 
+import io.dualcore.gateway.web.ErrorCode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +89,7 @@ public final class TokenAuthenticator {
         TokenVerifier verifier = this.verifiersByIssuer.get(parsed.issuer());
         if (verifier == null) {
             return Mono.error(
-                    new TokenRejectedException(AuthErrorCode.UNTRUSTED_ISSUER, "The token issuer is not trusted"));
+                    new TokenRejectedException(ErrorCode.UNTRUSTED_ISSUER, "The token issuer is not trusted"));
         }
         Mono<GatewayIdentity> verified = verifier.verify(parsed)
                 .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected);
@@ -116,6 +117,6 @@ public final class TokenAuthenticator {
     /** Fail closed on anything unforeseen, with a 401 rather than a 500, and log the cause (never the token). */
     private static TokenRejectedException unexpected(Throwable ex) {
         logger.warn("Token verification failed unexpectedly: " + ex.getClass().getName() + ": " + ex.getMessage());
-        return new TokenRejectedException(AuthErrorCode.MALFORMED_TOKEN, "The token could not be verified");
+        return new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The token could not be verified");
     }
 }

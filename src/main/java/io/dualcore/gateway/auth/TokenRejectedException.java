@@ -1,23 +1,24 @@
 package io.dualcore.gateway.auth;
 
+import io.dualcore.gateway.web.ErrorCode;
 import org.springframework.util.Assert;
 
 /**
- * A token, or a request's credentials, failed authentication. Carries a stable {@link AuthErrorCode} and a
+ * A token, or a request's credentials, failed authentication. Carries a stable {@link ErrorCode} and a
  * description written by the gateway (never echoing token content). Rejections are routine traffic, so no
  * stack trace is captured.
  */
 public final class TokenRejectedException extends RuntimeException {
 
-    private final AuthErrorCode errorCode;
+    private final ErrorCode errorCode;
 
-    public TokenRejectedException(AuthErrorCode errorCode, String description) {
+    public TokenRejectedException(ErrorCode errorCode, String description) {
         super(description, null, false, false);
         Assert.notNull(errorCode, "errorCode cannot be null");
         this.errorCode = errorCode;
     }
 
-    public AuthErrorCode errorCode() {
+    public ErrorCode errorCode() {
         return this.errorCode;
     }
 

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
@@ -10,10 +11,12 @@ import io.dualcore.gateway.auth.edge.RedisReplayGuard;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.auth.web.AuthenticationGlobalFilter;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
+import io.dualcore.gateway.support.redis.RedisConnections;
+import io.dualcore.gateway.support.redis.RedisProperties;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.ProblemResponses;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
@@ -152,19 +155,19 @@ public class AuthenticationConfiguration {
     }
 
     @Bean
-    AuthErrorResponses authErrorResponses() {
-        return new AuthErrorResponses("dualcore-gateway", 5);
+    ProblemResponses authErrorResponses() {
+        return new ProblemResponses("dualcore-gateway", 5);
     }
 
     @Bean
-    UpstreamFailureFilter upstreamFailureFilter(AuthErrorResponses authErrorResponses) {
+    UpstreamFailureFilter upstreamFailureFilter(ProblemResponses authErrorResponses) {
         return new UpstreamFailureFilter(authErrorResponses);
     }
 
     @Bean
     AuthenticationGlobalFilter authenticationGlobalFilter(
             TokenAuthenticator tokenAuthenticator,
-            AuthErrorResponses authErrorResponses,
+            ProblemResponses authErrorResponses,
             ObjectProvider<GatewayTelemetry> telemetry) {
         return new AuthenticationGlobalFilter(
                 tokenAuthenticator, authErrorResponses, telemetry.getIfAvailable(GatewayTelemetry::disabled));

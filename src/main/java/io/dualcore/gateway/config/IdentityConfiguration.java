@@ -1,13 +1,15 @@
 package io.dualcore.gateway.config;
 
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaderHygieneFilter;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityInjectionFilter;
+import io.dualcore.gateway.identity.IdentityProperties;
 import io.dualcore.gateway.policy.AccessPolicyFilter;
 import io.dualcore.gateway.policy.RoutePolicies;
+import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.ProblemResponses;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.ObjectProvider;
@@ -50,7 +52,7 @@ public class IdentityConfiguration {
     @Bean
     AccessPolicyFilter accessPolicyFilter(
             RoutePolicies routePolicies,
-            AuthErrorResponses authErrorResponses,
+            ProblemResponses authErrorResponses,
             ObjectProvider<GatewayTelemetry> telemetry) {
         return new AccessPolicyFilter(
                 routePolicies, authErrorResponses, telemetry.getIfAvailable(GatewayTelemetry::disabled));

@@ -1,15 +1,19 @@
 package io.dualcore.gateway.config;
 
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
 import io.dualcore.gateway.ratelimit.RateLimitFilter;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
+import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.ratelimit.RedisRateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
+import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.support.redis.RedisConnections;
+import io.dualcore.gateway.support.redis.RedisProperties;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.ProblemResponses;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.LinkedHashMap;
@@ -87,7 +91,7 @@ public class RateLimitConfiguration {
             Map<String, RatePlan> ratePlans,
             RateLimiter rateLimiter,
             RateLimitProperties properties,
-            AuthErrorResponses authErrorResponses,
+            ProblemResponses authErrorResponses,
             ObjectProvider<GatewayTelemetry> telemetry) {
         return new RateLimitFilter(
                 routePolicies,

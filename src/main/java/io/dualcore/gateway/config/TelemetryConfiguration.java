@@ -8,6 +8,7 @@ import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import io.dualcore.gateway.telemetry.IssuersHealthIndicator;
 import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
+import io.dualcore.gateway.telemetry.TelemetryProperties;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -16,7 +16,6 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.config.IdentityProperties;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;

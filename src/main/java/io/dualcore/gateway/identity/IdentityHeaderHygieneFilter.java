@@ -1,5 +1,6 @@
 package io.dualcore.gateway.identity;
 
+import io.dualcore.gateway.web.FilterOrders;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -17,7 +18,7 @@ import reactor.core.publisher.Mono;
 public final class IdentityHeaderHygieneFilter implements GlobalFilter, Ordered {
 
     /** First of the gateway's filters. */
-    public static final int HYGIENE_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
+    public static final int HYGIENE_FILTER_ORDER = FilterOrders.HYGIENE_FILTER;
 
     private final IdentityHeaders names;
 

@@ -2,6 +2,7 @@ package io.dualcore.gateway.identity;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.policy.RoutePolicies;
+import io.dualcore.gateway.web.FilterOrders;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
@@ -16,7 +17,7 @@ import reactor.core.publisher.Mono;
 public final class IdentityInjectionFilter implements GlobalFilter, Ordered {
 
     /** After authentication, policy and rate limiting; before routing. */
-    public static final int INJECTION_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 400;
+    public static final int INJECTION_FILTER_ORDER = FilterOrders.INJECTION_FILTER;
 
     private final IdentityHeaders names;
 

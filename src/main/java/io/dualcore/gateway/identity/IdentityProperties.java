@@ -1,4 +1,4 @@
-package io.dualcore.gateway.config;
+package io.dualcore.gateway.identity;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -1,9 +1,9 @@
 package io.dualcore.gateway.policy;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.config.RouteProperties;
+import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.web.ErrorCode;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -110,11 +110,11 @@ public final class AccessPolicy {
         if (identity == null) {
             return this.anonymous
                     ? null
-                    : new Denial(AuthErrorCode.MISSING_TOKEN, "This route requires a Bearer token", null);
+                    : new Denial(ErrorCode.MISSING_TOKEN, "This route requires a Bearer token", null);
         }
         if (!this.modes.contains(identity.mode())) {
             return new Denial(
-                    AuthErrorCode.MODE_NOT_ALLOWED,
+                    ErrorCode.MODE_NOT_ALLOWED,
                     "This route does not accept " + identity.mode().value() + " credentials",
                     null);
         }
@@ -122,30 +122,27 @@ public final class AccessPolicy {
                 && !this.issuers.isEmpty()
                 && !this.issuers.contains(identity.realm())
                 && !this.issuers.contains(identity.issuer())) {
-            return new Denial(
-                    AuthErrorCode.ISSUER_NOT_ALLOWED, "This route does not accept tokens of this realm", null);
+            return new Denial(ErrorCode.ISSUER_NOT_ALLOWED, "This route does not accept tokens of this realm", null);
         }
         if (identity.mode() == AuthenticationMode.EDGE) {
             if (!this.edgeKeyIds.isEmpty() && !this.edgeKeyIds.contains(identity.keyId())) {
-                return new Denial(AuthErrorCode.KEY_NOT_ALLOWED, "This route does not accept this edge key", null);
+                return new Denial(ErrorCode.KEY_NOT_ALLOWED, "This route does not accept this edge key", null);
             }
             if (!this.devicePatterns.isEmpty() && !matchesDevice(identity.deviceId())) {
-                return new Denial(AuthErrorCode.DEVICE_NOT_ALLOWED, "This route does not accept this device", null);
+                return new Denial(ErrorCode.DEVICE_NOT_ALLOWED, "This route does not accept this device", null);
             }
         }
         if (!this.anyRole.isEmpty() && this.anyRole.stream().noneMatch(identity.roles()::contains)) {
             return new Denial(
-                    AuthErrorCode.INSUFFICIENT_ROLE,
-                    "This route requires one of the roles " + sorted(this.anyRole),
-                    null);
+                    ErrorCode.INSUFFICIENT_ROLE, "This route requires one of the roles " + sorted(this.anyRole), null);
         }
         if (!identity.roles().containsAll(this.allRoles)) {
             return new Denial(
-                    AuthErrorCode.INSUFFICIENT_ROLE, "This route requires the roles " + sorted(this.allRoles), null);
+                    ErrorCode.INSUFFICIENT_ROLE, "This route requires the roles " + sorted(this.allRoles), null);
         }
         if (!identity.scopes().containsAll(this.scopes)) {
             String required = String.join(" ", sorted(this.scopes));
-            return new Denial(AuthErrorCode.INSUFFICIENT_SCOPE, "This route requires the scopes " + required, required);
+            return new Denial(ErrorCode.INSUFFICIENT_SCOPE, "This route requires the scopes " + required, required);
         }
         return null;
     }
@@ -179,5 +176,5 @@ public final class AccessPolicy {
      * @param description a description written by the gateway
      * @param scope for {@code insufficient_scope}, the scopes to name in the challenge
      */
-    public record Denial(AuthErrorCode code, String description, String scope) {}
+    public record Denial(ErrorCode code, String description, String scope) {}
 }

@@ -1,9 +1,10 @@
 package io.dualcore.gateway.policy;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.ErrorCode;
+import io.dualcore.gateway.web.FilterOrders;
+import io.dualcore.gateway.web.ProblemResponses;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
@@ -17,15 +18,15 @@ import reactor.core.publisher.Mono;
 public final class AccessPolicyFilter implements GlobalFilter, Ordered {
 
     /** Right after authentication. */
-    public static final int POLICY_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 200;
+    public static final int POLICY_FILTER_ORDER = FilterOrders.POLICY_FILTER;
 
     private final RoutePolicies policies;
 
-    private final AuthErrorResponses errors;
+    private final ProblemResponses errors;
 
     private final GatewayTelemetry telemetry;
 
-    public AccessPolicyFilter(RoutePolicies policies, AuthErrorResponses errors, GatewayTelemetry telemetry) {
+    public AccessPolicyFilter(RoutePolicies policies, ProblemResponses errors, GatewayTelemetry telemetry) {
         this.policies = policies;
         this.errors = errors;
         this.telemetry = telemetry;
@@ -36,9 +37,9 @@ public final class AccessPolicyFilter implements GlobalFilter, Ordered {
         RoutePolicies.Entry entry = this.policies.forExchange(exchange);
         GatewayIdentity identity = GatewayIdentity.from(exchange);
         if (entry == null) {
-            this.telemetry.authorized(exchange, identity, AuthErrorCode.NO_ROUTE_POLICY);
+            this.telemetry.authorized(exchange, identity, ErrorCode.NO_ROUTE_POLICY);
             return this.errors.write(
-                    exchange, AuthErrorCode.NO_ROUTE_POLICY, "This route has no access policy and is denied", null);
+                    exchange, ErrorCode.NO_ROUTE_POLICY, "This route has no access policy and is denied", null);
         }
         AccessPolicy.Denial denial = entry.policy().check(identity);
         if (denial != null) {

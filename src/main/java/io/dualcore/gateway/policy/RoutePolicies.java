@@ -1,6 +1,6 @@
 package io.dualcore.gateway.policy;
 
-import io.dualcore.gateway.config.RouteProperties;
+import io.dualcore.gateway.route.RouteProperties;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,11 +1,12 @@
 package io.dualcore.gateway.ratelimit;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
-import io.dualcore.gateway.config.RouteProperties;
 import io.dualcore.gateway.policy.RoutePolicies;
+import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.ErrorCode;
+import io.dualcore.gateway.web.FilterOrders;
+import io.dualcore.gateway.web.ProblemResponses;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -22,7 +23,7 @@ import reactor.core.publisher.Mono;
 public final class RateLimitFilter implements GlobalFilter, Ordered {
 
     /** After the access policy, before identity injection. */
-    public static final int RATE_LIMIT_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 300;
+    public static final int RATE_LIMIT_FILTER_ORDER = FilterOrders.RATE_LIMIT_FILTER;
 
     private final RoutePolicies policies;
 
@@ -32,7 +33,7 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
 
     private final RateLimitHeaders headers;
 
-    private final AuthErrorResponses errors;
+    private final ProblemResponses errors;
 
     private final GatewayTelemetry telemetry;
 
@@ -41,7 +42,7 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
             Map<String, RatePlan> plans,
             RateLimiter limiter,
             RateLimitHeaders headers,
-            AuthErrorResponses errors,
+            ProblemResponses errors,
             GatewayTelemetry telemetry) {
         this.telemetry = telemetry;
         this.policies = policies;
@@ -77,7 +78,7 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
                             Math.max(1, TimeUnit.NANOSECONDS.toSeconds(decision.retryAfterNanos() + 999_999_999L));
                     return this.errors.write(
                             exchange,
-                            AuthErrorCode.RATE_LIMITED,
+                            ErrorCode.RATE_LIMITED,
                             "Rate limit of plan " + plan.name() + " exceeded; retry in " + retryAfter + " s",
                             null,
                             retryAfter);
@@ -86,7 +87,7 @@ public final class RateLimitFilter implements GlobalFilter, Ordered {
                         RateLimitUnavailableException.class,
                         ex -> this.errors.write(
                                 exchange,
-                                AuthErrorCode.RATE_LIMIT_UNAVAILABLE,
+                                ErrorCode.RATE_LIMIT_UNAVAILABLE,
                                 "Rate limits cannot be checked right now",
                                 null));
     }

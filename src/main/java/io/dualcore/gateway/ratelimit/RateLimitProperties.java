@@ -1,4 +1,4 @@
-package io.dualcore.gateway.config;
+package io.dualcore.gateway.ratelimit;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.dualcore.gateway.ratelimit;
 
-import io.dualcore.gateway.config.RateLimitProperties;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConfigurationBuilder;

@@ -1,4 +1,4 @@
-package io.dualcore.gateway.config;
+package io.dualcore.gateway.route;
 
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,8 @@
 package io.dualcore.gateway.route;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
+import io.dualcore.gateway.web.ErrorCode;
+import io.dualcore.gateway.web.FilterOrders;
+import io.dualcore.gateway.web.ProblemResponses;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
@@ -22,41 +23,41 @@ import reactor.netty.http.client.PrematureCloseException;
 public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
     /** Outermost: sees every failure of the routing filters. */
-    public static final int UPSTREAM_FAILURE_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE;
+    public static final int UPSTREAM_FAILURE_FILTER_ORDER = FilterOrders.UPSTREAM_FAILURE_FILTER;
 
-    private final AuthErrorResponses errors;
+    private final ProblemResponses errors;
 
-    public UpstreamFailureFilter(AuthErrorResponses errors) {
+    public UpstreamFailureFilter(ProblemResponses errors) {
         this.errors = errors;
     }
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
         return chain.filter(exchange).onErrorResume(ex -> {
-            AuthErrorCode code = classify(ex);
+            ErrorCode code = classify(ex);
             if (code == null || exchange.getResponse().isCommitted()) {
                 return Mono.error(ex);
             }
-            String description = (code == AuthErrorCode.UPSTREAM_TIMEOUT)
+            String description = (code == ErrorCode.UPSTREAM_TIMEOUT)
                     ? "The upstream service did not answer in time"
                     : "The upstream service cannot be reached";
             return this.errors.write(exchange, code, description, null, 5);
         });
     }
 
-    static AuthErrorCode classify(Throwable ex) {
+    static ErrorCode classify(Throwable ex) {
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConnectException
                     || cause instanceof UnknownHostException
                     || cause instanceof ClosedChannelException
                     || cause instanceof PrematureCloseException) {
-                return AuthErrorCode.UPSTREAM_UNAVAILABLE;
+                return ErrorCode.UPSTREAM_UNAVAILABLE;
             }
             if (cause instanceof TimeoutException
                     || cause instanceof io.netty.handler.timeout.TimeoutException
                     || (cause instanceof ResponseStatusException status
                             && status.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value())) {
-                return AuthErrorCode.UPSTREAM_TIMEOUT;
+                return ErrorCode.UPSTREAM_TIMEOUT;
             }
         }
         return null;

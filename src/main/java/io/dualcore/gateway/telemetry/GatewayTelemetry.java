@@ -1,10 +1,10 @@
 package io.dualcore.gateway.telemetry;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RatePlan;
+import io.dualcore.gateway.web.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.Observation;
@@ -120,7 +120,7 @@ public final class GatewayTelemetry {
     }
 
     /** A token or request refused before any identity was established. */
-    public void rejected(Span span, ServerWebExchange exchange, AuthErrorCode code) {
+    public void rejected(Span span, ServerWebExchange exchange, ErrorCode code) {
         span.setAttribute("dualcore.auth.outcome", "failure");
         span.setAttribute("dualcore.auth.code", code.code());
         span.setStatus(StatusCode.ERROR, code.code());
@@ -139,7 +139,7 @@ public final class GatewayTelemetry {
     }
 
     /** The route policy's verdict, allowed ({@code code == null}) or denied. */
-    public void authorized(ServerWebExchange exchange, GatewayIdentity identity, AuthErrorCode code) {
+    public void authorized(ServerWebExchange exchange, GatewayIdentity identity, ErrorCode code) {
         String mode = (identity != null) ? identity.mode().value() : "anonymous";
         count(
                 "dualcore.authz.decisions",

@@ -1,4 +1,4 @@
-package io.dualcore.gateway.config;
+package io.dualcore.gateway.telemetry;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;

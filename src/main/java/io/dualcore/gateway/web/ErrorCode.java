@@ -1,4 +1,4 @@
-package io.dualcore.gateway.auth;
+package io.dualcore.gateway.web;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.security.oauth2.server.resource.BearerTokenErrorCodes;
@@ -9,7 +9,7 @@ import org.springframework.security.oauth2.server.resource.BearerTokenErrorCodes
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6750#section-3.1">RFC 6750 §3.1</a>
  */
-public enum AuthErrorCode {
+public enum ErrorCode {
     MISSING_TOKEN("missing_token", HttpStatus.UNAUTHORIZED, null, "Authentication required"),
     INVALID_REQUEST(
             "invalid_request", HttpStatus.BAD_REQUEST, BearerTokenErrorCodes.INVALID_REQUEST, "Invalid request"),
@@ -78,7 +78,7 @@ public enum AuthErrorCode {
 
     private final String title;
 
-    AuthErrorCode(String code, HttpStatus status, String bearerError, String title) {
+    ErrorCode(String code, HttpStatus status, String bearerError, String title) {
         this.code = code;
         this.status = status;
         this.bearerError = bearerError;

@@ -1,6 +1,5 @@
-package io.dualcore.gateway.auth.web;
+package io.dualcore.gateway.web;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,7 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6750#section-3">RFC 6750 §3</a>
  * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a>
  */
-public final class AuthErrorResponses {
+public final class ProblemResponses {
 
     /** Problem type URIs are this prefix followed by the code. */
     public static final String PROBLEM_TYPE_PREFIX = "urn:dualcore:problem:";
@@ -32,7 +31,7 @@ public final class AuthErrorResponses {
 
     private final long retryAfterSeconds;
 
-    public AuthErrorResponses(String realm, long retryAfterSeconds) {
+    public ProblemResponses(String realm, long retryAfterSeconds) {
         this.realm = realm;
         this.retryAfterSeconds = retryAfterSeconds;
     }
@@ -46,7 +45,7 @@ public final class AuthErrorResponses {
      *
      * @param scope for {@code insufficient_scope}, the scope the challenge names, else {@code null}
      */
-    public Mono<Void> write(ServerWebExchange exchange, AuthErrorCode code, String description, String scope) {
+    public Mono<Void> write(ServerWebExchange exchange, ErrorCode code, String description, String scope) {
         return write(exchange, code, description, scope, this.retryAfterSeconds);
     }
 
@@ -56,7 +55,7 @@ public final class AuthErrorResponses {
      * @param scope for {@code insufficient_scope}, the scope the challenge names, else {@code null}
      */
     public Mono<Void> write(
-            ServerWebExchange exchange, AuthErrorCode code, String description, String scope, long retryAfter) {
+            ServerWebExchange exchange, ErrorCode code, String description, String scope, long retryAfter) {
         ServerHttpResponse response = exchange.getResponse();
         if (response.isCommitted()) {
             return Mono.empty();
@@ -84,7 +83,7 @@ public final class AuthErrorResponses {
         return response.writeWith(Mono.just(body));
     }
 
-    private String challenge(AuthErrorCode code, String description, String scope) {
+    private String challenge(ErrorCode code, String description, String scope) {
         StringBuilder challenge =
                 new StringBuilder("Bearer realm=\"").append(this.realm).append('"');
         if (code.bearerError() != null) {

@@ -21,6 +21,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.Base64URL;
 import com.sun.net.httpserver.HttpServer;
+import io.dualcore.gateway.web.ErrorCode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -65,34 +66,34 @@ class HostileTokenTests {
     @ValueSource(strings = {"none", "NONE", "nOnE", "None"})
     void authenticateWhenAlgNoneInAnyCasingWithEmptySignatureThenAlgorithmNotAllowed(String alg) {
         String token = TestTokens.raw(header(alg, KEY_A.getKeyID()), validPayload(), "");
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"none", "NONE", "nOnE", "None"})
     void authenticateWhenAlgNoneInAnyCasingWithJunkSignatureThenAlgorithmNotAllowed(String alg) {
         String token = TestTokens.raw(header(alg, KEY_A.getKeyID()), validPayload(), "c2lnbmF0dXJl");
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenAlgNoneWithoutKidThenAlgorithmNotAllowed() {
         String token = TestTokens.raw("{\"alg\":\"none\"}", validPayload(), "");
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenRs256SignatureEmptiedThenInvalidSignature() {
         String valid = realmAToken().sign();
         String token = valid.substring(0, valid.lastIndexOf('.') + 1);
-        this.chain.assertRejected(token, AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(token, ErrorCode.INVALID_SIGNATURE);
     }
 
     @Test
     void authenticateWhenRs256SignaturePartStrippedThenMalformedToken() {
         String valid = realmAToken().sign();
         String token = valid.substring(0, valid.lastIndexOf('.'));
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     // ---- RS -> HS key confusion
@@ -119,23 +120,23 @@ class HostileTokenTests {
 
     @Test
     void authenticateWhenHs256SignedWithRealmPublicKeyPemThenAlgorithmNotAllowed() throws Exception {
-        this.chain.assertRejected(hs256WithPublicKey(pem(KEY_A), ISSUER_A), AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(hs256WithPublicKey(pem(KEY_A), ISSUER_A), ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenHs256SignedWithRealmPublicKeyDerThenAlgorithmNotAllowed() throws Exception {
-        this.chain.assertRejected(hs256WithPublicKey(der(KEY_A), ISSUER_A), AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(hs256WithPublicKey(der(KEY_A), ISSUER_A), ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenHs256SignedWithRealmPublicJwkJsonThenAlgorithmNotAllowed() {
-        this.chain.assertRejected(hs256WithPublicKey(jwkJson(KEY_A), ISSUER_A), AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(hs256WithPublicKey(jwkJson(KEY_A), ISSUER_A), ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenHs256SignedWithRealmPublicKeyClaimingEdgeIssuerThenUnknownKey() throws Exception {
         for (byte[] secret : List.of(pem(KEY_A), der(KEY_A), jwkJson(KEY_A))) {
-            this.chain.assertRejected(hs256WithPublicKey(secret, EDGE_ISSUER), AuthErrorCode.UNKNOWN_KEY);
+            this.chain.assertRejected(hs256WithPublicKey(secret, EDGE_ISSUER), ErrorCode.UNKNOWN_KEY);
         }
         assertThat(this.chain.keysA.fetchCount()).isZero();
     }
@@ -145,37 +146,37 @@ class HostileTokenTests {
     @Test
     void authenticateWhenKidIsPathTraversalThenUnknownKey() {
         String token = realmAToken().header(h -> h.keyID("../../etc/passwd")).sign();
-        this.chain.assertRejected(token, AuthErrorCode.UNKNOWN_KEY);
+        this.chain.assertRejected(token, ErrorCode.UNKNOWN_KEY);
     }
 
     @Test
     void authenticateWhenKidIsSqlInjectionThenMalformedToken() {
         String token = realmAToken().header(h -> h.keyID("' OR '1'='1")).sign();
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
     void authenticateWhenKidIsTenThousandCharactersThenMalformedToken() {
         String token = TestTokens.raw(header("RS256", "k".repeat(10_000)), validPayload(), "c2ln");
         assertThat(token.length()).isGreaterThan(10_000);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
         // under the size limit, the kid check itself rejects it
         String shorter = realmAToken().header(h -> h.keyID("k".repeat(2_000))).sign();
         assertThat(shorter.length()).isLessThan(TestChain.MAX_TOKEN_LENGTH);
-        this.chain.assertRejected(shorter, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(shorter, ErrorCode.MALFORMED_TOKEN);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"realm-a-key-1\u0000", "\u0000", "realm-a\nkey-1", "realm-a-key-1\r\n", "k\u007f"})
     void authenticateWhenKidHasControlCharactersThenMalformedToken(String kid) {
         String token = realmAToken().header(h -> h.keyID(kid)).sign();
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
     void authenticateWhenRealmBKidAndKeyOnRealmATokenThenUnknownKey() {
         String token = TestTokens.oidc(KEY_B, ISSUER_A).sign();
-        this.chain.assertRejected(token, AuthErrorCode.UNKNOWN_KEY);
+        this.chain.assertRejected(token, ErrorCode.UNKNOWN_KEY);
         // and realm B's key is really valid for realm B
         this.chain.accept(TestTokens.oidc(KEY_B, TestChain.ISSUER_B).sign());
     }
@@ -184,7 +185,7 @@ class HostileTokenTests {
     void authenticateWhenRealmAKidButSignedWithRealmBKeyThenInvalidSignature() {
         String token = TestTokens.signedRaw(
                 header("RS256", KEY_A.getKeyID()), validPayload(), TestTokens.signer(KEY_B), JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(token, ErrorCode.INVALID_SIGNATURE);
     }
 
     // ---- embedded or remote keys: never fetched
@@ -232,10 +233,10 @@ class HostileTokenTests {
                 TestChain.edgeToken().header(h -> h.jwkURL(keyUrl)).sign(),
                 TestChain.edgeToken().header(h -> h.x509CertURL(keyUrl)).sign());
         for (String token : tokens) {
-            this.chain.assertRejected(token, AuthErrorCode.UNSUPPORTED_TOKEN);
+            this.chain.assertRejected(token, ErrorCode.UNSUPPORTED_TOKEN);
         }
         // the valid key of realm A with a jku header is refused as well
-        this.chain.assertRejected(realmAToken().header(h -> h.jwkURL(keyUrl)).sign(), AuthErrorCode.UNSUPPORTED_TOKEN);
+        this.chain.assertRejected(realmAToken().header(h -> h.jwkURL(keyUrl)).sign(), ErrorCode.UNSUPPORTED_TOKEN);
 
         assertThat(this.keyServerRequests).hasValue(0);
         assertThat(this.chain.keysA.fetchCount()).isEqualTo(fetchesAfterSetup);
@@ -261,7 +262,7 @@ class HostileTokenTests {
         this.chain.accept(valid);
         String signingInput = valid.substring(0, valid.lastIndexOf('.'));
         String token = signingInput + "." + Base64URL.encode(new byte[64]);
-        this.chain.assertRejected(token, AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(token, ErrorCode.INVALID_SIGNATURE);
     }
 
     @Test
@@ -269,7 +270,7 @@ class HostileTokenTests {
         String valid = TestChain.realmEcToken();
         String signingInput = valid.substring(0, valid.lastIndexOf('.'));
         byte[] der = ECDSA.transcodeSignatureToDER(new Base64URL(signatureOf(valid)).decode());
-        this.chain.assertRejected(signingInput + "." + Base64URL.encode(der), AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(signingInput + "." + Base64URL.encode(der), ErrorCode.INVALID_SIGNATURE);
     }
 
     @Test
@@ -277,7 +278,7 @@ class HostileTokenTests {
         String valid = TestChain.realmEcToken();
         String signingInput = valid.substring(0, valid.lastIndexOf('.'));
         byte[] zeroDer = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00};
-        this.chain.assertRejected(signingInput + "." + Base64URL.encode(zeroDer), AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(signingInput + "." + Base64URL.encode(zeroDer), ErrorCode.INVALID_SIGNATURE);
     }
 
     @Test
@@ -290,7 +291,7 @@ class HostileTokenTests {
         System.arraycopy(n, 0, signature, 64 - n.length, n.length);
         String valid = TestChain.realmEcToken();
         String signingInput = valid.substring(0, valid.lastIndexOf('.'));
-        this.chain.assertRejected(signingInput + "." + Base64URL.encode(signature), AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(signingInput + "." + Base64URL.encode(signature), ErrorCode.INVALID_SIGNATURE);
     }
 
     // ---- crit and b64
@@ -302,7 +303,7 @@ class HostileTokenTests {
                 validPayload(),
                 TestTokens.signer(KEY_A),
                 JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.UNSUPPORTED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.UNSUPPORTED_TOKEN);
     }
 
     @Test
@@ -312,13 +313,13 @@ class HostileTokenTests {
                 validPayload(),
                 TestTokens.signer(KEY_A),
                 JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.UNSUPPORTED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.UNSUPPORTED_TOKEN);
         String withoutCrit = TestTokens.signedRaw(
                 "{\"alg\":\"RS256\",\"kid\":\"" + KEY_A.getKeyID() + "\",\"b64\":false}",
                 validPayload(),
                 TestTokens.signer(KEY_A),
                 JWSAlgorithm.RS256);
-        this.chain.assertRejected(withoutCrit, AuthErrorCode.UNSUPPORTED_TOKEN);
+        this.chain.assertRejected(withoutCrit, ErrorCode.UNSUPPORTED_TOKEN);
     }
 
     // ---- other serializations
@@ -327,14 +328,14 @@ class HostileTokenTests {
     void authenticateWhenJweFivePartsThenUnsupportedToken() {
         String token = TestTokens.b64("{\"alg\":\"RSA-OAEP-256\",\"enc\":\"A256GCM\",\"kid\":\"realm-a-key-1\"}")
                 + ".ZW5jcnlwdGVka2V5.aXZpdml2aXZpdg.Y2lwaGVydGV4dA.dGFndGFndGFn";
-        this.chain.assertRejected(token, AuthErrorCode.UNSUPPORTED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.UNSUPPORTED_TOKEN);
     }
 
     @Test
     void authenticateWhenEncHeaderOnThreePartsThenUnsupportedToken() {
         String token = TestTokens.raw(
                 "{\"alg\":\"RS256\",\"enc\":\"A256GCM\",\"kid\":\"realm-a-key-1\"}", validPayload(), "c2ln");
-        this.chain.assertRejected(token, AuthErrorCode.UNSUPPORTED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.UNSUPPORTED_TOKEN);
     }
 
     @Test
@@ -345,24 +346,24 @@ class HostileTokenTests {
                 + "\",\"signature\":\"" + parts[2] + "\"}]}";
         String flattened = "{\"payload\":\"" + parts[1] + "\",\"protected\":\"" + parts[0] + "\",\"signature\":\""
                 + parts[2] + "\"}";
-        this.chain.assertRejected(general, AuthErrorCode.MALFORMED_TOKEN);
-        this.chain.assertRejected(flattened, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(general, ErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(flattened, ErrorCode.MALFORMED_TOKEN);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", ".", "..", "a.b", "a..c", ".b.c", "a.b.c.d", "a b.c.d", "é.b.c", "a.b.c=", "a+b.c.d"})
     void authenticateWhenNotACompactJwsThenMalformedToken(String token) {
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
     void authenticateWhenHeaderOrPayloadIsNotJsonObjectThenMalformedToken() {
-        this.chain.assertRejected(TestTokens.raw("[1,2]", validPayload(), "c2ln"), AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(TestTokens.raw("[1,2]", validPayload(), "c2ln"), ErrorCode.MALFORMED_TOKEN);
         this.chain.assertRejected(
-                TestTokens.raw(header("RS256", "k1"), "\"just a string\"", "c2ln"), AuthErrorCode.MALFORMED_TOKEN);
+                TestTokens.raw(header("RS256", "k1"), "\"just a string\"", "c2ln"), ErrorCode.MALFORMED_TOKEN);
         this.chain.assertRejected(
-                TestTokens.raw(header("RS256", "k1"), "{\"iss\":", "c2ln"), AuthErrorCode.MALFORMED_TOKEN);
-        this.chain.assertRejected("e30." + TestTokens.b64(validPayload()) + ".c2ln", AuthErrorCode.MALFORMED_TOKEN);
+                TestTokens.raw(header("RS256", "k1"), "{\"iss\":", "c2ln"), ErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected("e30." + TestTokens.b64(validPayload()) + ".c2ln", ErrorCode.MALFORMED_TOKEN);
     }
 
     // ---- duplicate JSON keys
@@ -374,13 +375,13 @@ class HostileTokenTests {
                 validPayload(),
                 TestTokens.signer(KEY_A),
                 JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
         String same = TestTokens.signedRaw(
                 "{\"alg\":\"RS256\",\"alg\":\"RS256\",\"kid\":\"" + KEY_A.getKeyID() + "\"}",
                 validPayload(),
                 TestTokens.signer(KEY_A),
                 JWSAlgorithm.RS256);
-        this.chain.assertRejected(same, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(same, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
@@ -390,7 +391,7 @@ class HostileTokenTests {
                 validPayload(),
                 TestTokens.signer(KEY_A),
                 JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
@@ -398,7 +399,7 @@ class HostileTokenTests {
         String payload = validPayload().replaceFirst("\\{", "{\"iss\":\"https://idp.test/realms/evil\",");
         String token = TestTokens.signedRaw(
                 header("RS256", KEY_A.getKeyID()), payload, TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
@@ -406,7 +407,7 @@ class HostileTokenTests {
         String payload = validPayload().replaceFirst("\\{", "{\"sub\":\"admin\",");
         String token = TestTokens.signedRaw(
                 header("RS256", KEY_A.getKeyID()), payload, TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
@@ -418,7 +419,7 @@ class HostileTokenTests {
         assertThat(payload).contains("\"roles\":[\"admin\"]");
         String token = TestTokens.signedRaw(
                 header("RS256", KEY_A.getKeyID()), payload, TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     // ---- size and nesting
@@ -429,8 +430,8 @@ class HostileTokenTests {
                 .claim("padding", "x".repeat(TestChain.MAX_TOKEN_LENGTH))
                 .sign();
         assertThat(token.length()).isGreaterThan(TestChain.MAX_TOKEN_LENGTH);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
-        this.chain.assertRejected("a".repeat(1_000_000), AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected("a".repeat(1_000_000), ErrorCode.MALFORMED_TOKEN);
         assertThat(this.chain.keysA.fetchCount()).isZero();
     }
 
@@ -441,7 +442,7 @@ class HostileTokenTests {
         String token = TestTokens.signedRaw(
                 header("RS256", KEY_A.getKeyID()), payload, TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
         assertThat(token.length()).isLessThan(TestChain.MAX_TOKEN_LENGTH);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
@@ -451,9 +452,9 @@ class HostileTokenTests {
         String token = TestTokens.signedRaw(
                 header("RS256", KEY_A.getKeyID()), payload, TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
         assertThat(token.length()).isLessThan(TestChain.MAX_TOKEN_LENGTH);
-        this.chain.assertRejected(token, AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(token, ErrorCode.MALFORMED_TOKEN);
         String deepHeader = "{\"alg\":\"RS256\",\"kid\":\"" + KEY_A.getKeyID() + "\",\"x\":" + nested + "}";
-        this.chain.assertRejected(TestTokens.raw(deepHeader, validPayload(), "c2ln"), AuthErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(TestTokens.raw(deepHeader, validPayload(), "c2ln"), ErrorCode.MALFORMED_TOKEN);
     }
 
     // ---- tampering
@@ -465,7 +466,7 @@ class HostileTokenTests {
         assertThat(payload).contains("admin");
         String[] parts = valid.split("\\.");
         String token = parts[0] + "." + TestTokens.b64(payload) + "." + parts[2];
-        this.chain.assertRejected(token, AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(token, ErrorCode.INVALID_SIGNATURE);
     }
 
     @Test
@@ -474,7 +475,7 @@ class HostileTokenTests {
         byte[] signature = new Base64URL(signatureOf(valid)).decode();
         signature[10] ^= 0x01;
         String token = valid.substring(0, valid.lastIndexOf('.') + 1) + Base64URL.encode(signature);
-        this.chain.assertRejected(token, AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(token, ErrorCode.INVALID_SIGNATURE);
     }
 
     // ---- algorithms
@@ -485,48 +486,48 @@ class HostileTokenTests {
         JWSAlgorithm algorithm = JWSAlgorithm.parse(alg);
         String token = TestTokens.signedRaw(
                 header(alg, KEY_A.getKeyID()), validPayload(), TestTokens.signer(KEY_A), algorithm);
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenEs256OnRs256RealmThenAlgorithmNotAllowed() {
         String token = TestTokens.signedRaw(
                 header("ES256", KEY_EC.getKeyID()), validPayload(), TestTokens.signer(KEY_EC), JWSAlgorithm.ES256);
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenRs256OnEs256RealmThenAlgorithmNotAllowed() {
         String token = TestTokens.oidc(KEY_A, ISSUER_EC).sign();
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenUnknownAlgorithmNameThenAlgorithmNotAllowed() {
         String token = TestTokens.raw(header("RS256 ", KEY_A.getKeyID()), validPayload(), "c2ln");
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
         String lower = TestTokens.signedRaw(
                 header("rs256", KEY_A.getKeyID()), validPayload(), TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
-        this.chain.assertRejected(lower, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(lower, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenAlgMissingOrNotStringThenMalformedToken() {
         this.chain.assertRejected(
-                TestTokens.raw("{\"kid\":\"realm-a-key-1\"}", validPayload(), "c2ln"), AuthErrorCode.MALFORMED_TOKEN);
+                TestTokens.raw("{\"kid\":\"realm-a-key-1\"}", validPayload(), "c2ln"), ErrorCode.MALFORMED_TOKEN);
         this.chain.assertRejected(
                 TestTokens.raw("{\"alg\":256,\"kid\":\"realm-a-key-1\"}", validPayload(), "c2ln"),
-                AuthErrorCode.MALFORMED_TOKEN);
+                ErrorCode.MALFORMED_TOKEN);
         this.chain.assertRejected(
                 TestTokens.raw("{\"alg\":\"\",\"kid\":\"realm-a-key-1\"}", validPayload(), "c2ln"),
-                AuthErrorCode.MALFORMED_TOKEN);
+                ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
     void authenticateWhenMissingKidOnOidcTokenThenUnknownKey() {
         String token = TestTokens.signedRaw(
                 "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", validPayload(), TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
-        this.chain.assertRejected(token, AuthErrorCode.UNKNOWN_KEY);
+        this.chain.assertRejected(token, ErrorCode.UNKNOWN_KEY);
     }
 
     // ---- iss
@@ -534,13 +535,13 @@ class HostileTokenTests {
     @Test
     void authenticateWhenIssuerUnknownThenUntrustedIssuer() {
         this.chain.assertRejected(
-                realmAToken().claim("iss", "https://evil.test/realms/a").sign(), AuthErrorCode.UNTRUSTED_ISSUER);
+                realmAToken().claim("iss", "https://evil.test/realms/a").sign(), ErrorCode.UNTRUSTED_ISSUER);
     }
 
     @Test
     void authenticateWhenIssuerMissingThenMissingClaim() {
-        this.chain.assertRejected(realmAToken().without("iss").sign(), AuthErrorCode.MISSING_CLAIM);
-        this.chain.assertRejected(realmAToken().claim("iss", "").sign(), AuthErrorCode.MISSING_CLAIM);
+        this.chain.assertRejected(realmAToken().without("iss").sign(), ErrorCode.MISSING_CLAIM);
+        this.chain.assertRejected(realmAToken().claim("iss", "").sign(), ErrorCode.MISSING_CLAIM);
     }
 
     @ParameterizedTest
@@ -560,7 +561,7 @@ class HostileTokenTests {
                 "DUALCORE-EDGE"
             })
     void authenticateWhenIssuerLooksAlikeThenUntrustedIssuer(String issuer) {
-        this.chain.assertRejected(realmAToken().claim("iss", issuer).sign(), AuthErrorCode.UNTRUSTED_ISSUER);
+        this.chain.assertRejected(realmAToken().claim("iss", issuer).sign(), ErrorCode.UNTRUSTED_ISSUER);
     }
 
     @Test
@@ -574,26 +575,25 @@ class HostileTokenTests {
                 JWSAlgorithm.RS256);
         assertThat(payloadOf(asArray)).contains("\"iss\":[");
         TokenRejectedException ex = this.chain.assertRejected(asArray);
-        assertThat(ex.errorCode()).isIn(AuthErrorCode.MALFORMED_TOKEN, AuthErrorCode.MISSING_CLAIM);
+        assertThat(ex.errorCode()).isIn(ErrorCode.MALFORMED_TOKEN, ErrorCode.MISSING_CLAIM);
         TokenRejectedException number =
                 this.chain.assertRejected(realmAToken().claim("iss", 42).sign());
-        assertThat(number.errorCode()).isIn(AuthErrorCode.MALFORMED_TOKEN, AuthErrorCode.MISSING_CLAIM);
+        assertThat(number.errorCode()).isIn(ErrorCode.MALFORMED_TOKEN, ErrorCode.MISSING_CLAIM);
     }
 
     // ---- aud
 
     @Test
     void authenticateWhenAudienceMissingThenMissingClaim() {
-        this.chain.assertRejected(realmAToken().without("aud").sign(), AuthErrorCode.MISSING_CLAIM);
-        this.chain.assertRejected(realmAToken().claim("aud", List.of()).sign(), AuthErrorCode.MISSING_CLAIM);
+        this.chain.assertRejected(realmAToken().without("aud").sign(), ErrorCode.MISSING_CLAIM);
+        this.chain.assertRejected(realmAToken().claim("aud", List.of()).sign(), ErrorCode.MISSING_CLAIM);
     }
 
     @Test
     void authenticateWhenAudienceForeignThenAudienceMismatch() {
         this.chain.assertRejected(
-                realmAToken().claim("aud", List.of("account", "other-api")).sign(), AuthErrorCode.AUDIENCE_MISMATCH);
-        this.chain.assertRejected(
-                realmAToken().claim("aud", "DUALCORE-GATEWAY").sign(), AuthErrorCode.AUDIENCE_MISMATCH);
+                realmAToken().claim("aud", List.of("account", "other-api")).sign(), ErrorCode.AUDIENCE_MISMATCH);
+        this.chain.assertRejected(realmAToken().claim("aud", "DUALCORE-GATEWAY").sign(), ErrorCode.AUDIENCE_MISMATCH);
     }
 
     // ---- times
@@ -606,12 +606,12 @@ class HostileTokenTests {
                         .time("iat", now.minusSeconds(600))
                         .time("exp", now.minusSeconds(60))
                         .sign(),
-                AuthErrorCode.TOKEN_EXPIRED);
+                ErrorCode.TOKEN_EXPIRED);
     }
 
     @Test
     void authenticateWhenExpMissingThenMissingClaim() {
-        this.chain.assertRejected(realmAToken().without("exp").sign(), AuthErrorCode.MISSING_CLAIM);
+        this.chain.assertRejected(realmAToken().without("exp").sign(), ErrorCode.MISSING_CLAIM);
     }
 
     @Test
@@ -621,7 +621,7 @@ class HostileTokenTests {
                         .time("nbf", Instant.now().plusSeconds(120))
                         .time("exp", Instant.now().plusSeconds(600))
                         .sign(),
-                AuthErrorCode.TOKEN_NOT_YET_VALID);
+                ErrorCode.TOKEN_NOT_YET_VALID);
     }
 
     @Test
@@ -631,7 +631,7 @@ class HostileTokenTests {
                         .time("iat", Instant.now().plusSeconds(120))
                         .time("exp", Instant.now().plusSeconds(600))
                         .sign(),
-                AuthErrorCode.TOKEN_NOT_YET_VALID);
+                ErrorCode.TOKEN_NOT_YET_VALID);
     }
 
     @Test
@@ -641,7 +641,7 @@ class HostileTokenTests {
         String token = TestTokens.signedRaw(
                 header("RS256", KEY_A.getKeyID()), payload, TestTokens.signer(KEY_A), JWSAlgorithm.RS256);
         TokenRejectedException ex = this.chain.assertRejected(token);
-        assertThat(ex.errorCode()).isEqualTo(AuthErrorCode.MALFORMED_TOKEN);
+        assertThat(ex.errorCode()).isEqualTo(ErrorCode.MALFORMED_TOKEN);
     }
 
     // ---- cross-domain confusion
@@ -650,7 +650,7 @@ class HostileTokenTests {
     void authenticateWhenHmacTokenClaimsKeycloakIssuerThenAlgorithmNotAllowed() {
         String token = TestTokens.edge(EDGE_KID_256, EDGE_SECRET_256, JWSAlgorithm.HS256, ISSUER_A)
                 .sign();
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
         assertThat(this.chain.keysA.fetchCount()).isZero();
     }
 
@@ -659,46 +659,46 @@ class HostileTokenTests {
         String token = TestTokens.oidc(KEY_A, EDGE_ISSUER)
                 .header(h -> new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(EDGE_KID_256))
                 .sign();
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenRsaTokenClaimsEdgeIssuerWithOwnKidThenUnknownKey() {
-        this.chain.assertRejected(TestTokens.oidc(KEY_A, EDGE_ISSUER).sign(), AuthErrorCode.UNKNOWN_KEY);
+        this.chain.assertRejected(TestTokens.oidc(KEY_A, EDGE_ISSUER).sign(), ErrorCode.UNKNOWN_KEY);
     }
 
     @Test
     void authenticateWhenGenuineTokenFromUntrustedRealmThenUntrustedIssuer() {
         String token = TestTokens.oidc(TestChain.KEY_UNTRUSTED, TestChain.ISSUER_UNTRUSTED)
                 .sign();
-        this.chain.assertRejected(token, AuthErrorCode.UNTRUSTED_ISSUER);
+        this.chain.assertRejected(token, ErrorCode.UNTRUSTED_ISSUER);
         // and with the untrusted key presented under realm A's issuer and kid
         String spoofed = TestTokens.oidc(TestChain.KEY_UNTRUSTED, ISSUER_A)
                 .header(h -> h.keyID(KEY_A.getKeyID()))
                 .sign();
-        this.chain.assertRejected(spoofed, AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(spoofed, ErrorCode.INVALID_SIGNATURE);
     }
 
     // ---- Keycloak token kinds and clients
 
     @Test
     void authenticateWhenKeycloakIdTokenThenWrongTokenType() {
-        this.chain.assertRejected(realmAToken().claim("typ", "ID").sign(), AuthErrorCode.WRONG_TOKEN_TYPE);
-        this.chain.assertRejected(realmAToken().claim("typ", "Refresh").sign(), AuthErrorCode.WRONG_TOKEN_TYPE);
+        this.chain.assertRejected(realmAToken().claim("typ", "ID").sign(), ErrorCode.WRONG_TOKEN_TYPE);
+        this.chain.assertRejected(realmAToken().claim("typ", "Refresh").sign(), ErrorCode.WRONG_TOKEN_TYPE);
     }
 
     @Test
     void authenticateWhenAzpNotAuthorizedPartyThenClientNotAllowed() {
         this.chain.assertRejected(
-                TestChain.realmBToken().claim("azp", "other-client").sign(), AuthErrorCode.CLIENT_NOT_ALLOWED);
-        this.chain.assertRejected(TestChain.realmBToken().without("azp").sign(), AuthErrorCode.CLIENT_NOT_ALLOWED);
+                TestChain.realmBToken().claim("azp", "other-client").sign(), ErrorCode.CLIENT_NOT_ALLOWED);
+        this.chain.assertRejected(TestChain.realmBToken().without("azp").sign(), ErrorCode.CLIENT_NOT_ALLOWED);
         assertThat(this.chain.accept(TestChain.realmBToken().sign()).clientId()).isEqualTo(TestChain.REALM_B_CLIENT);
     }
 
     @Test
     void hostileTokensAreNeverCached() {
-        this.chain.assertRejected(realmAToken().claim("typ", "ID").sign(), AuthErrorCode.WRONG_TOKEN_TYPE);
-        this.chain.assertRejected(realmAToken().claim("aud", "other").sign(), AuthErrorCode.AUDIENCE_MISMATCH);
+        this.chain.assertRejected(realmAToken().claim("typ", "ID").sign(), ErrorCode.WRONG_TOKEN_TYPE);
+        this.chain.assertRejected(realmAToken().claim("aud", "other").sign(), ErrorCode.AUDIENCE_MISMATCH);
         assertThat(this.chain.cache.size()).isZero();
     }
 }

@@ -19,7 +19,7 @@ import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
-import io.dualcore.gateway.config.AuthProperties;
+import io.dualcore.gateway.web.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -234,12 +234,12 @@ public final class TestChain {
     }
 
     /** The token is rejected with this code, as an error signal (never a thrown or non-auth exception). */
-    public TokenRejectedException assertRejected(String token, AuthErrorCode expected) {
+    public TokenRejectedException assertRejected(String token, ErrorCode expected) {
         return assertRejected(this.authenticator, token, expected);
     }
 
     public static TokenRejectedException assertRejected(
-            TokenAuthenticator authenticator, String token, AuthErrorCode expected) {
+            TokenAuthenticator authenticator, String token, ErrorCode expected) {
         Mono<GatewayIdentity> result = authenticator.authenticate(token);
         TokenRejectedException[] caught = new TokenRejectedException[1];
         assertThatThrownBy(result::block).isInstanceOfSatisfying(TokenRejectedException.class, ex -> {

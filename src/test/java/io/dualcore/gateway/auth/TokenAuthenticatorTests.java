@@ -6,6 +6,7 @@ import static io.dualcore.gateway.auth.TestChain.realmAToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -145,14 +146,14 @@ class TokenAuthenticatorTests {
         this.chain.accept(token);
         String forged = token.substring(0, token.length() - 4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
         TokenRejectedException ex = this.chain.assertRejected(forged);
-        assertThat(ex.errorCode()).isIn(AuthErrorCode.INVALID_SIGNATURE, AuthErrorCode.MALFORMED_TOKEN);
+        assertThat(ex.errorCode()).isIn(ErrorCode.INVALID_SIGNATURE, ErrorCode.MALFORMED_TOKEN);
     }
 
     @Test
     void authenticateWhenRejectedThenNotCached() {
         String token = realmAToken().claim("aud", "other").sign();
-        this.chain.assertRejected(token, AuthErrorCode.AUDIENCE_MISMATCH);
-        this.chain.assertRejected(token, AuthErrorCode.AUDIENCE_MISMATCH);
+        this.chain.assertRejected(token, ErrorCode.AUDIENCE_MISMATCH);
+        this.chain.assertRejected(token, ErrorCode.AUDIENCE_MISMATCH);
         assertThat(this.chain.cache.size()).isZero();
     }
 
@@ -165,7 +166,7 @@ class TokenAuthenticatorTests {
 
     @Test
     void issuerUnavailableMapsToServiceUnavailable() {
-        assertThat(AuthErrorCode.ISSUER_UNAVAILABLE.status().value()).isEqualTo(503);
-        assertThat(AuthErrorCode.INVALID_SIGNATURE.status().value()).isEqualTo(401);
+        assertThat(ErrorCode.ISSUER_UNAVAILABLE.status().value()).isEqualTo(503);
+        assertThat(ErrorCode.INVALID_SIGNATURE.status().value()).isEqualTo(401);
     }
 }

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.bench;
 
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TestChain;
@@ -8,7 +9,6 @@ import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
-import io.dualcore.gateway.config.AuthProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;

@@ -2,15 +2,15 @@ package io.dualcore.gateway.bench;
 
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.config.RateLimitProperties;
-import io.dualcore.gateway.config.RedisConnections;
-import io.dualcore.gateway.config.RedisProperties;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitKeys;
+import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.ratelimit.RedisRateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
+import io.dualcore.gateway.support.redis.RedisConnections;
+import io.dualcore.gateway.support.redis.RedisProperties;
 import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.InetSocketAddress;

@@ -2,7 +2,9 @@ package io.dualcore.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.support.redis.RedisProperties;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;

@@ -2,13 +2,17 @@ package io.dualcore.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
 import io.dualcore.gateway.ratelimit.RateLimitFilter;
+import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
+import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.support.redis.RedisConnections;
+import io.dualcore.gateway.support.redis.RedisProperties;
+import io.dualcore.gateway.web.ProblemResponses;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
 import java.util.List;
@@ -242,8 +246,8 @@ class RateLimitConfigurationTests {
         }
 
         @Bean
-        AuthErrorResponses authErrorResponses() {
-            return new AuthErrorResponses("dualcore-gateway", 5);
+        ProblemResponses authErrorResponses() {
+            return new ProblemResponses("dualcore-gateway", 5);
         }
     }
 

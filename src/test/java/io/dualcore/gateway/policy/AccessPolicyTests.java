@@ -3,10 +3,10 @@ package io.dualcore.gateway.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.config.RouteProperties;
+import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +21,7 @@ class AccessPolicyTests {
 
     @Test
     void checkWhenAnonymousAndRouteNeedsCredentialsThenMissingToken() {
-        assertThat(policy(access(List.of("oidc"))).check(null).code()).isEqualTo(AuthErrorCode.MISSING_TOKEN);
+        assertThat(policy(access(List.of("oidc"))).check(null).code()).isEqualTo(ErrorCode.MISSING_TOKEN);
     }
 
     @Test
@@ -32,15 +32,15 @@ class AccessPolicyTests {
 
     @Test
     void checkWhenModeNotAcceptedThenModeNotAllowed() {
-        assertThat(policy(access(List.of("oidc"))).check(SENSOR).code()).isEqualTo(AuthErrorCode.MODE_NOT_ALLOWED);
-        assertThat(policy(access(List.of("edge"))).check(ALICE).code()).isEqualTo(AuthErrorCode.MODE_NOT_ALLOWED);
+        assertThat(policy(access(List.of("oidc"))).check(SENSOR).code()).isEqualTo(ErrorCode.MODE_NOT_ALLOWED);
+        assertThat(policy(access(List.of("edge"))).check(ALICE).code()).isEqualTo(ErrorCode.MODE_NOT_ALLOWED);
     }
 
     @Test
     void checkWhenRealmNotListedThenIssuerNotAllowed() {
         RouteProperties.Access access = new RouteProperties.Access(
                 List.of("oidc"), List.of(), List.of(), List.of(), List.of("partners"), List.of(), List.of());
-        assertThat(policy(access).check(ALICE).code()).isEqualTo(AuthErrorCode.ISSUER_NOT_ALLOWED);
+        assertThat(policy(access).check(ALICE).code()).isEqualTo(ErrorCode.ISSUER_NOT_ALLOWED);
         RouteProperties.Access byUri = new RouteProperties.Access(
                 List.of("oidc"),
                 List.of(),
@@ -56,10 +56,10 @@ class AccessPolicyTests {
     void checkWhenRolesMissingThenInsufficientRole() {
         RouteProperties.Access anyOf = new RouteProperties.Access(
                 List.of("oidc"), List.of("admin", "auditor"), List.of(), List.of(), List.of(), List.of(), List.of());
-        assertThat(policy(anyOf).check(ALICE).code()).isEqualTo(AuthErrorCode.INSUFFICIENT_ROLE);
+        assertThat(policy(anyOf).check(ALICE).code()).isEqualTo(ErrorCode.INSUFFICIENT_ROLE);
         RouteProperties.Access allOf = new RouteProperties.Access(
                 List.of("oidc"), List.of(), List.of("user", "admin"), List.of(), List.of(), List.of(), List.of());
-        assertThat(policy(allOf).check(ALICE).code()).isEqualTo(AuthErrorCode.INSUFFICIENT_ROLE);
+        assertThat(policy(allOf).check(ALICE).code()).isEqualTo(ErrorCode.INSUFFICIENT_ROLE);
         RouteProperties.Access held = new RouteProperties.Access(
                 List.of("oidc"), List.of("user", "admin"), List.of("user"), List.of(), List.of(), List.of(), List.of());
         assertThat(policy(held).check(ALICE)).isNull();
@@ -70,7 +70,7 @@ class AccessPolicyTests {
         RouteProperties.Access access = new RouteProperties.Access(
                 List.of("oidc"), List.of(), List.of(), List.of("orders", "payments"), List.of(), List.of(), List.of());
         AccessPolicy.Denial denial = policy(access).check(ALICE);
-        assertThat(denial.code()).isEqualTo(AuthErrorCode.INSUFFICIENT_SCOPE);
+        assertThat(denial.code()).isEqualTo(ErrorCode.INSUFFICIENT_SCOPE);
         assertThat(denial.scope()).isEqualTo("orders payments");
     }
 
@@ -78,7 +78,7 @@ class AccessPolicyTests {
     void checkWhenEdgeKeyOrDeviceNotListedThenForbidden() {
         RouteProperties.Access keys = new RouteProperties.Access(
                 List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of("edge-2"), List.of());
-        assertThat(policy(keys).check(SENSOR).code()).isEqualTo(AuthErrorCode.KEY_NOT_ALLOWED);
+        assertThat(policy(keys).check(SENSOR).code()).isEqualTo(ErrorCode.KEY_NOT_ALLOWED);
         RouteProperties.Access devices = new RouteProperties.Access(
                 List.of("edge"),
                 List.of(),
@@ -87,7 +87,7 @@ class AccessPolicyTests {
                 List.of(),
                 List.of(),
                 List.of("camera-*", "s?nsor-8"));
-        assertThat(policy(devices).check(SENSOR).code()).isEqualTo(AuthErrorCode.DEVICE_NOT_ALLOWED);
+        assertThat(policy(devices).check(SENSOR).code()).isEqualTo(ErrorCode.DEVICE_NOT_ALLOWED);
         RouteProperties.Access glob = new RouteProperties.Access(
                 List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of(), List.of("sensor-*"));
         assertThat(policy(glob).check(SENSOR)).isNull();
@@ -95,7 +95,7 @@ class AccessPolicyTests {
                 List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of(), List.of("sensor.7"));
         assertThat(policy(literal).check(SENSOR).code())
                 .as("glob characters other than * and ? are literal")
-                .isEqualTo(AuthErrorCode.DEVICE_NOT_ALLOWED);
+                .isEqualTo(ErrorCode.DEVICE_NOT_ALLOWED);
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.dualcore.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dualcore.gateway.config.RateLimitProperties;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,6 @@ package io.dualcore.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.dualcore.gateway.config.RateLimitProperties;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.dualcore.gateway.config.RateLimitProperties;
 import io.github.bucket4j.Bandwidth;
 import java.time.Duration;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.dualcore.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dualcore.gateway.config.RateLimitProperties;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.dualcore.gateway.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dualcore.gateway.auth.web.AuthErrorResponses;
+import io.dualcore.gateway.web.ProblemResponses;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -14,8 +14,7 @@ import reactor.core.publisher.Mono;
 
 class UpstreamFailureFilterTests {
 
-    private final UpstreamFailureFilter filter =
-            new UpstreamFailureFilter(new AuthErrorResponses("dualcore-gateway", 5));
+    private final UpstreamFailureFilter filter = new UpstreamFailureFilter(new ProblemResponses("dualcore-gateway", 5));
 
     @Test
     void filterWhenUpstreamRefusesConnectionThenBadGatewayProblem() {

@@ -3,7 +3,7 @@ package io.dualcore.gateway.auth.edge;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.MACVerifier;
-import io.dualcore.gateway.config.AuthProperties;
+import io.dualcore.gateway.auth.AuthProperties;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,14 +3,14 @@ package io.dualcore.gateway.auth.edge;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.ClaimChecks;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
-import io.dualcore.gateway.config.AuthProperties;
+import io.dualcore.gateway.web.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,40 +91,40 @@ public final class EdgeTokenVerifier implements TokenVerifier {
                 .onErrorMap(
                         ex -> !(ex instanceof TokenRejectedException),
                         ex -> new TokenRejectedException(
-                                AuthErrorCode.REPLAY_CHECK_UNAVAILABLE, "The one-time token check is unavailable"))
+                                ErrorCode.REPLAY_CHECK_UNAVAILABLE, "The one-time token check is unavailable"))
                 .flatMap(first -> first
                         ? Mono.just(identity)
                         : Mono.error(new TokenRejectedException(
-                                AuthErrorCode.TOKEN_REPLAYED, "This one-time token was already used")));
+                                ErrorCode.TOKEN_REPLAYED, "This one-time token was already used")));
     }
 
     private GatewayIdentity verifySignatureAndClaims(ParsedToken token) {
         EdgeKeyRing.EdgeKey key = this.keyRing.get(token.keyId());
         if (key == null) {
-            throw new TokenRejectedException(AuthErrorCode.UNKNOWN_KEY, "The token was signed with an unknown key");
+            throw new TokenRejectedException(ErrorCode.UNKNOWN_KEY, "The token was signed with an unknown key");
         }
         if (!key.algorithm().equals(token.algorithm())) {
             throw new TokenRejectedException(
-                    AuthErrorCode.ALGORITHM_NOT_ALLOWED,
+                    ErrorCode.ALGORITHM_NOT_ALLOWED,
                     "The algorithm " + token.algorithm().getName() + " is not allowed for this key");
         }
         Instant now = this.clock.instant();
         if (!key.activeAt(now)) {
             throw new TokenRejectedException(
-                    AuthErrorCode.UNKNOWN_KEY, "The token was signed with a key that is not active now");
+                    ErrorCode.UNKNOWN_KEY, "The token was signed with a key that is not active now");
         }
         try {
             if (!token.jwt().verify(key.verifier())) {
-                throw new TokenRejectedException(AuthErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
+                throw new TokenRejectedException(ErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
             }
         } catch (JOSEException | IllegalStateException ex) {
-            throw new TokenRejectedException(AuthErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
+            throw new TokenRejectedException(ErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
         }
         if (StringUtils.hasText(this.settings.tokenType())) {
             JOSEObjectType type = token.header().getType();
             if (type == null || !this.settings.tokenType().equalsIgnoreCase(type.getType())) {
                 throw new TokenRejectedException(
-                        AuthErrorCode.WRONG_TOKEN_TYPE, "Edge tokens must be typed " + this.settings.tokenType());
+                        ErrorCode.WRONG_TOKEN_TYPE, "Edge tokens must be typed " + this.settings.tokenType());
             }
         }
         JWTClaimsSet claims = token.claims();
@@ -132,7 +132,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
         Instant issuedAt = claims.getIssueTime().toInstant();
         if (Duration.between(issuedAt, expiresAt).compareTo(this.settings.maxLifetime()) > 0) {
             throw new TokenRejectedException(
-                    AuthErrorCode.TOKEN_LIFETIME_TOO_LONG,
+                    ErrorCode.TOKEN_LIFETIME_TOO_LONG,
                     "Edge tokens may live at most "
                             + this.settings.maxLifetime().toSeconds() + " s (exp - iat)");
         }

@@ -12,14 +12,14 @@ import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.ClaimChecks;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
-import io.dualcore.gateway.config.AuthProperties;
+import io.dualcore.gateway.web.ErrorCode;
 import io.opentelemetry.context.Context;
 import java.security.Key;
 import java.time.Clock;
@@ -112,11 +112,11 @@ public final class OidcTokenVerifier implements TokenVerifier {
         JWSAlgorithm algorithm = token.algorithm();
         if (!this.algorithms.contains(algorithm)) {
             return Mono.error(new TokenRejectedException(
-                    AuthErrorCode.ALGORITHM_NOT_ALLOWED,
+                    ErrorCode.ALGORITHM_NOT_ALLOWED,
                     "The algorithm " + algorithm.getName() + " is not allowed for this issuer"));
         }
         if (token.keyId() == null) {
-            return Mono.error(new TokenRejectedException(AuthErrorCode.UNKNOWN_KEY, "The token has no kid header"));
+            return Mono.error(new TokenRejectedException(ErrorCode.UNKNOWN_KEY, "The token has no kid header"));
         }
         // a JWKS look-up may fetch over HTTP: never on an event-loop thread; the caller's trace context goes along,
         // so a fetch becomes a child of the authentication span
@@ -140,10 +140,10 @@ public final class OidcTokenVerifier implements TokenVerifier {
             throw unknownKey();
         } catch (JWKSetUnavailableException ex) {
             throw new TokenRejectedException(
-                    AuthErrorCode.ISSUER_UNAVAILABLE, "The keys of the token issuer cannot be loaded right now");
+                    ErrorCode.ISSUER_UNAVAILABLE, "The keys of the token issuer cannot be loaded right now");
         } catch (KeySourceException ex) {
             throw new TokenRejectedException(
-                    AuthErrorCode.ISSUER_UNAVAILABLE, "The keys of the token issuer cannot be loaded right now");
+                    ErrorCode.ISSUER_UNAVAILABLE, "The keys of the token issuer cannot be loaded right now");
         }
         if (candidates.isEmpty()) {
             throw unknownKey();
@@ -152,7 +152,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
     }
 
     private static TokenRejectedException unknownKey() {
-        return new TokenRejectedException(AuthErrorCode.UNKNOWN_KEY, "The token was signed with an unknown key");
+        return new TokenRejectedException(ErrorCode.UNKNOWN_KEY, "The token was signed with an unknown key");
     }
 
     private void checkSignature(ParsedToken token, JWK jwk) {
@@ -163,10 +163,10 @@ public final class OidcTokenVerifier implements TokenVerifier {
             Key key = asymmetric.toPublicKey();
             JWSVerifier verifier = this.verifierFactory.createJWSVerifier(token.header(), key);
             if (!token.jwt().verify(verifier)) {
-                throw new TokenRejectedException(AuthErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
+                throw new TokenRejectedException(ErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
             }
         } catch (JOSEException | IllegalStateException ex) {
-            throw new TokenRejectedException(AuthErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
+            throw new TokenRejectedException(ErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
         }
     }
 
@@ -177,7 +177,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
         String type = ClaimChecks.optionalString(claims, "typ");
         if (type != null && !type.equalsIgnoreCase(this.settings.tokenType())) {
             throw new TokenRejectedException(
-                    AuthErrorCode.WRONG_TOKEN_TYPE,
+                    ErrorCode.WRONG_TOKEN_TYPE,
                     "Only access tokens are accepted as bearer tokens (typ " + this.settings.tokenType() + ")");
         }
         ClaimChecks.checkAudience(claims, this.settings.audiences());
@@ -188,8 +188,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
         }
         if (!this.settings.authorizedParties().isEmpty()
                 && (client == null || !this.settings.authorizedParties().contains(client))) {
-            throw new TokenRejectedException(
-                    AuthErrorCode.CLIENT_NOT_ALLOWED, "The token's client (azp) is not allowed");
+            throw new TokenRejectedException(ErrorCode.CLIENT_NOT_ALLOWED, "The token's client (azp) is not allowed");
         }
         return new GatewayIdentity(
                 AuthenticationMode.OIDC,

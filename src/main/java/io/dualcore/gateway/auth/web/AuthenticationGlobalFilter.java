@@ -4,6 +4,8 @@ import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.FilterOrders;
+import io.dualcore.gateway.web.ProblemResponses;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import org.apache.commons.logging.Log;
@@ -24,7 +26,7 @@ import reactor.core.publisher.Mono;
 public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
 
     /** Runs before every routing filter, right after header hygiene. */
-    public static final int AUTHENTICATION_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
+    public static final int AUTHENTICATION_FILTER_ORDER = FilterOrders.AUTHENTICATION_FILTER;
 
     /** Name of the span around token verification. */
     public static final String SPAN_NAME = "dualcore.authenticate";
@@ -35,12 +37,12 @@ public final class AuthenticationGlobalFilter implements GlobalFilter, Ordered {
 
     private final TokenAuthenticator authenticator;
 
-    private final AuthErrorResponses errors;
+    private final ProblemResponses errors;
 
     private final GatewayTelemetry telemetry;
 
     public AuthenticationGlobalFilter(
-            TokenAuthenticator authenticator, AuthErrorResponses errors, GatewayTelemetry telemetry) {
+            TokenAuthenticator authenticator, ProblemResponses errors, GatewayTelemetry telemetry) {
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(errors, "errors cannot be null");
         Assert.notNull(telemetry, "telemetry cannot be null");

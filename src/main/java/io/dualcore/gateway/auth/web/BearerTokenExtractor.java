@@ -1,7 +1,7 @@
 package io.dualcore.gateway.auth.web;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.web.ErrorCode;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -25,7 +25,7 @@ public final class BearerTokenExtractor {
         List<String> authorizations = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
         if (request.getQueryParams().containsKey(QUERY_PARAMETER)) {
             throw new TokenRejectedException(
-                    AuthErrorCode.INVALID_REQUEST,
+                    ErrorCode.INVALID_REQUEST,
                     "Tokens are accepted only in the Authorization header, never in the query string");
         }
         if (authorizations == null || authorizations.isEmpty()) {
@@ -33,14 +33,14 @@ public final class BearerTokenExtractor {
         }
         if (authorizations.size() > 1) {
             throw new TokenRejectedException(
-                    AuthErrorCode.INVALID_REQUEST, "The request carries several Authorization headers");
+                    ErrorCode.INVALID_REQUEST, "The request carries several Authorization headers");
         }
         String authorization = authorizations.get(0);
         if (authorization.length() <= SCHEME.length()
                 || !authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
                 || authorization.charAt(SCHEME.length()) != ' ') {
             throw new TokenRejectedException(
-                    AuthErrorCode.MISSING_TOKEN, "The Authorization header does not carry a Bearer token");
+                    ErrorCode.MISSING_TOKEN, "The Authorization header does not carry a Bearer token");
         }
         int start = SCHEME.length();
         while (start < authorization.length() && authorization.charAt(start) == ' ') {
@@ -48,11 +48,11 @@ public final class BearerTokenExtractor {
         }
         String token = authorization.substring(start);
         if (token.isEmpty()) {
-            throw new TokenRejectedException(AuthErrorCode.MALFORMED_TOKEN, "The Bearer token is empty");
+            throw new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The Bearer token is empty");
         }
         if (token.indexOf(',') >= 0 || token.indexOf(' ') >= 0) {
             throw new TokenRejectedException(
-                    AuthErrorCode.INVALID_REQUEST, "The Authorization header carries several credentials");
+                    ErrorCode.INVALID_REQUEST, "The Authorization header carries several credentials");
         }
         return token;
     }

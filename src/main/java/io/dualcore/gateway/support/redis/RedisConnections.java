@@ -1,4 +1,4 @@
-package io.dualcore.gateway.config;
+package io.dualcore.gateway.support.redis;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;

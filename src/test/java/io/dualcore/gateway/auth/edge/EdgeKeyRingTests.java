@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JWSAlgorithm;
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
-import io.dualcore.gateway.config.AuthProperties;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,12 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
-import io.dualcore.gateway.config.AuthProperties;
+import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -71,21 +71,21 @@ class EdgeTokenVerifierTests {
     void authenticateWhenHs384TokenWithHs256KidThenAlgorithmNotAllowed() {
         String token = TestTokens.hmacRaw(
                 TestChain.header("HS384", EDGE_KID_256), payloadOf(edgeToken().sign()), EDGE_SECRET_256, "HmacSHA384");
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenHs256TokenWithHs512KidThenAlgorithmNotAllowed() {
         String token = TestTokens.edge(EDGE_KID_512, EDGE_SECRET_512, JWSAlgorithm.HS256, EDGE_ISSUER)
                 .sign();
-        this.chain.assertRejected(token, AuthErrorCode.ALGORITHM_NOT_ALLOWED);
+        this.chain.assertRejected(token, ErrorCode.ALGORITHM_NOT_ALLOWED);
     }
 
     @Test
     void authenticateWhenUnknownKidThenUnknownKey() {
         String token = TestTokens.edge("edge-9", EDGE_SECRET_256, JWSAlgorithm.HS256, EDGE_ISSUER)
                 .sign();
-        this.chain.assertRejected(token, AuthErrorCode.UNKNOWN_KEY);
+        this.chain.assertRejected(token, ErrorCode.UNKNOWN_KEY);
     }
 
     @Test
@@ -93,14 +93,14 @@ class EdgeTokenVerifierTests {
         String token = edgeToken()
                 .header(h -> new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT))
                 .sign();
-        this.chain.assertRejected(token, AuthErrorCode.UNKNOWN_KEY);
+        this.chain.assertRejected(token, ErrorCode.UNKNOWN_KEY);
     }
 
     @Test
     void authenticateWhenSignedWithAnotherSecretThenInvalidSignature() {
         String token = TestTokens.edge(EDGE_KID_256, randomBytes(32), JWSAlgorithm.HS256, EDGE_ISSUER)
                 .sign();
-        this.chain.assertRejected(token, AuthErrorCode.INVALID_SIGNATURE);
+        this.chain.assertRejected(token, ErrorCode.INVALID_SIGNATURE);
     }
 
     @Test
@@ -134,8 +134,8 @@ class EdgeTokenVerifierTests {
 
         assertThat(rotating.accept(edge("old", oldSecret)).keyId()).isEqualTo("old");
         assertThat(rotating.accept(edge("new", newSecret)).keyId()).isEqualTo("new");
-        rotating.assertRejected(edge("retired", retiredSecret), AuthErrorCode.UNKNOWN_KEY);
-        rotating.assertRejected(edge("future", futureSecret), AuthErrorCode.UNKNOWN_KEY);
+        rotating.assertRejected(edge("retired", retiredSecret), ErrorCode.UNKNOWN_KEY);
+        rotating.assertRejected(edge("future", futureSecret), ErrorCode.UNKNOWN_KEY);
     }
 
     private static String edge(String kid, byte[] secret) {
@@ -147,13 +147,13 @@ class EdgeTokenVerifierTests {
         Instant now = Instant.now();
         String token =
                 edgeToken().time("iat", now).time("exp", now.plusSeconds(601)).sign();
-        this.chain.assertRejected(token, AuthErrorCode.TOKEN_LIFETIME_TOO_LONG);
+        this.chain.assertRejected(token, ErrorCode.TOKEN_LIFETIME_TOO_LONG);
         this.chain.assertRejected(
                 edgeToken()
                         .time("iat", now)
                         .time("exp", now.plusSeconds(86_400))
                         .sign(),
-                AuthErrorCode.TOKEN_LIFETIME_TOO_LONG);
+                ErrorCode.TOKEN_LIFETIME_TOO_LONG);
     }
 
     @Test
@@ -169,12 +169,12 @@ class EdgeTokenVerifierTests {
     @ParameterizedTest
     @ValueSource(strings = {"jti", "iat", "sub", "aud", "exp"})
     void authenticateWhenRequiredClaimMissingThenMissingClaim(String claim) {
-        this.chain.assertRejected(edgeToken().without(claim).sign(), AuthErrorCode.MISSING_CLAIM);
+        this.chain.assertRejected(edgeToken().without(claim).sign(), ErrorCode.MISSING_CLAIM);
     }
 
     @Test
     void authenticateWhenJtiEmptyThenMissingClaim() {
-        this.chain.assertRejected(edgeToken().claim("jti", "").sign(), AuthErrorCode.MISSING_CLAIM);
+        this.chain.assertRejected(edgeToken().claim("jti", "").sign(), ErrorCode.MISSING_CLAIM);
     }
 
     @Test
@@ -185,26 +185,26 @@ class EdgeTokenVerifierTests {
                         .time("iat", now.minusSeconds(300))
                         .time("exp", now.minusSeconds(120))
                         .sign(),
-                AuthErrorCode.TOKEN_EXPIRED);
+                ErrorCode.TOKEN_EXPIRED);
     }
 
     @Test
     void authenticateWhenEdgeAudienceForeignThenAudienceMismatch() {
-        this.chain.assertRejected(edgeToken().claim("aud", "other-gateway").sign(), AuthErrorCode.AUDIENCE_MISMATCH);
+        this.chain.assertRejected(edgeToken().claim("aud", "other-gateway").sign(), ErrorCode.AUDIENCE_MISMATCH);
     }
 
     @Test
     void authenticateWhenRequiredTypMissingOrDifferentThenWrongTokenType() {
         TestChain typed = TestChain.options().edgeTokenType("edge+jwt").build();
 
-        typed.assertRejected(edgeToken().sign(), AuthErrorCode.WRONG_TOKEN_TYPE);
+        typed.assertRejected(edgeToken().sign(), ErrorCode.WRONG_TOKEN_TYPE);
         typed.assertRejected(
                 edgeToken()
                         .header(h -> new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(EDGE_KID_256))
                         .sign(),
-                AuthErrorCode.WRONG_TOKEN_TYPE);
+                ErrorCode.WRONG_TOKEN_TYPE);
         typed.assertRejected(
-                edgeToken().header(h -> h.type(new JOSEObjectType("at+jwt"))).sign(), AuthErrorCode.WRONG_TOKEN_TYPE);
+                edgeToken().header(h -> h.type(new JOSEObjectType("at+jwt"))).sign(), ErrorCode.WRONG_TOKEN_TYPE);
         assertThat(typed.accept(edgeToken()
                                 .header(h -> h.type(new JOSEObjectType("edge+jwt")))
                                 .sign())
@@ -218,8 +218,8 @@ class EdgeTokenVerifierTests {
         String token = edgeToken().sign();
 
         assertThat(oneTime.accept(token).mode()).isEqualTo(AuthenticationMode.EDGE);
-        oneTime.assertRejected(token, AuthErrorCode.TOKEN_REPLAYED);
-        oneTime.assertRejected(token, AuthErrorCode.TOKEN_REPLAYED);
+        oneTime.assertRejected(token, ErrorCode.TOKEN_REPLAYED);
+        oneTime.assertRejected(token, ErrorCode.TOKEN_REPLAYED);
 
         assertThat(oneTime.cache.size()).isZero();
         // a new jti is a new token

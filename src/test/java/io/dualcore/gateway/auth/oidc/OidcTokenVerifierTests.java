@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import com.nimbusds.jose.jwk.RSAKey;
-import io.dualcore.gateway.auth.AuthErrorCode;
+import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenRejectedException;
-import io.dualcore.gateway.config.AuthProperties;
+import io.dualcore.gateway.web.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -65,7 +65,7 @@ class OidcTokenVerifierTests {
         assertThat(chain.keysA.publishes(KEY_A.getKeyID())).isFalse();
         assertThat(chain.keysA.keyIds()).containsExactly("realm-a-key-2");
 
-        chain.assertRejected(token, AuthErrorCode.UNKNOWN_KEY);
+        chain.assertRejected(token, ErrorCode.UNKNOWN_KEY);
         assertThat(chain.accept(TestTokens.oidc(next, TestChain.ISSUER_A).sign())
                         .keyId())
                 .isEqualTo("realm-a-key-2");
@@ -93,7 +93,7 @@ class OidcTokenVerifierTests {
 
         for (int i = 0; i < 500; i++) {
             String kid = UUID.randomUUID().toString();
-            chain.assertRejected(realmAToken().header(h -> h.keyID(kid)).sign(), AuthErrorCode.UNKNOWN_KEY);
+            chain.assertRejected(realmAToken().header(h -> h.keyID(kid)).sign(), ErrorCode.UNKNOWN_KEY);
         }
 
         long fetches = chain.keysA.fetchCount();
@@ -109,7 +109,7 @@ class OidcTokenVerifierTests {
         TestChain chain = TestChain.options().jwks(ONE_REFRESH_PER_MINUTE).build();
         for (int i = 0; i < 500; i++) {
             String kid = "kid-" + i;
-            chain.assertRejected(realmAToken().header(h -> h.keyID(kid)).sign(), AuthErrorCode.UNKNOWN_KEY);
+            chain.assertRejected(realmAToken().header(h -> h.keyID(kid)).sign(), ErrorCode.UNKNOWN_KEY);
         }
         long fetches = chain.keysA.fetchCount();
         System.out.println("JWKS fetches on a cold source after 500 unknown kids: " + fetches);
@@ -121,7 +121,7 @@ class OidcTokenVerifierTests {
         TestChain chain = TestChain.create();
         chain.jwksA.down(true);
 
-        TokenRejectedException ex = chain.assertRejected(realmAToken().sign(), AuthErrorCode.ISSUER_UNAVAILABLE);
+        TokenRejectedException ex = chain.assertRejected(realmAToken().sign(), ErrorCode.ISSUER_UNAVAILABLE);
 
         assertThat(ex.errorCode().status().value()).isEqualTo(503);
         assertThat(chain.keysA.loaded()).isFalse();
@@ -147,7 +147,7 @@ class OidcTokenVerifierTests {
     void authenticateWhenIdpBackAfterOutageThenNewKeysLoaded() {
         TestChain chain = TestChain.create();
         chain.jwksA.down(true);
-        chain.assertRejected(realmAToken().sign(), AuthErrorCode.ISSUER_UNAVAILABLE);
+        chain.assertRejected(realmAToken().sign(), ErrorCode.ISSUER_UNAVAILABLE);
         chain.jwksA.down(false);
         assertThat(chain.accept(realmAToken().sign()).realm()).isEqualTo("realm-a");
     }

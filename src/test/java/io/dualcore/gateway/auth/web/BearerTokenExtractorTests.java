@@ -3,8 +3,8 @@ package io.dualcore.gateway.auth.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dualcore.gateway.auth.AuthErrorCode;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.web.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,7 +23,7 @@ class BearerTokenExtractorTests {
                 .build();
     }
 
-    private void assertRejected(MockServerHttpRequest request, AuthErrorCode expected) {
+    private void assertRejected(MockServerHttpRequest request, ErrorCode expected) {
         assertThatThrownBy(() -> this.extractor.extract(request))
                 .isInstanceOfSatisfying(
                         TokenRejectedException.class,
@@ -44,21 +44,21 @@ class BearerTokenExtractorTests {
 
     @Test
     void extractWhenTwoAuthorizationHeadersThenInvalidRequest() {
-        assertRejected(withAuthorization("Bearer " + TOKEN, "Bearer " + TOKEN), AuthErrorCode.INVALID_REQUEST);
-        assertRejected(withAuthorization("Bearer " + TOKEN, "Basic dXNlcjpwYXNz"), AuthErrorCode.INVALID_REQUEST);
+        assertRejected(withAuthorization("Bearer " + TOKEN, "Bearer " + TOKEN), ErrorCode.INVALID_REQUEST);
+        assertRejected(withAuthorization("Bearer " + TOKEN, "Basic dXNlcjpwYXNz"), ErrorCode.INVALID_REQUEST);
     }
 
     @Test
     void extractWhenAccessTokenQueryParameterThenInvalidRequest() {
         assertRejected(
-                MockServerHttpRequest.get("/orders?access_token=" + TOKEN).build(), AuthErrorCode.INVALID_REQUEST);
+                MockServerHttpRequest.get("/orders?access_token=" + TOKEN).build(), ErrorCode.INVALID_REQUEST);
         // even alongside a valid header
         assertRejected(
                 MockServerHttpRequest.get("/orders?access_token=" + TOKEN)
                         .header(HttpHeaders.AUTHORIZATION, "Bearer " + TOKEN)
                         .build(),
-                AuthErrorCode.INVALID_REQUEST);
-        assertRejected(MockServerHttpRequest.get("/orders?access_token").build(), AuthErrorCode.INVALID_REQUEST);
+                ErrorCode.INVALID_REQUEST);
+        assertRejected(MockServerHttpRequest.get("/orders?access_token").build(), ErrorCode.INVALID_REQUEST);
     }
 
     @ParameterizedTest
@@ -74,18 +74,18 @@ class BearerTokenExtractorTests {
                 TOKEN
             })
     void extractWhenNotBearerSchemeThenMissingToken(String authorization) {
-        assertRejected(withAuthorization(authorization), AuthErrorCode.MISSING_TOKEN);
+        assertRejected(withAuthorization(authorization), ErrorCode.MISSING_TOKEN);
     }
 
     @ParameterizedTest
     @ValueSource(
             strings = {"Bearer a,b", "Bearer a b", "Bearer " + TOKEN + ", Bearer " + TOKEN, "Bearer " + TOKEN + " "})
     void extractWhenSeveralCredentialsThenInvalidRequest(String authorization) {
-        assertRejected(withAuthorization(authorization), AuthErrorCode.INVALID_REQUEST);
+        assertRejected(withAuthorization(authorization), ErrorCode.INVALID_REQUEST);
     }
 
     @Test
     void extractWhenBearerWithOnlySpacesThenMalformedToken() {
-        assertRejected(withAuthorization("Bearer    "), AuthErrorCode.MALFORMED_TOKEN);
+        assertRejected(withAuthorization("Bearer    "), ErrorCode.MALFORMED_TOKEN);
     }
 }
