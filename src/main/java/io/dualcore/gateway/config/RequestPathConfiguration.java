@@ -1,6 +1,7 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.CanonicalUpstreamUrlFilter;
 import io.dualcore.gateway.web.PathCanonicalizer;
 import io.dualcore.gateway.web.ProblemResponses;
 import io.dualcore.gateway.web.RequestPathProperties;
@@ -26,5 +27,10 @@ public class RequestPathConfiguration {
             ObjectProvider<GatewayTelemetry> telemetry) {
         GatewayTelemetry observer = telemetry.getIfAvailable(GatewayTelemetry::disabled);
         return new RequestPathWebFilter(pathCanonicalizer, properties, problemResponses, observer::requestRefused);
+    }
+
+    @Bean
+    CanonicalUpstreamUrlFilter canonicalUpstreamUrlFilter() {
+        return new CanonicalUpstreamUrlFilter();
     }
 }

@@ -109,7 +109,8 @@ public final class RequestPathWebFilter implements WebFilter, Ordered {
             return (ServerHttpRequestDecorator.getNativeRequest(request) instanceof HttpServerRequest reactor)
                     ? reactor
                     : null;
-        } catch (IllegalArgumentException notReactorNetty) {
+        } catch (IllegalArgumentException | IllegalStateException notReactorNetty) {
+            // another server, or a mock: only the Host header lines can be checked
             return null;
         }
     }

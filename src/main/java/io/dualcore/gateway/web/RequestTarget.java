@@ -41,6 +41,10 @@ public final class RequestTarget {
         if (target.isEmpty()) {
             return "empty request-target";
         }
+        if (target.indexOf('#') >= 0) {
+            // RFC 9112 §3.2: a request-target has no fragment; servers disagree about where such a path ends
+            return "a fragment ('#') in the request-target";
+        }
         if (target.charAt(0) == '/') {
             return null;
         }

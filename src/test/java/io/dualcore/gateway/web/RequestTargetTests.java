@@ -47,6 +47,8 @@ class RequestTargetTests {
         assertThat(RequestTarget.problem("gateway.example:443", HOST, true)).contains("authority-form");
         assertThat(RequestTarget.problem("api/orders", HOST, true)).contains("authority-form");
         assertThat(RequestTarget.problem("", HOST, true)).contains("empty");
+        assertThat(RequestTarget.problem("/api/public/health#/../admin", HOST, true))
+                .contains("fragment");
     }
 
     @Test
