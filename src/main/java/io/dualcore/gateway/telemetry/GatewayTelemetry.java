@@ -138,6 +138,12 @@ public final class GatewayTelemetry {
         audit(exchange, null, false, code.status().value(), code.code());
     }
 
+    /** A request refused before route matching (its path or request-target): a counter and the audit line. */
+    public void requestRefused(ServerWebExchange exchange, ErrorCode code) {
+        count("dualcore.requests.refused", "code", code.code());
+        audit(exchange, null, false, code.status().value(), code.code());
+    }
+
     /** The route policy's verdict, allowed ({@code code == null}) or denied. */
     public void authorized(ServerWebExchange exchange, GatewayIdentity identity, ErrorCode code) {
         String mode = (identity != null) ? identity.mode().value() : "anonymous";

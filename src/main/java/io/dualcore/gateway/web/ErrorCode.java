@@ -4,12 +4,19 @@ import org.springframework.http.HttpStatus;
 import org.springframework.security.oauth2.server.resource.BearerTokenErrorCodes;
 
 /**
- * The stable codes of every authentication and authorization failure, with the HTTP status and the RFC 6750
- * error each maps to. The code is what clients and dashboards key on; descriptions may change, codes do not.
+ * The stable codes of every refusal (request path, authentication, authorization, rate limit, upstream), with the
+ * HTTP status and the RFC 6750 error each maps to. The code is what clients and dashboards key on; descriptions may change, codes do not.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6750#section-3.1">RFC 6750 §3.1</a>
  */
 public enum ErrorCode {
+    /** The request path is refused before any route is matched (see {@link PathCanonicalizer}). */
+    INVALID_PATH("invalid_path", HttpStatus.BAD_REQUEST, null, "Invalid request path"),
+    /**
+     * The request-target or its {@code Host} is refused: absolute-form disagreeing with {@code Host}, asterisk or
+     * authority form, several or no {@code Host} headers.
+     */
+    INVALID_REQUEST_TARGET("invalid_request_target", HttpStatus.BAD_REQUEST, null, "Invalid request target"),
     MISSING_TOKEN("missing_token", HttpStatus.UNAUTHORIZED, null, "Authentication required"),
     INVALID_REQUEST(
             "invalid_request", HttpStatus.BAD_REQUEST, BearerTokenErrorCodes.INVALID_REQUEST, "Invalid request"),

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.web;
 
+import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
 import org.springframework.core.Ordered;
 
 /**
@@ -32,6 +33,12 @@ public final class FilterOrders {
 
     /** The route's rate limit, after the access policy. */
     public static final int RATE_LIMIT_FILTER = Ordered.HIGHEST_PRECEDENCE + 300;
+
+    /**
+     * Right after Spring Cloud Gateway's {@code RouteToRequestUrlFilter} (order 10000) built the upstream URL: keeps
+     * its path and query exactly the exchange request's (the canonical path).
+     */
+    public static final int CANONICAL_UPSTREAM_URL_FILTER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 1;
 
     /** Identity headers and assertion, after policy and rate limit; before Spring Cloud Gateway's routing filters. */
     public static final int INJECTION_FILTER = Ordered.HIGHEST_PRECEDENCE + 400;

@@ -12,8 +12,8 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The one place that writes authentication and authorization errors: the RFC 6750 {@code WWW-Authenticate}
- * challenge and an RFC 9457 {@code application/problem+json} body whose {@code code} member is stable.
+ * The one place that writes the gateway's error responses: the RFC 6750 {@code WWW-Authenticate} challenge where
+ * one belongs, and an RFC 9457 {@code application/problem+json} body whose {@code code} member is stable.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6750#section-3">RFC 6750 §3</a>
  * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a>
@@ -62,9 +62,7 @@ public final class ProblemResponses {
         }
         response.setStatusCode(code.status());
         HttpHeaders headers = response.getHeaders();
-        if (code.status().value() == 401
-                || code.status().value() == 403
-                || code.status().value() == 400) {
+        if (hasChallenge(code)) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, challenge(code, description, scope));
         }
         if (code.status().value() == 503 || code.status().value() == 429) {
@@ -81,6 +79,15 @@ public final class ProblemResponses {
         problem.put("instance", exchange.getRequest().getPath().value());
         DataBuffer body = response.bufferFactory().wrap(this.json.writeValueAsBytes(problem));
         return response.writeWith(Mono.just(body));
+    }
+
+    /**
+     * A Bearer challenge belongs to every 401, and to a 400 or 403 only when it is about the bearer token (it has
+     * an RFC 6750 error): a refused path or request-target says nothing about credentials.
+     */
+    static boolean hasChallenge(ErrorCode code) {
+        int status = code.status().value();
+        return status == 401 || ((status == 400 || status == 403) && code.bearerError() != null);
     }
 
     private String challenge(ErrorCode code, String description, String scope) {
