@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Launches {@code bin/kc.sh start-dev} from an unpacked distribution, waits for readiness and tears it down. */
-final class KeycloakProcess {
+final class KeycloakProcess implements KeycloakRuntime {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
@@ -75,7 +75,8 @@ final class KeycloakProcess {
     }
 
     /** Starts Keycloak and blocks until the readiness URI answers 200. */
-    synchronized void start() {
+    @Override
+    public synchronized void start() {
         if (isAlive()) {
             return;
         }
@@ -103,7 +104,8 @@ final class KeycloakProcess {
     }
 
     /** Stops the process tree (the kc.sh shell and its JVM) and waits for it to exit. */
-    synchronized void stop() {
+    @Override
+    public synchronized void stop() {
         if (process == null) {
             return;
         }
@@ -115,6 +117,10 @@ final class KeycloakProcess {
         }
         process = null;
         shutdownHook = null;
+    }
+
+    Path logFile() {
+        return logFile;
     }
 
     boolean isAlive() {
