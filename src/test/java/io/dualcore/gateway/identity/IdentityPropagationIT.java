@@ -16,7 +16,10 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
 import io.dualcore.gateway.testsupport.TestClients;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -252,9 +255,15 @@ class IdentityPropagationIT {
         assertThat(claims.getAudience()).containsExactly("edge-core");
         assertThat(claims.getStringClaim("mode")).isEqualTo("edge");
         assertThat(claims.getStringClaim("device_id")).isEqualTo("sensor-3");
-        Thread.sleep(2_500);
+        // scenarios/identity.yml: assertion ttl 2s; a verifier whose clock stands just past exp refuses it
+        assertThat(Duration.between(
+                        claims.getIssueTime().toInstant(),
+                        claims.getExpirationTime().toInstant()))
+                .isEqualTo(Duration.ofSeconds(2));
+        Instant afterExpiry = claims.getExpirationTime().toInstant().plusSeconds(1);
+        JWKSet keys = jwks();
         org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> processor(jwks()).process(assertion, null))
+                        () -> processor(keys, afterExpiry).process(assertion, null))
                 .isInstanceOf(BadJWTException.class)
                 .hasMessageContaining("Expired");
     }
@@ -277,11 +286,23 @@ class IdentityPropagationIT {
     }
 
     private static DefaultJWTProcessor<SecurityContext> processor(JWKSet keys) {
+        return processor(keys, null);
+    }
+
+    /** A verifier as an upstream would build it; {@code now} fixes its clock (null: the real time). */
+    private static DefaultJWTProcessor<SecurityContext> processor(JWKSet keys, Instant now) {
         DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
         processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType("dualcore-identity+jwt")));
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, new ImmutableJWKSet<>(keys)));
-        DefaultJWTClaimsVerifier<SecurityContext> verifier = new DefaultJWTClaimsVerifier<>(
-                new JWTClaimsSet.Builder().issuer("dualcore-gateway").build(), Set.of("sub", "exp", "iat", "aud"));
+        DefaultJWTClaimsVerifier<SecurityContext> verifier =
+                new DefaultJWTClaimsVerifier<>(
+                        new JWTClaimsSet.Builder().issuer("dualcore-gateway").build(),
+                        Set.of("sub", "exp", "iat", "aud")) {
+                    @Override
+                    protected Date currentTime() {
+                        return (now != null) ? Date.from(now) : super.currentTime();
+                    }
+                };
         verifier.setMaxClockSkew(0);
         processor.setJWTClaimsSetVerifier(verifier);
         return processor;

@@ -1,11 +1,14 @@
 package io.dualcore.gateway.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.auth.TestTokens;
+import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.demo.EchoCore;
 import io.dualcore.gateway.testsupport.ControllableProxy;
+import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
@@ -18,6 +21,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -119,8 +123,15 @@ class TelemetryIT {
         // background keep-warm may have just fetched, so a few requests may be needed)
         SpanData authentication = null;
         SpanData fetch = null;
+        JwksKeySource keys = gateway.jwks("dualcore");
         for (int attempt = 0; attempt < 6 && fetch == null; attempt++) {
-            Thread.sleep(700);
+            // the refresh rate limit (min-refresh-interval 500ms) counts from the last fetch: await its end
+            await().atMost(TestClients.TIMEOUT)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> keys.lastSuccessAt() != null
+                            && Duration.between(keys.lastSuccessAt(), Instant.now())
+                                            .compareTo(Duration.ofMillis(600))
+                                    > 0);
             SPANS.reset();
             String unknownKid = TestTokens.oidc(
                             TestTokens.rsaKey("rotated-" + System.nanoTime()), this.keycloak.issuerUri("dualcore"))
@@ -291,7 +302,7 @@ class TelemetryIT {
         idp.cut();
         try {
             JsonNode issuer = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            long deadline = System.nanoTime() + TestClients.TIMEOUT.toNanos();
             ResponseEntity<String> readiness = null;
             while (System.nanoTime() < deadline) {
                 Thread.sleep(500);
@@ -381,7 +392,7 @@ class TelemetryIT {
     }
 
     private static SpanData awaitSpan(Predicate<SpanData> condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + TestClients.TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<SpanData> found =
                     SPANS.getFinishedSpanItems().stream().filter(condition).findFirst();
