@@ -50,6 +50,7 @@ public final class DemoStack {
             stopped.countDown();
         }));
         String port = gateway.getEnvironment().getProperty("local.server.port", "8080");
+        String managementPort = gateway.getEnvironment().getProperty("local.management.port", "8081");
         String base = "http://localhost:" + port;
         String service =
                 keycloak.clientCredentialsToken("dualcore", "dualcore-service", "dualcore-service-demo-secret");
@@ -62,9 +63,12 @@ public final class DemoStack {
                 .sign();
         System.out.println();
         System.out.println("Dualcore Gateway demo stack is up (DEMO tokens below; they expire in 5-10 minutes).");
-        System.out.println("  gateway          " + base + "   management http://localhost:8081/actuator/health");
+        System.out.println(
+                "  gateway          " + base + "   management http://localhost:" + managementPort + "/actuator/health");
         System.out.println("  Keycloak         " + keycloakUrl + "   (admin/admin)");
-        System.out.println("  cores            http://localhost:9001 (microservice), http://localhost:9002 (edge)");
+        System.out.println("  cores            "
+                + gateway.getBean("demoMicroserviceCore", EchoCore.class).uri() + " (microservice), "
+                + gateway.getBean("demoEdgeCore", EchoCore.class).uri() + " (edge)");
         System.out.println("  gateway log      " + LOG_DIR.resolve("gateway.log") + "   (audit lines included)");
         System.out.println(
                 "  Keycloak log     " + keycloak.logFile().map(Path::toString).orElse("(not written by this stack)"));
