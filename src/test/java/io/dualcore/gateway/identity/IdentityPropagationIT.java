@@ -291,7 +291,8 @@ class IdentityPropagationIT {
      * loaded machine gets to the check, and expiry is tested on its own with a fixed clock.
      */
     private static JWTClaimsSet processAtIssue(JWKSet keys, String assertion) throws Exception {
-        Instant issuedAt = SignedJWT.parse(assertion).getJWTClaimsSet().getIssueTime().toInstant();
+        Instant issuedAt =
+                SignedJWT.parse(assertion).getJWTClaimsSet().getIssueTime().toInstant();
         return processor(keys, issuedAt).process(assertion, null);
     }
 

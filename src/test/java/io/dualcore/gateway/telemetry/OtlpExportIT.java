@@ -105,7 +105,9 @@ class OtlpExportIT {
                 acceptor.join(Duration.ofSeconds(5).toMillis());
             }
         }
-        assertThat(accepted.get()).as("connections from this JVM to localhost:4318").isZero();
+        assertThat(accepted.get())
+                .as("connections from this JVM to localhost:4318")
+                .isZero();
         assertThat(output.getAll())
                 .doesNotContain("Failed to publish metrics")
                 .doesNotContainPattern("(?i)WARN.*(otlp|opentelemetry\\.exporter)")

@@ -23,8 +23,8 @@ final class KeycloakProcess implements KeycloakRuntime {
      * A deadline, not a wait: readiness is polled. Generous because a loaded 2-core machine has been seen spending
      * two minutes in Quarkus' augmentation alone; {@code -Dkeycloak.ready-timeout=PT15M} raises it further.
      */
-    private static final Duration READY_TIMEOUT =
-            Duration.parse(System.getProperty("keycloak.ready-timeout", "PT10M"));
+    private static final Duration READY_TIMEOUT = Duration.parse(System.getProperty("keycloak.ready-timeout", "PT10M"));
+
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     // Keycloak's own JVM defaults stay in place; only the heap is capped because the test machine is small
     private static final String HEAP_OPTIONS = "-Xms64m -Xmx768m";
