@@ -9,7 +9,9 @@ import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.edge.RedisReplayGuard;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
+import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
+import io.dualcore.gateway.auth.oidc.JwtExtensions;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.web.AuthenticationGlobalFilter;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
@@ -21,6 +23,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
@@ -31,6 +34,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.util.StringUtils;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -72,13 +80,34 @@ public class AuthenticationConfiguration {
         return new InMemoryReplayGuard(1_000_000, clock);
     }
 
+    /**
+     * Spring Security extension points: {@code OAuth2TokenValidator<Jwt>} beans (every OIDC issuer),
+     * {@link IssuerJwtValidator} beans (one issuer) and one {@code Converter<Jwt, Collection<GrantedAuthority>>}
+     * bean (roles).
+     */
     @Bean
     List<OidcTokenVerifier> oidcTokenVerifiers(
-            AuthProperties properties, Scheduler jwksScheduler, Clock clock, ObjectProvider<Tracer> tracer) {
+            AuthProperties properties,
+            Scheduler jwksScheduler,
+            Clock clock,
+            ObjectProvider<Tracer> tracer,
+            ObjectProvider<OAuth2TokenValidator<Jwt>> validators,
+            ObjectProvider<IssuerJwtValidator> issuerValidators,
+            ObjectProvider<Converter<Jwt, Collection<GrantedAuthority>>> authorities) {
         Tracer dualcoreTracer = tracer.getIfAvailable(
                 () -> OpenTelemetry.noop().getTracer(TelemetryConfiguration.INSTRUMENTATION_SCOPE));
         List<OidcTokenVerifier> verifiers = new ArrayList<>();
         List<AuthProperties.Issuer> issuers = properties.oidc().issuers();
+        List<OAuth2TokenValidator<Jwt>> global = validators.orderedStream().toList();
+        List<IssuerJwtValidator> perIssuer = issuerValidators.orderedStream().toList();
+        Converter<Jwt, Collection<GrantedAuthority>> authoritiesConverter = singleAuthoritiesConverter(authorities);
+        for (IssuerJwtValidator registration : perIssuer) {
+            if (issuers.stream().noneMatch(issuer -> registration.issuer().equals(issuer.name()))) {
+                throw new IllegalStateException("An IssuerJwtValidator names issuer '" + registration.issuer()
+                        + "', which is not in dualcore.auth.oidc.issuers[].name "
+                        + issuers.stream().map(AuthProperties.Issuer::name).toList() + "; use one of those names");
+            }
+        }
         for (int i = 0; i < issuers.size(); i++) {
             AuthProperties.Issuer issuer = issuers.get(i);
             String where = "dualcore.auth.oidc.issuers[" + i + "]";
@@ -95,14 +124,33 @@ public class AuthenticationConfiguration {
                         + jwks.refreshAhead() + ") + jwks.refresh-timeout (" + jwks.refreshTimeout()
                         + ") must not exceed jwks.cache-ttl (" + jwks.cacheTtl() + ")");
             }
+            List<OAuth2TokenValidator<Jwt>> issuerChecks = new ArrayList<>(global);
+            perIssuer.stream()
+                    .filter(registration -> registration.issuer().equals(issuer.name()))
+                    .forEach(registration -> issuerChecks.add(registration.validator()));
             verifiers.add(new OidcTokenVerifier(
                     issuer,
                     JwksKeySource.of(issuer, clock, dualcoreTracer),
                     jwksScheduler,
                     clock,
-                    properties.clockSkew()));
+                    properties.clockSkew(),
+                    new JwtExtensions(
+                            issuerChecks.isEmpty() ? null : new DelegatingOAuth2TokenValidator<>(issuerChecks),
+                            authoritiesConverter)));
         }
         return verifiers;
+    }
+
+    private static Converter<Jwt, Collection<GrantedAuthority>> singleAuthoritiesConverter(
+            ObjectProvider<Converter<Jwt, Collection<GrantedAuthority>>> authorities) {
+        List<Converter<Jwt, Collection<GrantedAuthority>>> converters =
+                authorities.orderedStream().toList();
+        if (converters.size() > 1) {
+            throw new IllegalStateException("Found " + converters.size()
+                    + " Converter<Jwt, Collection<GrantedAuthority>> beans; the gateway maps roles with one: keep one"
+                    + " (compose several inside it)");
+        }
+        return converters.isEmpty() ? null : converters.get(0);
     }
 
     /** Loads every issuer's keys at startup (without waiting for them) and keeps them fresh between requests. */

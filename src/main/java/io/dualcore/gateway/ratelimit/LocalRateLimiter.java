@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
 import reactor.core.publisher.Mono;
 
 /**
@@ -18,14 +19,26 @@ public final class LocalRateLimiter implements RateLimiter {
 
     private final String backendName;
 
+    /** The buckets' clock; {@code null}: bucket4j's default (system milliseconds). */
+    private final TimeMeter time;
+
     public LocalRateLimiter(long maximumKeys) {
         this(maximumKeys, "local");
     }
 
     LocalRateLimiter(long maximumKeys, String backendName) {
+        this(maximumKeys, backendName, null);
+    }
+
+    /** With a controllable clock for refill and idle expiry (tests step through refill windows without sleeping). */
+    LocalRateLimiter(long maximumKeys, String backendName, TimeMeter time) {
         this.backendName = backendName;
-        this.buckets = Caffeine.newBuilder()
-                .maximumSize(maximumKeys)
+        this.time = time;
+        Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
+        if (time != null) {
+            caffeine.ticker(time::currentTimeNanos);
+        }
+        this.buckets = caffeine.maximumSize(maximumKeys)
                 .expireAfter(new Expiry<String, LocalBucket>() {
                     @Override
                     public long expireAfterCreate(String key, LocalBucket bucket, long currentTime) {
@@ -61,8 +74,11 @@ public final class LocalRateLimiter implements RateLimiter {
         return RateLimitDecision.of(probe, plan, this.backendName, false);
     }
 
-    private static Bucket newBucket(RatePlan plan) {
+    private Bucket newBucket(RatePlan plan) {
         var builder = Bucket.builder();
+        if (this.time != null) {
+            builder.withCustomTimePrecision(this.time);
+        }
         for (Bandwidth bandwidth : plan.configuration().getBandwidths()) {
             builder.addLimit(bandwidth);
         }

@@ -48,6 +48,12 @@ public enum ErrorCode {
     MISSING_CLAIM("missing_claim", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Missing claim"),
     WRONG_TOKEN_TYPE(
             "wrong_token_type", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Wrong token type"),
+    /** An {@code OAuth2TokenValidator} the deployment registered refused the token; its description is the detail. */
+    TOKEN_REJECTED_BY_VALIDATOR(
+            "token_rejected_by_validator",
+            HttpStatus.UNAUTHORIZED,
+            BearerTokenErrorCodes.INVALID_TOKEN,
+            "Token rejected"),
     TOKEN_REPLAYED("token_replayed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token replayed"),
     MODE_NOT_ALLOWED(
             "mode_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Mode not allowed"),

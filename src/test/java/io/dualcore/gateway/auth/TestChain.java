@@ -18,6 +18,7 @@ import io.dualcore.gateway.auth.edge.EdgeKeyRing;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
+import io.dualcore.gateway.auth.oidc.JwtExtensions;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.web.ErrorCode;
 import java.nio.charset.StandardCharsets;
@@ -115,7 +116,13 @@ public final class TestChain {
         this.keysA = JwksKeySource.of(this.jwksA, options.jwks, clock);
         this.keysB = JwksKeySource.of(this.jwksB, options.jwks, clock);
         this.keysEc = JwksKeySource.of(this.jwksEc, options.jwks, clock);
-        this.realmA = oidc(issuer("realm-a", ISSUER_A, List.of("RS256"), List.of(), options.jwks), this.keysA);
+        this.realmA = new OidcTokenVerifier(
+                issuer("realm-a", ISSUER_A, List.of("RS256"), List.of(), options.jwks),
+                this.keysA,
+                Schedulers.immediate(),
+                Clock.systemUTC(),
+                CLOCK_SKEW,
+                options.realmAExtensions);
         this.realmB =
                 oidc(issuer("realm-b", ISSUER_B, List.of("RS256"), List.of(REALM_B_CLIENT), options.jwks), this.keysB);
         this.realmEc = oidc(issuer("realm-ec", ISSUER_EC, List.of("ES256"), List.of(), options.jwks), this.keysEc);
@@ -266,6 +273,8 @@ public final class TestChain {
 
         private boolean replayProtection;
 
+        private JwtExtensions realmAExtensions = JwtExtensions.none();
+
         private List<AuthProperties.EdgeKey> edgeKeys = new ArrayList<>(List.of(
                 edgeKey(EDGE_KID_256, "HS256", EDGE_SECRET_256), edgeKey(EDGE_KID_512, "HS512", EDGE_SECRET_512)));
 
@@ -281,6 +290,12 @@ public final class TestChain {
 
         public Options replayProtection(boolean replayProtection) {
             this.replayProtection = replayProtection;
+            return this;
+        }
+
+        /** Spring Security validators / authorities mapping for realm A. */
+        public Options realmAExtensions(JwtExtensions extensions) {
+            this.realmAExtensions = extensions;
             return this;
         }
 

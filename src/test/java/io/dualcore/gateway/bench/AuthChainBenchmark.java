@@ -8,6 +8,7 @@ import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
+import io.dualcore.gateway.auth.oidc.JwtExtensions;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -30,6 +31,8 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -64,6 +67,19 @@ public class AuthChainBenchmark {
     private TokenAuthenticator uncachedElastic;
 
     private Scheduler elastic;
+
+    /** Realm A only, uncached, with one Spring Security {@code OAuth2TokenValidator} (a claim check). */
+    private TokenAuthenticator uncachedWithValidator;
+
+    /** As {@link #uncachedWithValidator}, plus an authorities converter feeding the roles. */
+    private TokenAuthenticator uncachedWithValidatorAndAuthorities;
+
+    /** Realm A only, uncached, no extensions: the exact baseline of the two above. */
+    private TokenAuthenticator uncachedRealmA;
+
+    private TestChain validatorChain;
+
+    private TestChain authoritiesChain;
 
     private JwksKeySource elasticKeys;
 
@@ -116,6 +132,22 @@ public class AuthChainBenchmark {
                 null,
                 TestChain.MAX_TOKEN_LENGTH);
 
+        // one validator as a team would register it: a claim check through Spring's JwtClaimValidator
+        this.validatorChain = TestChain.options()
+                .realmAExtensions(
+                        new JwtExtensions(new JwtClaimValidator<String>("iss", TestChain.ISSUER_A::equals), null))
+                .build();
+        this.authoritiesChain = TestChain.options()
+                .realmAExtensions(new JwtExtensions(
+                        new JwtClaimValidator<String>("iss", TestChain.ISSUER_A::equals),
+                        new JwtGrantedAuthoritiesConverter()))
+                .build();
+        this.uncachedRealmA = new TokenAuthenticator(List.of(this.chain.realmA), null, TestChain.MAX_TOKEN_LENGTH);
+        this.uncachedWithValidator =
+                new TokenAuthenticator(List.of(this.validatorChain.realmA), null, TestChain.MAX_TOKEN_LENGTH);
+        this.uncachedWithValidatorAndAuthorities =
+                new TokenAuthenticator(List.of(this.authoritiesChain.realmA), null, TestChain.MAX_TOKEN_LENGTH);
+
         // tokens: valid for 5 min (RS256) and 1 min (HS256), far longer than one trial
         this.rs256 = TestChain.realmAToken().sign();
         this.hs256 = TestChain.edgeToken().sign();
@@ -132,6 +164,9 @@ public class AuthChainBenchmark {
         require(this.uncached, this.rs256);
         require(this.uncached, this.hs256);
         require(this.uncachedElastic, this.rs256);
+        require(this.uncachedRealmA, this.rs256);
+        require(this.uncachedWithValidator, this.rs256);
+        require(this.uncachedWithValidatorAndAuthorities, this.rs256);
         requireRejected(this.untrustedIssuer);
         requireRejected(this.hs256BadSignature);
         requireRejected(this.rs256BadSignature);
@@ -145,6 +180,12 @@ public class AuthChainBenchmark {
         this.chain.keysB.close();
         this.chain.keysEc.close();
         this.elasticKeys.close();
+        this.validatorChain.keysA.close();
+        this.validatorChain.keysB.close();
+        this.validatorChain.keysEc.close();
+        this.authoritiesChain.keysA.close();
+        this.authoritiesChain.keysB.close();
+        this.authoritiesChain.keysEc.close();
         this.elastic.dispose();
     }
 
@@ -194,6 +235,26 @@ public class AuthChainBenchmark {
     @Benchmark
     public GatewayIdentity rs256UncachedElastic() {
         return this.uncachedElastic.authenticate(this.rs256).block();
+    }
+
+    // ---- Spring Security extension points on the verification path (realm A only, no cache)
+
+    /** The baseline of the two below: realm A alone, no validator. */
+    @Benchmark
+    public GatewayIdentity rs256UncachedRealmA() {
+        return this.uncachedRealmA.authenticate(this.rs256).block();
+    }
+
+    /** One {@code OAuth2TokenValidator<Jwt>}: the claims converted to a Spring {@code Jwt}, then validated. */
+    @Benchmark
+    public GatewayIdentity rs256UncachedOneValidator() {
+        return this.uncachedWithValidator.authenticate(this.rs256).block();
+    }
+
+    /** One validator and a {@code JwtGrantedAuthoritiesConverter} for the roles. */
+    @Benchmark
+    public GatewayIdentity rs256UncachedValidatorAndAuthorities() {
+        return this.uncachedWithValidatorAndAuthorities.authenticate(this.rs256).block();
     }
 
     @Benchmark
@@ -265,9 +326,10 @@ public class AuthChainBenchmark {
         Options options = new OptionsBuilder()
                 .include(AuthChainBenchmark.class.getName() + "\\." + (args.length > 0 ? args[0] : ".*"))
                 .forks(1)
-                .warmupIterations(3)
+                // -Dbench.warmup / -Dbench.iterations: a smoke run uses 1 / 1
+                .warmupIterations(Integer.getInteger("bench.warmup", 3))
                 .warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
-                .measurementIterations(5)
+                .measurementIterations(Integer.getInteger("bench.iterations", 5))
                 .measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
                 .build();
         new Runner(options).run();

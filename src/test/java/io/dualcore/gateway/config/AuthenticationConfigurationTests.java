@@ -4,11 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
+import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.support.redis.RedisProperties;
+import java.util.Collection;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2Token;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 
 /** Startup validation of the authentication settings: a bad key or issuer stops the gateway with a clear message. */
 class AuthenticationConfigurationTests {
@@ -130,7 +145,162 @@ class AuthenticationConfigurationTests {
                         .hasMessageContaining("configured twice"));
     }
 
+    @Test
+    void startWhenNoExtensionBeansThenVerifiersPayNothing() {
+        this.oidcRunner()
+                .withUserConfiguration(UnrelatedConverterAndValidator.class)
+                .run(context -> assertThat(verifiers(context))
+                        .allSatisfy(verifier ->
+                                assertThat(verifier.extensions().isEmpty()).isTrue()));
+    }
+
+    @Test
+    void startWhenGlobalAndIssuerValidatorsThenEachIssuerGetsGlobalPlusItsOwn() {
+        this.oidcRunner().withUserConfiguration(Validators.class).run(context -> {
+            List<OidcTokenVerifier> verifiers = verifiers(context);
+            Jwt tenantB = jwt("tenant", "b");
+            // realm-a: global (tenant != suspended) and its own (tenant == a)
+            assertThat(verifiers
+                            .get(0)
+                            .extensions()
+                            .validator()
+                            .validate(tenantB)
+                            .hasErrors())
+                    .isTrue();
+            assertThat(verifiers
+                            .get(0)
+                            .extensions()
+                            .validator()
+                            .validate(jwt("tenant", "a"))
+                            .hasErrors())
+                    .isFalse();
+            // realm-b: the global one only
+            assertThat(verifiers
+                            .get(1)
+                            .extensions()
+                            .validator()
+                            .validate(tenantB)
+                            .hasErrors())
+                    .isFalse();
+            assertThat(verifiers
+                            .get(1)
+                            .extensions()
+                            .validator()
+                            .validate(jwt("tenant", "suspended"))
+                            .hasErrors())
+                    .isTrue();
+            assertThat(verifiers.get(1).extensions().authorities()).isNull();
+        });
+    }
+
+    @Test
+    void startWhenIssuerValidatorNamesUnknownIssuerThenFailsNamingTheConfiguredOnes() {
+        this.oidcRunner()
+                .withBean(
+                        "typo",
+                        IssuerJwtValidator.class,
+                        () -> new IssuerJwtValidator("realm-c", jwt -> OAuth2TokenValidatorResult.success()))
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("'realm-c'")
+                        .hasMessageContaining("[realm-a, realm-b]"));
+    }
+
+    @Test
+    void startWhenAuthoritiesConverterThenEveryIssuerUsesIt() {
+        this.oidcRunner()
+                .withUserConfiguration(OneAuthoritiesConverter.class)
+                .run(context -> assertThat(verifiers(context))
+                        .allSatisfy(verifier ->
+                                assertThat(verifier.extensions().authorities()).isNotNull()));
+    }
+
+    @Test
+    void startWhenTwoAuthoritiesConvertersThenFails() {
+        this.oidcRunner()
+                .withUserConfiguration(OneAuthoritiesConverter.class, AnotherAuthoritiesConverter.class)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("Converter<Jwt, Collection<GrantedAuthority>>"));
+    }
+
+    /** Two OIDC issuers on a closed local port (nothing is fetched from anywhere else). */
+    private ApplicationContextRunner oidcRunner() {
+        return this.runner.withPropertyValues(
+                "dualcore.auth.edge.keys[0].kid=k1",
+                "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                "dualcore.auth.oidc.issuers[0].name=realm-a",
+                "dualcore.auth.oidc.issuers[0].issuer-uri=http://127.0.0.1:9/realms/a",
+                "dualcore.auth.oidc.issuers[0].audiences=gw",
+                "dualcore.auth.oidc.issuers[1].name=realm-b",
+                "dualcore.auth.oidc.issuers[1].issuer-uri=http://127.0.0.1:9/realms/b",
+                "dualcore.auth.oidc.issuers[1].audiences=gw");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<OidcTokenVerifier> verifiers(ApplicationContext context) {
+        return (List<OidcTokenVerifier>) context.getBean("oidcTokenVerifiers", List.class);
+    }
+
+    private static Jwt jwt(String claim, String value) {
+        return Jwt.withTokenValue("t")
+                .header("alg", "RS256")
+                .claim(claim, value)
+                .build();
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties({AuthProperties.class, RedisProperties.class})
     static class Properties {}
+
+    /** Beans that look alike but are not extension points: generics keep them out. */
+    @Configuration(proxyBeanMethods = false)
+    static class UnrelatedConverterAndValidator {
+
+        @Bean
+        Converter<String, Integer> length() {
+            return String::length;
+        }
+
+        @Bean
+        OAuth2TokenValidator<OAuth2Token> anyToken() {
+            return token -> OAuth2TokenValidatorResult.failure(new OAuth2Error("no"));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Validators {
+
+        @Bean
+        OAuth2TokenValidator<Jwt> notSuspended() {
+            return new JwtClaimValidator<String>("tenant", tenant -> !"suspended".equals(tenant));
+        }
+
+        @Bean
+        IssuerJwtValidator realmAOnlyTenantA() {
+            return new IssuerJwtValidator("realm-a", new JwtClaimValidator<String>("tenant", "a"::equals));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OneAuthoritiesConverter {
+
+        @Bean
+        Converter<Jwt, Collection<GrantedAuthority>> scopes() {
+            return new JwtGrantedAuthoritiesConverter();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class AnotherAuthoritiesConverter {
+
+        @Bean
+        JwtGrantedAuthoritiesConverter roles() {
+            return new JwtGrantedAuthoritiesConverter();
+        }
+    }
 }

@@ -2,13 +2,13 @@ package io.dualcore.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
@@ -61,9 +61,35 @@ class LocalRateLimiterTests {
                 .verifyComplete();
     }
 
+    /** A clock the test moves: refill windows and idle expiry without sleeping. */
+    static final class ManualTime implements TimeMeter {
+
+        private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+        @Override
+        public long currentTimeNanos() {
+            return this.nanos.get();
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return false;
+        }
+
+        void advance(Duration duration) {
+            this.nanos.addAndGet(duration.toNanos());
+        }
+    }
+
+    private final ManualTime time = new ManualTime();
+
+    private LocalRateLimiter limiterOnManualTime() {
+        return new LocalRateLimiter(100, "local", this.time);
+    }
+
     @Test
-    void consumeNowWhenTimePassesThenRefilled() throws InterruptedException {
-        LocalRateLimiter limiter = new LocalRateLimiter(100);
+    void consumeNowWhenTimePassesThenRefilled() {
+        LocalRateLimiter limiter = limiterOnManualTime();
         // greedy refill: one token every 100 ms
         RatePlan plan = plan("p", 2, null, Duration.ofMillis(200));
 
@@ -75,7 +101,11 @@ class LocalRateLimiterTests {
                 .isPositive()
                 .isLessThanOrEqualTo(Duration.ofMillis(100).toNanos());
 
-        Thread.sleep(250);
+        this.time.advance(Duration.ofMillis(99));
+        assertThat(limiter.consumeNow("k", plan).allowed())
+                .as("not yet refilled")
+                .isFalse();
+        this.time.advance(Duration.ofMillis(151));
 
         assertThat(limiter.consumeNow("k", plan).allowed()).isTrue();
         assertThat(limiter.consumeNow("k", plan).allowed()).isTrue();
@@ -164,27 +194,26 @@ class LocalRateLimiterTests {
     }
 
     @Test
-    void sizeWhenIdleBucketsFullAgainThenForgotten() throws InterruptedException {
-        LocalRateLimiter limiter = new LocalRateLimiter(100);
+    void sizeWhenIdleBucketsFullAgainThenForgotten() {
+        LocalRateLimiter limiter = limiterOnManualTime();
         RatePlan plan = plan("p", 1, null, Duration.ofMillis(50));
         for (int i = 0; i < 20; i++) {
             limiter.consumeNow("k" + i, plan);
         }
         assertThat(limiter.size()).isEqualTo(20);
 
-        // expiry is precise, but removal follows Caffeine's timer wheel (about 1 s ticks): poll up to 5 s
-        assertThat(eventually(() -> limiter.size() == 0, Duration.ofSeconds(5)))
-                .as("buckets left: %d", limiter.size())
-                .isTrue();
+        // expiry is precise, but removal follows Caffeine's timer wheel (about 1 s ticks): step past a tick
+        this.time.advance(Duration.ofSeconds(2));
+        assertThat(limiter.size()).isZero();
     }
 
     @Test
-    void sizeWhenBucketsNotYetFullThenKept() throws InterruptedException {
-        LocalRateLimiter limiter = new LocalRateLimiter(100);
+    void sizeWhenBucketsNotYetFullThenKept() {
+        LocalRateLimiter limiter = limiterOnManualTime();
         RatePlan plan = plan("p", 1, null, Duration.ofHours(1));
         limiter.consumeNow("k", plan);
 
-        Thread.sleep(100);
+        this.time.advance(Duration.ofMinutes(30));
 
         assertThat(limiter.size()).isEqualTo(1);
         // the bucket kept its state: still empty
@@ -201,16 +230,5 @@ class LocalRateLimiterTests {
         }
 
         assertThat(limiter.size()).isLessThanOrEqualTo(1_000).isGreaterThan(0);
-    }
-
-    private static boolean eventually(BooleanSupplier condition, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
     }
 }

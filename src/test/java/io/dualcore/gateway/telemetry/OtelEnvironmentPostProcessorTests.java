@@ -32,12 +32,49 @@ class OtelEnvironmentPostProcessorTests {
     }
 
     @Test
-    void postProcessWhenNoEndpointAnywhereThenExportOff() {
+    void postProcessWhenNoEndpointAnywhereThenTracesAndMetricsExportOff() {
         MockEnvironment environment = new MockEnvironment();
         this.processor.postProcessEnvironment(environment, new SpringApplication());
         assertThat(environment.getProperty("management.tracing.export.otlp.enabled"))
                 .isEqualTo("false");
         assertThat(environment.getProperty(OtelEnvironmentPostProcessor.ENDPOINT))
+                .isNull();
+        assertThat(environment.getProperty("management.otlp.metrics.export.enabled"))
+                .isEqualTo("false");
+        assertThat(environment.getProperty(OtelEnvironmentPostProcessor.METRICS_URL))
+                .isNull();
+    }
+
+    @Test
+    void postProcessWhenBaseEndpointSetThenMetricsExportedUnderMetricsPath() {
+        MockEnvironment environment =
+                new MockEnvironment().withProperty("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318");
+        this.processor.postProcessEnvironment(environment, new SpringApplication());
+        assertThat(environment.getProperty(OtelEnvironmentPostProcessor.METRICS_URL))
+                .isEqualTo("http://c:4318/v1/metrics");
+        assertThat(environment.getProperty("management.otlp.metrics.export.enabled"))
+                .isNull();
+    }
+
+    @Test
+    void postProcessWhenOnlyMetricsEndpointSetThenMetricsOnlyExported() {
+        MockEnvironment environment =
+                new MockEnvironment().withProperty("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m:4318/v1/metrics");
+        this.processor.postProcessEnvironment(environment, new SpringApplication());
+        assertThat(environment.getProperty(OtelEnvironmentPostProcessor.METRICS_URL))
+                .isEqualTo("http://m:4318/v1/metrics");
+        assertThat(environment.getProperty("management.otlp.metrics.export.enabled"))
+                .isNull();
+        assertThat(environment.getProperty("management.tracing.export.otlp.enabled"))
+                .isEqualTo("false");
+    }
+
+    @Test
+    void postProcessWhenMetricsUrlPropertySetThenMetricsExportStaysOn() {
+        MockEnvironment environment = new MockEnvironment()
+                .withProperty(OtelEnvironmentPostProcessor.METRICS_URL, "http://explicit:4318/v1/metrics");
+        this.processor.postProcessEnvironment(environment, new SpringApplication());
+        assertThat(environment.getProperty("management.otlp.metrics.export.enabled"))
                 .isNull();
     }
 
@@ -56,5 +93,7 @@ class OtelEnvironmentPostProcessorTests {
         MockEnvironment environment = new MockEnvironment().withProperty("OTEL_SDK_DISABLED", "true");
         this.processor.postProcessEnvironment(environment, new SpringApplication());
         assertThat(environment.getProperty("management.tracing.enabled")).isEqualTo("false");
+        assertThat(environment.getProperty("management.otlp.metrics.export.enabled"))
+                .isEqualTo("false");
     }
 }

@@ -47,9 +47,8 @@ public final class ControllableProxy implements AutoCloseable {
         this.target = target;
         // own loops and pool: gateways started and stopped in the same JVM dispose Reactor Netty's global ones
         this.loops = LoopResources.create("proxy", 1, true);
-        this.client = HttpClient.create(ConnectionProvider.create("proxy", 16))
-                .runOn(this.loops)
-                .responseTimeout(Duration.ofSeconds(30));
+        this.client =
+                TestClients.httpClient(ConnectionProvider.create("proxy", 16)).runOn(this.loops);
     }
 
     /** Starts a proxy on a free loopback port in front of {@code target} (scheme://host:port). */

@@ -81,10 +81,12 @@ class RedisFixtureIT {
     void keyWithPxTtlExpires() throws InterruptedException {
         RedisCommands<String, String> commands = connection.sync();
 
-        commands.set("short-lived", "v", SetArgs.Builder.px(200));
+        // read it back under a long TTL (a stalled machine must not expire it first), then shorten the TTL
+        commands.set("short-lived", "v", SetArgs.Builder.px(60_000));
         assertThat(commands.get("short-lived")).isEqualTo("v");
+        assertThat(commands.pexpire("short-lived", 200)).isTrue();
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + TestClients.TIMEOUT.toNanos();
         while (commands.exists("short-lived") == 1 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }

@@ -1,6 +1,8 @@
 package io.dualcore.gateway.testsupport;
 
 import io.dualcore.gateway.DualcoreGatewayApplication;
+import io.dualcore.gateway.auth.oidc.JwksKeySource;
+import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +78,22 @@ public final class TestGateway implements AutoCloseable {
 
     public <T> T bean(Class<T> type) {
         return this.context.getBean(type);
+    }
+
+    /** The key source of a configured OIDC issuer, by its name: fetch counts, published key ids, staleness. */
+    public JwksKeySource jwks(String issuer) {
+        List<?> verifiers = this.context.getBean("oidcTokenVerifiers", List.class);
+        return verifiers.stream()
+                .map(OidcTokenVerifier.class::cast)
+                .filter(verifier -> verifier.name().equals(issuer))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no OIDC issuer named " + issuer))
+                .keys();
+    }
+
+    /** Every bean of a type, by name; empty when the context has none. */
+    public <T> Map<String, T> beans(Class<T> type) {
+        return this.context.getBeansOfType(type);
     }
 
     /** GETs a path with an optional bearer token and returns status, headers and body. */

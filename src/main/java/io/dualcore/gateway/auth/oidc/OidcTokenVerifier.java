@@ -25,17 +25,30 @@ import java.security.Key;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.MappedJwtClaimSetConverter;
 import org.springframework.util.Assert;
+import org.springframework.util.StringUtils;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * Verifies access tokens of one trusted OIDC issuer (a Keycloak realm) against that issuer's JWKS only: asymmetric
- * algorithms from its allow-list, its audiences, its clients, Keycloak roles and scopes.
+ * algorithms from its allow-list, its audiences, its clients, Keycloak roles and scopes; then, when configured, the
+ * Spring Security {@link OAuth2TokenValidator}s and authorities mapping of {@link JwtExtensions}.
  */
 public final class OidcTokenVerifier implements TokenVerifier {
 
@@ -47,6 +60,14 @@ public final class OidcTokenVerifier implements TokenVerifier {
     private final AuthProperties.Issuer settings;
 
     private final JwksKeySource keys;
+
+    private static final Log logger = LogFactory.getLog(OidcTokenVerifier.class);
+
+    /** Spring's standard claim conversion (exp, iat, nbf to Instant; aud to a list; iss as text). */
+    private static final MappedJwtClaimSetConverter CLAIMS = MappedJwtClaimSetConverter.withDefaults(Map.of());
+
+    /** A validator's description goes into a response header and body: bounded. */
+    private static final int MAX_DESCRIPTION = 256;
 
     private final Set<JWSAlgorithm> algorithms;
 
@@ -60,6 +81,8 @@ public final class OidcTokenVerifier implements TokenVerifier {
 
     private final DefaultJWSVerifierFactory verifierFactory = new DefaultJWSVerifierFactory();
 
+    private final JwtExtensions extensions;
+
     /**
      * @param settings the issuer's configuration
      * @param keys the issuer's JWKS
@@ -71,9 +94,27 @@ public final class OidcTokenVerifier implements TokenVerifier {
             Scheduler blockingScheduler,
             Clock clock,
             Duration clockSkew) {
+        this(settings, keys, blockingScheduler, clock, clockSkew, JwtExtensions.none());
+    }
+
+    /**
+     * @param settings the issuer's configuration
+     * @param keys the issuer's JWKS
+     * @param blockingScheduler where key look-ups that may fetch run, off the event loop
+     * @param extensions Spring Security validators and authorities mapping applied after the gateway's own checks
+     */
+    public OidcTokenVerifier(
+            AuthProperties.Issuer settings,
+            JwksKeySource keys,
+            Scheduler blockingScheduler,
+            Clock clock,
+            Duration clockSkew,
+            JwtExtensions extensions) {
         Assert.notNull(settings, "settings cannot be null");
         Assert.notNull(keys, "keys cannot be null");
         Assert.notNull(blockingScheduler, "blockingScheduler cannot be null");
+        Assert.notNull(extensions, "extensions cannot be null");
+        this.extensions = extensions;
         this.settings = settings;
         this.keys = keys;
         this.blockingScheduler = blockingScheduler;
@@ -105,6 +146,11 @@ public final class OidcTokenVerifier implements TokenVerifier {
 
     public JwksKeySource keys() {
         return this.keys;
+    }
+
+    /** The Spring Security validators and authorities mapping this issuer applies ({@link JwtExtensions#none()}). */
+    public JwtExtensions extensions() {
+        return this.extensions;
     }
 
     @Override
@@ -190,18 +236,96 @@ public final class OidcTokenVerifier implements TokenVerifier {
                 && (client == null || !this.settings.authorizedParties().contains(client))) {
             throw new TokenRejectedException(ErrorCode.CLIENT_NOT_ALLOWED, "The token's client (azp) is not allowed");
         }
+        Set<String> roles;
+        if (this.extensions.isEmpty()) {
+            roles = KeycloakClaims.roles(claims, this.roleClients);
+        } else {
+            Jwt jwt = toJwt(token);
+            validate(jwt);
+            roles = (this.extensions.authorities() != null)
+                    ? authorityRoles(jwt)
+                    : KeycloakClaims.roles(claims, this.roleClients);
+        }
         return new GatewayIdentity(
                 AuthenticationMode.OIDC,
                 token.issuer(),
                 this.settings.name(),
                 subject,
                 client,
-                KeycloakClaims.roles(claims, this.roleClients),
+                roles,
                 KeycloakClaims.scopes(claims),
                 null,
                 token.keyId(),
                 expiresAt,
                 claims.getClaims());
+    }
+
+    /** The verified token as Spring Security sees it, claims converted as {@code NimbusJwtDecoder} would. */
+    private static Jwt toJwt(ParsedToken token) {
+        try {
+            Map<String, Object> claims = CLAIMS.convert(token.claims().getClaims());
+            return Jwt.withTokenValue(token.jwt().getParsedString())
+                    .headers(headers -> headers.putAll(token.header().toJSONObject()))
+                    .claims(values -> values.putAll(claims))
+                    .build();
+        } catch (RuntimeException ex) {
+            // a claim Spring cannot convert (e.g. a non-numeric exp was already refused; an odd aud): fail closed
+            throw new TokenRejectedException(
+                    ErrorCode.TOKEN_REJECTED_BY_VALIDATOR, "The token's claims cannot be validated");
+        }
+    }
+
+    private void validate(Jwt jwt) {
+        OAuth2TokenValidator<Jwt> validator = this.extensions.validator();
+        if (validator == null) {
+            return;
+        }
+        OAuth2TokenValidatorResult result;
+        try {
+            result = validator.validate(jwt);
+        } catch (RuntimeException ex) {
+            // a validator that breaks refuses the token: fail closed, without the token in the log
+            logger.warn("A token validator of issuer " + this.settings.name() + " failed with "
+                    + ex.getClass().getName());
+            throw new TokenRejectedException(ErrorCode.TOKEN_REJECTED_BY_VALIDATOR, "The token could not be validated");
+        }
+        if (result != null && result.hasErrors()) {
+            throw new TokenRejectedException(ErrorCode.TOKEN_REJECTED_BY_VALIDATOR, describe(result.getErrors()));
+        }
+    }
+
+    private static String describe(Collection<OAuth2Error> errors) {
+        String description = errors.stream()
+                .map(error ->
+                        StringUtils.hasText(error.getDescription()) ? error.getDescription() : error.getErrorCode())
+                .filter(StringUtils::hasText)
+                .distinct()
+                .collect(Collectors.joining("; "));
+        if (description.isEmpty()) {
+            return "The token was rejected by a validator";
+        }
+        return description.length() > MAX_DESCRIPTION ? description.substring(0, MAX_DESCRIPTION) : description;
+    }
+
+    private Set<String> authorityRoles(Jwt jwt) {
+        Collection<GrantedAuthority> authorities;
+        try {
+            authorities = this.extensions.authorities().convert(jwt);
+        } catch (RuntimeException ex) {
+            logger.warn("The authorities converter of issuer " + this.settings.name() + " failed with "
+                    + ex.getClass().getName());
+            throw new TokenRejectedException(
+                    ErrorCode.TOKEN_REJECTED_BY_VALIDATOR, "The token's authorities could not be mapped");
+        }
+        Set<String> roles = new LinkedHashSet<>();
+        if (authorities != null) {
+            for (GrantedAuthority authority : authorities) {
+                if (authority != null && StringUtils.hasText(authority.getAuthority())) {
+                    roles.add(authority.getAuthority());
+                }
+            }
+        }
+        return roles;
     }
 
     @Override

@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A real Keycloak for tests and demos: either a {@code start-dev} process launched from an unpacked distribution, or an
- * already running server named by {@code keycloak.url} / {@code KEYCLOAK_URL}. Also the handle for fetching tokens and
- * for admin calls.
+ * A real Keycloak for tests and demos: a {@code start-dev} process launched from an unpacked distribution (the
+ * default), the official image through Testcontainers ({@code -Dkeycloak.provider=testcontainers}, see
+ * {@link KeycloakProvider}), or an already running server named by {@code keycloak.url} / {@code KEYCLOAK_URL}. Also
+ * the handle for fetching tokens and for admin calls.
  */
 public final class KeycloakServer implements AutoCloseable {
 
@@ -27,11 +29,11 @@ public final class KeycloakServer implements AutoCloseable {
     private final URI baseUrl;
     private final String adminUsername;
     private final KeycloakHttp http;
-    private final KeycloakProcess process; // null when the server is external
+    private final KeycloakRuntime process; // null when the server is external
     private final KeycloakAdmin admin;
 
     private KeycloakServer(
-            URI baseUrl, String adminUsername, String adminPassword, KeycloakHttp http, KeycloakProcess process) {
+            URI baseUrl, String adminUsername, String adminPassword, KeycloakHttp http, KeycloakRuntime process) {
         this.baseUrl = baseUrl;
         this.adminUsername = adminUsername;
         this.http = http;
@@ -51,9 +53,28 @@ public final class KeycloakServer implements AutoCloseable {
     }
 
     /**
+     * Starts Keycloak as the official container image with the realm files of a directory imported; the base URL is
+     * the container's mapped port. A stopped container server cannot be started again.
+     */
+    public static KeycloakServer startContainer(
+            String image, Path realmExportDir, String adminUsername, String adminPassword) {
+        KeycloakContainerRuntime runtime =
+                KeycloakContainerRuntime.create(image, realmExportDir, adminUsername, adminPassword);
+        runtime.start();
+        return new KeycloakServer(
+                withoutTrailingSlash(URI.create(runtime.authServerUrl())),
+                adminUsername,
+                adminPassword,
+                new KeycloakHttp(),
+                runtime);
+    }
+
+    /**
      * Builds a started server from system properties / environment: {@code keycloak.url} (external server), else
-     * {@code keycloak.home}, {@code keycloak.realm-export} (default {@code realm-export}) and {@code keycloak.http-port}
-     * (default 0 = free port). Admin credentials come from {@code keycloak.admin.username}/{@code .password}.
+     * by {@code keycloak.provider} ({@link KeycloakProvider}): the distribution at {@code keycloak.home} with
+     * {@code keycloak.http-port} (default 0 = free port), or the container image {@code keycloak.image}; both import
+     * the realm files of {@code keycloak.realm-export} (default {@code realm-export}). Admin credentials come from
+     * {@code keycloak.admin.username}/{@code .password}.
      */
     public static KeycloakServer startFromEnvironment() {
         String username = setting("keycloak.admin.username", DEFAULT_ADMIN);
@@ -62,15 +83,24 @@ public final class KeycloakServer implements AutoCloseable {
         if (url != null) {
             return external(URI.create(url), username, password);
         }
+        // a lambda, not a method reference: the container class (and Testcontainers) loads only when Docker is probed
+        KeycloakProvider provider = KeycloakProvider.select(
+                setting(KeycloakProvider.PROPERTY, null), () -> KeycloakContainerRuntime.dockerAvailable());
+        Path realms = Path.of(setting("keycloak.realm-export", "realm-export"));
+        if (provider == KeycloakProvider.TESTCONTAINERS) {
+            return startContainer(
+                    setting("keycloak.image", KeycloakContainerRuntime.DEFAULT_IMAGE), realms, username, password);
+        }
         String home = setting("keycloak.home", null);
         if (home == null) {
             throw new IllegalStateException(
-                    "Set keycloak.home (unpacked distribution) or keycloak.url (running server);"
-                            + " 'mvn verify' sets keycloak.home after unpacking the distribution");
+                    "Set keycloak.home (unpacked distribution), keycloak.provider=testcontainers (Docker) or"
+                            + " keycloak.url (running server); 'mvn verify' sets keycloak.home after unpacking the"
+                            + " distribution");
         }
         KeycloakServer server = builder()
                 .home(Path.of(home))
-                .realmExportDir(Path.of(setting("keycloak.realm-export", "realm-export")))
+                .realmExportDir(realms)
                 .httpPort(Integer.parseInt(setting("keycloak.http-port", "0")))
                 .admin(username, password)
                 .build();
@@ -96,6 +126,11 @@ public final class KeycloakServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /** Where a distribution-launched Keycloak writes its output; empty for a container or an external server. */
+    public Optional<Path> logFile() {
+        return (process instanceof KeycloakProcess launched) ? Optional.of(launched.logFile()) : Optional.empty();
     }
 
     /** Whether this handle launched (and therefore owns) the Keycloak process. */
@@ -183,7 +218,7 @@ public final class KeycloakServer implements AutoCloseable {
                 body.path("expires_in").asLong());
     }
 
-    private static String setting(String property, String fallback) {
+    static String setting(String property, String fallback) {
         String value = System.getProperty(property);
         if (value == null || value.isBlank()) {
             value = System.getenv(property.toUpperCase().replace('.', '_').replace('-', '_'));
