@@ -89,6 +89,19 @@ defcase gw_bad_signature gateway /api/bench bad 401 \
 defcase gw_unrouted gateway /unrouted/bench good 404 \
     "  a path no route matches: 404"
 
+# Spring ignores properties it does not know: a renamed property would silently turn a variant into the shipped
+# gateway. So each variant is checked for an observable effect after its warm-up, and each authenticating case for
+# a 401 to a bad signature (a failed check is reported next to the case as a WARNING; fix the arguments above).
+declare -A C_CHECK=(
+    [haproxy_jwt]="rejects_bad_token"
+    [scg_security_stock]="rejects_bad_token"
+    [scg_security_tuned]="rejects_bad_token"
+    [gw_shipped]="log_has rejects_bad_token"
+    [gw_quiet]="log_lacks"
+    [gw_local_limit]="rate_limit_header"
+    [gw_redis_limit]="rate_limit_header redis_keys"
+)
+
 if [[ "${1:-}" == "--list" ]]; then
     for c in "${CASE_NAMES[@]}"; do
         printf '%-20s %-19s %-16s %-5s %s\n' "$c" "${C_KIND[$c]}" "${C_PATH[$c]}" "${C_EXPECT[$c]}" "${C_DESC[$c]# }"
@@ -115,10 +128,10 @@ median_of() { # phase case column -> median over that phase's rows
 # Everything the report needs is in $RUN (runs.tsv, warmup.tsv, state.env), so `compare.sh --report` can write it
 # again from a finished (or interrupted) run.
 fmt_int() { [[ -z "$1" ]] && echo "–" || printf "%'.0f" "$1" 2>/dev/null || echo "$1"; }
-ratio_median() { # case -> median over rounds of rps(case)/rps(bare) in the same round
-    awk -F'\t' -v c="$1" '
+ratio_median() { # case [reference] -> median over rounds of rps(case)/rps(reference) in the same round
+    awk -F'\t' -v c="$1" -v ref="${2:-bare}" '
         NR > 1 && $1 == "round" && $6 != "" { rps[$2, $3] = $6; rounds[$2] = 1 }
-        END { for (r in rounds) if (((r, c) in rps) && ((r, "bare") in rps) && rps[r, "bare"] > 0) v[++n] = rps[r, c] / rps[r, "bare"]
+        END { for (r in rounds) if (((r, c) in rps) && ((r, ref) in rps) && rps[r, ref] > 0) v[++n] = rps[r, c] / rps[r, ref]
               if (!n) { print ""; exit }
               for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
               printf "%.2f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$TSV"
@@ -139,7 +152,7 @@ mib() { [[ -z "$1" ]] && echo "–" || awk -v k="$1" 'BEGIN {printf "%.0f", k / 
 
 
 write_report() {
-    local STAMP NAME n c desc med unexp sock bare_p99 p50 p99 got delta sat rss1_note
+    local STAMP NAME n c desc shipped_ratio med unexp sock bare_p99 p50 p99 got delta sat rss1_note
     STAMP=$(date -u +%Y-%m-%d)
     NAME="$STAMP-compare${LABEL:+-$LABEL}"
     n=1
@@ -178,23 +191,27 @@ write_report() {
         echo "Each server got ${WARMUP}s of its own load (nginx and HAProxy: ${NATIVE_WARMUP}s) before the rounds. Every"
         echo "request carries one of $TOKENS distinct RS256 tokens of one trusted issuer, round robin (each reused). $ROUNDS"
         echo "alternating rounds of ${DURATION}s, the order rotated each round; **ratio** = the median over rounds of the case's"
-        echo "req/s divided by the bare route's req/s in the same round. **CPU µs/req** = user + system CPU of the server's"
+        echo "req/s divided by the bare route's req/s in the same round (for the gateway's variants also to \`gw_shipped\`, its"
+        echo "own 200 path). **CPU µs/req** = user + system CPU of the server's"
         echo "process(es) / requests."
         echo
         echo "## Throughput"
         echo
-        echo "| case | expects | req/s (median) | ratio to the bare route | CPU µs/req | req/s per round | unexpected answers / socket errors |"
-        echo "|---|:---:|---:|---:|---:|---|---|"
+        echo "| case | expects | req/s (median) | ratio to the bare route | ratio to \`gw_shipped\` | CPU µs/req | req/s per round | unexpected answers / socket errors |"
+        echo "|---|:---:|---:|---:|---:|---:|---|---|"
         for c in "${SELECTED[@]}"; do
             desc=${C_DESC[$c]}
             [[ "$desc" == "  "* ]] && desc="&nbsp;&nbsp;↳ ${desc#  }"
             if [[ -n "${S_FAIL[$c]:-}" ]]; then
-                echo "| \`$c\`: $desc | ${C_EXPECT[$c]} | FAILED: ${S_FAIL[$c]} | | | | |"
+                echo "| \`$c\`: $desc | ${C_EXPECT[$c]} | FAILED: ${S_FAIL[$c]} | | | | | |"
                 continue
             fi
             med=$(median_of round "$c" 6)
             read -r unexp sock < <(sum_unexpected "$c")
-            echo "| \`$c\`: $desc | ${C_EXPECT[$c]} | $(fmt_int "$med") | $(ratio_median "$c") | $(median_of round "$c" 10) | $(per_round "$c" 6) | $unexp / $sock |"
+            [[ -n "${S_WARN[$c]:-}" ]] && desc+=" **WARNING: ${S_WARN[$c]}**"
+            shipped_ratio=""
+            [[ ${C_KIND[$c]} == gateway ]] && shipped_ratio=$(ratio_median "$c" gw_shipped)
+            echo "| \`$c\`: $desc | ${C_EXPECT[$c]} | $(fmt_int "$med") | $(ratio_median "$c") | ${shipped_ratio:-} | $(median_of round "$c" 10) | $(per_round "$c" 6) | $unexp / $sock |"
         done
         echo
         echo "## Latency, start-up, memory"
@@ -248,7 +265,7 @@ write_report() {
 save_state() {
     declare -p WARMUP NATIVE_WARMUP WARMUP_STEP DURATION ROUNDS CONNECTIONS THREADS P99 P99_DURATION RSS_MINUTES \
         RSS_CASES JFR_SECONDS TOKENS GW_CPU LOAD_CPU JVM_FLAGS CASES SMOKE LABEL RESULTS_DIR HALF_RATE LOAD_START LOAD_END \
-        haproxy_version nproc_n commit dirty SELECTED ACTIVE S_READY S_LOAD S_RSS1 S_RSS1_AT S_RSS_END S_FAIL \
+        haproxy_version nproc_n commit dirty SELECTED ACTIVE S_READY S_LOAD S_RSS1 S_RSS1_AT S_RSS_END S_FAIL S_WARN \
         JFR_DONE >"$RUN/state.env" 2>/dev/null || true
 }
 
@@ -367,14 +384,12 @@ BENCH_CP="target/test-classes:$(tr ':' '\n' <<<"$DEPS" \
 USED_PORTS=" "
 port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q . && [[ "$USED_PORTS" != *" $1 "* ]]; }
 NEXT_PORT=$BASE_PORT
-take_port() { # -> echo a free port, never handed out twice in this run
+alloc_port() { # variable -> a free port, never handed out twice in this run
     while ! port_free "$NEXT_PORT"; do NEXT_PORT=$((NEXT_PORT + 1)); done
     USED_PORTS+="$NEXT_PORT "
-    echo "$NEXT_PORT"
+    printf -v "$1" '%s' "$NEXT_PORT"
     NEXT_PORT=$((NEXT_PORT + 1))
 }
-# take_port runs in a subshell when captured: remember its result in the parent
-alloc_port() { local p; p=$(take_port); USED_PORTS+="$p "; NEXT_PORT=$((p + 1)); printf -v "$1" '%s' "$p"; }
 
 alloc_port BACKEND_PORT
 alloc_port IDP_PORT
@@ -471,7 +486,7 @@ if [[ " ${SELECTED[*]} " == *" gw_redis_limit "* ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------- servers under test
-declare -A S_PID S_PORT S_START S_READY S_LOAD S_RSS1 S_RSS1_AT S_FAIL S_RSS_END
+declare -A S_PID S_PORT S_START S_READY S_LOAD S_RSS1 S_RSS1_AT S_FAIL S_RSS_END S_WARN
 LOGBACK=$RUN/logback-bench.xml
 cat >"$LOGBACK" <<'EOF'
 <configuration>
@@ -575,7 +590,7 @@ rss_kb() { local t=0 p; for p in $(server_pids "$1"); do t=$((t + $(awk '/^VmRSS
 CLK_TCK=$(getconf CLK_TCK)
 
 probe() { # case -> http status of one request
-    curl -s -o "$RUN/probe-$1.out" -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $(first_token "$1")" \
+    curl -s -o "$RUN/probe-$1.out" -D "$RUN/probe-$1.headers" -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $(first_token "$1")" \
         "http://127.0.0.1:${S_PORT[$1]}${C_PATH[$1]}" || true
 }
 wait_ready() { # case -> sets S_READY (seconds from start to the first expected answer) or fails
@@ -593,6 +608,32 @@ wait_ready() { # case -> sets S_READY (seconds from start to the first expected 
         fi
         sleep 0.05
     done
+}
+
+redis_dbsize() {
+    local reply
+    reply=$( (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" && printf 'DBSIZE\r\n' >&3 && timeout 1 head -n 1 <&3) 2>/dev/null || true)
+    reply=${reply#:}
+    echo "${reply%%[!0-9]*}"
+}
+check_case() { # case -> sets S_WARN when a variant shows no sign of its settings
+    local c=$1 check n problems=()
+    for check in ${C_CHECK[$c]:-}; do
+        case $check in
+            log_has) grep -q '"outcome":"allowed"' "$RUN/$c.log" || problems+=("no audit line for an allowed request in its log") ;;
+            log_lacks) ! grep -q '"outcome":"allowed"' "$RUN/$c.log" || problems+=("audit lines for allowed requests in its log") ;;
+            rate_limit_header) grep -qi '^RateLimit-Policy:' "$RUN/probe-$c.headers" || problems+=("no RateLimit-Policy header: no plan applied") ;;
+            rejects_bad_token)
+                n=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $FIRST_BAD" \
+                    "http://127.0.0.1:${S_PORT[$c]}${C_PATH[$c]}" || true)
+                [[ "$n" == 401 ]] || problems+=("a bad signature got $n, not 401: is it authenticating at all?") ;;
+            redis_keys) n=$(redis_dbsize); ((${n:-0} > 0)) || problems+=("Redis holds no key: the limit did not use Redis") ;;
+        esac
+    done
+    if ((${#problems[@]})); then
+        S_WARN[$c]="check failed: $(IFS=';'; echo "${problems[*]}") (settings renamed? see C_ARGS in compare.sh)"
+        log "$c: WARNING: ${S_WARN[$c]}"
+    fi
 }
 
 WRK_LAST=""
@@ -626,7 +667,8 @@ record() { # phase round case offered -> appends WRK_LAST as a row; echoes rps
             unexpected = (expect == 200) ? serr : n - serr
             cpu = n > 0 ? ticks * 1e6 / hz / n : 0
             print phase, round, c, sprintf("%.1f", dur / 1e6), n, sprintf("%.0f", rps), serr, sock, unexpected,
-                sprintf("%.1f", cpu), p50 / 1e3, p90 / 1e3, p99 / 1e3, p999 / 1e3, max / 1e3, offered, t
+                sprintf("%.1f", cpu), sprintf("%.2f", p50 / 1e3), sprintf("%.2f", p90 / 1e3), sprintf("%.2f", p99 / 1e3),
+                sprintf("%.2f", p999 / 1e3), sprintf("%.2f", max / 1e3), offered, t
             }' | tee -a "$TSV" | awk -F'\t' '{print $6}'
 }
 
@@ -635,7 +677,7 @@ n_jvm=0 n_native=0
 for c in "${SELECTED[@]}"; do case ${C_KIND[$c]} in nginx | haproxy) n_native=$((n_native + 1)) ;; *) n_jvm=$((n_jvm + 1)) ;; esac; done
 NATIVE_WARMUP=$((NATIVE_WARMUP < WARMUP ? NATIVE_WARMUP : WARMUP))
 estimate=$((n_jvm * (WARMUP + 20) + n_native * (NATIVE_WARMUP + 2) + ${#SELECTED[@]} * ROUNDS * (DURATION + 2)
-    + (P99 == 1 ? ${#SELECTED[@]} * (P99_DURATION + 2) : 0) + RSS_MINUTES * 60 + 30))
+    + (P99 == 1 ? ${#SELECTED[@]} * (P99_DURATION + 2) : 0) + RSS_MINUTES * 60 + JFR_SECONDS + 40))
 log "cases: ${SELECTED[*]}"
 log "plan: warm-up ${WARMUP}s per JVM, ${ROUNDS} rounds x ${DURATION}s, wrk -t$THREADS -c$CONNECTIONS; about $((estimate / 60)) min (MAX_SECONDS=$MAX_SECONDS)"
 ((estimate < MAX_SECONDS)) || die "the plan needs about ${estimate}s, more than MAX_SECONDS=$MAX_SECONDS: raise MAX_SECONDS"
@@ -680,6 +722,7 @@ for c in "${SELECTED[@]}"; do
         S_FAIL[$c]="answered $code after the warm-up, not ${C_EXPECT[$c]} (see $RUN/probe-$c.out)"
         log "$c: FAILED: ${S_FAIL[$c]}"; stop_pid "${S_PID[$c]}"; continue
     fi
+    check_case "$c"
     ACTIVE+=("$c")
 done
 [[ " ${ACTIVE[*]} " == *" bare "* ]] || die "the bare route failed; nothing to compare with"
