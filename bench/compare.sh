@@ -5,10 +5,11 @@
 # alternating rounds, each case's ratio to the bare route measured in the same round, p99 at half the bare route's
 # maximum load, time to ready and to 90% of steady throughput, RSS, and the machine it ran on.
 #
-#   bench/compare.sh                                  # the real run (~45 min with the defaults; see bench/README.md)
+#   bench/compare.sh                                  # the real run (~37 min with the defaults; see bench/README.md)
 #   WARMUP=5 DURATION=3 ROUNDS=1 bench/compare.sh     # smoke: proves every row end to end (written as SMOKE)
 #   CASES="bare gw_shipped gw_no_cache" bench/compare.sh
 #   bench/compare.sh --list                           # the cases and what each one is
+#   bench/compare.sh --report                         # the report again from target/bench-compare/run/
 #
 # Method: servers under test pinned to core GW_CPU (taskset), wrk -t1 -c32 + the nginx backend (1 KiB JSON) + the
 # static IdP + Redis on core LOAD_CPU; JVMs with JVM_FLAGS; every server gets WARMUP s of its own load before the
@@ -17,6 +18,12 @@
 # the whole run is bounded by MAX_SECONDS.
 set -euo pipefail
 shopt -s inherit_errexit 2>/dev/null || true
+
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    echo "Settings (environment) and every row: bench/README.md"
+    exit 0
+fi
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -547,7 +554,7 @@ EOF
             cat >"$RUN/$c.cfg" <<EOF
 global
     nbthread 1
-    maxconn 4096
+    maxconn 1024
 defaults
     mode http
     option http-keep-alive
