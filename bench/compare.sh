@@ -17,6 +17,7 @@
 # whose metadata and JWKS nginx serves (no Keycloak). Only 127.0.0.1. Everything started here is stopped on exit;
 # the whole run is bounded by MAX_SECONDS.
 set -euo pipefail
+set -f # no pathname expansion: gateway arguments such as bandwidths[0] must reach the JVM as written
 shopt -s inherit_errexit 2>/dev/null || true
 
 if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
@@ -292,8 +293,8 @@ for c in $CASES; do
     [[ -n "${C_KIND[$c]:-}" ]] || { echo "compare.sh: unknown case '$c' (see bench/compare.sh --list)" >&2; exit 2; }
 done
 
-SMOKE=0
-if ((WARMUP < 60 || DURATION < 10 || ROUNDS < 3)); then SMOKE=1; fi
+SMOKE=${SMOKE:-auto} # auto: a run shorter than the method is a smoke run; 0 or 1 to decide
+if [[ "$SMOKE" == auto ]]; then SMOKE=$((WARMUP < 60 || DURATION < 10 || ROUNDS < 3 ? 1 : 0)); fi
 if ((SMOKE)) && [[ -z "$LABEL" ]]; then LABEL=smoke; fi
 # smoke numbers never land in bench/results unless asked for
 RESULTS_DIR=${RESULTS_DIR:-$([[ $SMOKE == 1 ]] && echo "$OUT/results" || echo "$ROOT/bench/results")}
