@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.support.redis.RedisProperties;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -19,6 +20,7 @@ class AuthenticationConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withUserConfiguration(Properties.class, AuthenticationConfiguration.class)
+            .withBean(IdentityHeaders.class, () -> new IdentityHeaders("X-Auth-"))
             .withPropertyValues("dualcore.auth.edge.issuer=dualcore-edge", "dualcore.auth.edge.audiences=gw");
 
     @Test
