@@ -33,7 +33,15 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public final class GatewayTelemetry implements AuthenticationObserver, PipelineObserver {
 
+    /** Name of the span around token verification. */
+    public static final String AUTHENTICATE_SPAN = "dualcore.authenticate";
+
+    /** Name of the span of a rate-limit decision. */
+    public static final String RATE_LIMIT_SPAN = "dualcore.ratelimit";
+
     private static final String NONE = "none";
+
+    private static final String[] RATE_OUTCOMES = {"allowed", "limited", "unavailable"};
 
     private static final String[] MODES = {"oidc", "edge", "anonymous"};
 
@@ -84,7 +92,7 @@ public final class GatewayTelemetry implements AuthenticationObserver, PipelineO
     }
 
     /** A span for one of the gateway's steps under the request span, or {@code null} when it is not sampled. */
-    private Span startSpan(String name, Context parent, ServerWebExchange exchange) {
+    private Span startSpan(String name, Context parent) {
         if (!Span.fromContext(parent).getSpanContext().isSampled()) {
             return null;
         }
@@ -95,7 +103,7 @@ public final class GatewayTelemetry implements AuthenticationObserver, PipelineO
 
     @Override
     public void authenticated(ServerWebExchange exchange, GatewayIdentity identity) {
-        Span span = startSpan(AUTHENTICATE_SPAN, requestContext(exchange), exchange);
+        Span span = startSpan(AUTHENTICATE_SPAN, requestContext(exchange));
         if (span != null) {
             endAuthenticated(span, identity);
         }
@@ -105,7 +113,7 @@ public final class GatewayTelemetry implements AuthenticationObserver, PipelineO
     @Override
     public void rejected(ServerWebExchange exchange, ErrorCode code) {
         Context context = requestContext(exchange);
-        Span span = startSpan(AUTHENTICATE_SPAN, context, exchange);
+        Span span = startSpan(AUTHENTICATE_SPAN, context);
         if (span != null) {
             endRejected(span, code);
         }
@@ -116,7 +124,7 @@ public final class GatewayTelemetry implements AuthenticationObserver, PipelineO
     @Override
     public Verification verifying(ServerWebExchange exchange) {
         Context parent = requestContext(exchange);
-        Span span = startSpan(AUTHENTICATE_SPAN, parent, exchange);
+        Span span = startSpan(AUTHENTICATE_SPAN, parent);
         Context context = (span != null) ? parent.with(span) : parent;
         return new Verification() {
 
@@ -144,12 +152,6 @@ public final class GatewayTelemetry implements AuthenticationObserver, PipelineO
             }
         };
     }
-
-    /** Name of the span around token verification. */
-    public static final String AUTHENTICATE_SPAN = "dualcore.authenticate";
-
-    /** Name of the span of a rate-limit decision. */
-    public static final String RATE_LIMIT_SPAN = "dualcore.ratelimit";
 
     private void endAuthenticated(Span span, GatewayIdentity identity) {
         span.setAttribute("dualcore.auth.mode", identity.mode().value());
@@ -217,7 +219,7 @@ public final class GatewayTelemetry implements AuthenticationObserver, PipelineO
         int outcome = (decision == null) ? 2 : decision.allowed() ? 0 : 1;
         String backend = (decision == null) ? NONE : decision.backend();
         boolean fallback = decision == null || decision.fallback();
-        Span span = startSpan(RATE_LIMIT_SPAN, requestContext(exchange), exchange);
+        Span span = startSpan(RATE_LIMIT_SPAN, requestContext(exchange));
         if (span != null) {
             span.setAttribute("dualcore.ratelimit.plan", plan.name());
             span.setAttribute("dualcore.ratelimit.backend", backend);
@@ -249,8 +251,6 @@ public final class GatewayTelemetry implements AuthenticationObserver, PipelineO
         }
         counter.increment();
     }
-
-    private static final String[] RATE_OUTCOMES = {"allowed", "limited", "unavailable"};
 
     @Override
     public void completed(
