@@ -95,7 +95,7 @@ PIDS+=($!)
 gateway_env=(env MICROSERVICE_CORE_URI="http://127.0.0.1:$ECHO_PORT" EDGE_CORE_URI="http://127.0.0.1:$ECHO_PORT")
 echo "starting bare gateway on :$BARE_PORT (cpu $GW_CPU)"
 "${gateway_env[@]}" SERVER_PORT=$BARE_PORT MANAGEMENT_PORT=$((BARE_PORT + 1)) \
-    taskset -c "$GW_CPU" java $JVM_FLAGS -cp "$BARE_CP" io.dualcore.gateway.bench.bare.BareGatewayApplication \
+    taskset -c "$GW_CPU" java $JVM_FLAGS -cp "$BARE_CP" io.dualcore.bench.bare.BareGatewayApplication \
     --management.endpoint.health.validate-group-membership=false \
     >"$OUT/bare.log" 2>&1 &
 BARE_PID=$!

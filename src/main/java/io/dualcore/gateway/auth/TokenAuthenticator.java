@@ -1,9 +1,11 @@
 package io.dualcore.gateway.auth;
 
 import io.dualcore.gateway.web.ErrorCode;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -18,6 +20,24 @@ import reactor.core.publisher.Mono;
 public final class TokenAuthenticator {
 
     private static final Log logger = LogFactory.getLog(TokenAuthenticator.class);
+
+    /**
+     * Rejections that the same token would get again on every later attempt: remembered, so that a bad token
+     * replayed costs a cache look-up like a good one. Not: unknown keys (a rotation may publish them), time-bound
+     * or availability failures, replays.
+     */
+    private static final Set<ErrorCode> FINAL_REJECTIONS = EnumSet.of(
+            ErrorCode.MALFORMED_TOKEN,
+            ErrorCode.UNSUPPORTED_TOKEN,
+            ErrorCode.ALGORITHM_NOT_ALLOWED,
+            ErrorCode.UNTRUSTED_ISSUER,
+            ErrorCode.INVALID_SIGNATURE,
+            ErrorCode.TOKEN_EXPIRED,
+            ErrorCode.TOKEN_LIFETIME_TOO_LONG,
+            ErrorCode.AUDIENCE_MISMATCH,
+            ErrorCode.CLIENT_NOT_ALLOWED,
+            ErrorCode.MISSING_CLAIM,
+            ErrorCode.WRONG_TOKEN_TYPE);
 
     private final Map<String, TokenVerifier> verifiersByIssuer;
 
@@ -55,19 +75,26 @@ public final class TokenAuthenticator {
      * @return the verified identity, or an error signal carrying a {@link TokenRejectedException}
      */
     public Mono<GatewayIdentity> authenticate(String token) {
-        GatewayIdentity cached = cached(token);
-        return (cached != null) ? Mono.just(cached) : verify(token);
+        GatewayIdentity identity;
+        try {
+            identity = authenticateNow(token);
+        } catch (TokenRejectedException ex) {
+            return Mono.error(ex);
+        }
+        return (identity != null) ? Mono.just(identity) : verify(token);
     }
 
     /**
      * The identity of a token verified before, still trusted and unexpired, or {@code null}. Synchronous: the
      * gateway's hot path for a reused token allocates no reactive pipeline.
+     *
+     * @throws TokenRejectedException when this exact token was refused before for a reason that cannot change
      */
     public GatewayIdentity cached(String token) {
         if (this.cache == null) {
             return null;
         }
-        GatewayIdentity cached = this.cache.get(token);
+        GatewayIdentity cached = this.cache.lookup(token);
         if (cached != null) {
             this.cacheHits.increment();
         } else {
@@ -76,27 +103,71 @@ public final class TokenAuthenticator {
         return cached;
     }
 
+    /**
+     * Authenticates without I/O when it can: a cache hit, or a verification whose key is already known (the
+     * cryptography runs on the calling thread).
+     *
+     * @return the identity, or {@code null} when verification needs I/O (then call {@link #verify})
+     * @throws TokenRejectedException when the token is refused
+     */
+    public GatewayIdentity authenticateNow(String token) {
+        GatewayIdentity cached = cached(token);
+        if (cached != null) {
+            return cached;
+        }
+        ParsedToken parsed;
+        TokenVerifier verifier;
+        GatewayIdentity identity;
+        try {
+            parsed = ParsedToken.parse(token, this.maxTokenLength);
+            verifier = verifierFor(parsed);
+            identity = verifier.verifyInline(parsed);
+        } catch (TokenRejectedException ex) {
+            remember(token, ex);
+            throw ex;
+        } catch (RuntimeException ex) {
+            throw unexpected(ex);
+        }
+        if (identity != null && this.cache != null && verifier.cacheable()) {
+            this.cache.put(token, identity, verifier);
+        }
+        return identity;
+    }
+
     /** Verifies a token through the chain (no cache look-up), and caches the identity when allowed. */
     public Mono<GatewayIdentity> verify(String token) {
         ParsedToken parsed;
+        TokenVerifier verifier;
         try {
             parsed = ParsedToken.parse(token, this.maxTokenLength);
+            verifier = verifierFor(parsed);
         } catch (TokenRejectedException ex) {
+            remember(token, ex);
             return Mono.error(ex);
         } catch (RuntimeException ex) {
             return Mono.error(unexpected(ex));
         }
-        TokenVerifier verifier = this.verifiersByIssuer.get(parsed.issuer());
-        if (verifier == null) {
-            return Mono.error(
-                    new TokenRejectedException(ErrorCode.UNTRUSTED_ISSUER, "The token issuer is not trusted"));
-        }
         Mono<GatewayIdentity> verified = verifier.verify(parsed)
-                .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected);
+                .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected)
+                .doOnError(TokenRejectedException.class, ex -> remember(token, ex));
         if (this.cache == null || !verifier.cacheable()) {
             return verified;
         }
         return verified.doOnNext(identity -> this.cache.put(token, identity, verifier));
+    }
+
+    private TokenVerifier verifierFor(ParsedToken parsed) {
+        TokenVerifier verifier = this.verifiersByIssuer.get(parsed.issuer());
+        if (verifier == null) {
+            throw new TokenRejectedException(ErrorCode.UNTRUSTED_ISSUER, "The token issuer is not trusted");
+        }
+        return verifier;
+    }
+
+    private void remember(String token, TokenRejectedException rejection) {
+        if (this.cache != null && rejection != UNEXPECTED && FINAL_REJECTIONS.contains(rejection.errorCode())) {
+            this.cache.reject(token, rejection);
+        }
     }
 
     /** Requests served from the verified-token cache. */
@@ -117,6 +188,10 @@ public final class TokenAuthenticator {
     /** Fail closed on anything unforeseen, with a 401 rather than a 500, and log the cause (never the token). */
     private static TokenRejectedException unexpected(Throwable ex) {
         logger.warn("Token verification failed unexpectedly: " + ex.getClass().getName() + ": " + ex.getMessage());
-        return new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The token could not be verified");
+        return UNEXPECTED;
     }
+
+    /** Shared (it has no stack trace) and never remembered: the next attempt may well succeed. */
+    private static final TokenRejectedException UNEXPECTED =
+            new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The token could not be verified");
 }

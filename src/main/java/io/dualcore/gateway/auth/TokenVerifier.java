@@ -22,6 +22,17 @@ public interface TokenVerifier {
     Mono<GatewayIdentity> verify(ParsedToken token);
 
     /**
+     * Verifies a token this verifier claimed without any I/O, when it can: on the calling thread, so a token whose
+     * key is already known costs its cryptography and nothing else.
+     *
+     * @return the verified identity, or {@code null} when verification needs I/O (then call {@link #verify})
+     * @throws TokenRejectedException when the token is refused
+     */
+    default GatewayIdentity verifyInline(ParsedToken token) {
+        return null;
+    }
+
+    /**
      * Whether an identity this verifier produced earlier may still be served from the verified-token cache: its
      * key is still published (OIDC) or still inside its validity window (edge).
      */

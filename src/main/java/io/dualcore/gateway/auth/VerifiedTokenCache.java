@@ -23,6 +23,9 @@ public final class VerifiedTokenCache {
 
     private final Cache<ByteBuffer, Entry> cache;
 
+    /** Tokens refused for a reason that can never change (a bad signature, an expired token, ...). */
+    private final Cache<ByteBuffer, TokenRejectedException> rejections;
+
     private final Clock clock;
 
     public VerifiedTokenCache(long maximumSize, Clock clock) {
@@ -33,6 +36,41 @@ public final class VerifiedTokenCache {
                 .maximumSize(maximumSize)
                 .expireAfter(new UntilTokenExpiry(clock))
                 .build();
+        this.rejections = Caffeine.newBuilder()
+                .maximumSize(Math.max(1, maximumSize / 10))
+                .expireAfterWrite(REJECTION_TTL)
+                .build();
+    }
+
+    /** How long a final rejection is remembered: long enough to make a replayed bad token cheap. */
+    private static final java.time.Duration REJECTION_TTL = java.time.Duration.ofMinutes(10);
+
+    /**
+     * The cached identity of this exact token, or {@code null} when it must be verified.
+     *
+     * @throws TokenRejectedException when this exact token was refused before for a reason that cannot change
+     */
+    public GatewayIdentity lookup(String token) {
+        ByteBuffer key = key(token);
+        Entry entry = this.cache.getIfPresent(key);
+        if (entry == null) {
+            TokenRejectedException rejection = this.rejections.getIfPresent(key);
+            if (rejection != null) {
+                throw rejection;
+            }
+            return null;
+        }
+        if (!this.clock.instant().isBefore(entry.identity().expiresAt())
+                || !entry.verifier().stillTrusts(entry.identity())) {
+            this.cache.invalidate(key);
+            return null;
+        }
+        return entry.identity();
+    }
+
+    /** Remembers a final rejection of this exact token; the exception has no stack trace and is shared. */
+    public void reject(String token, TokenRejectedException rejection) {
+        this.rejections.put(key(token), rejection);
     }
 
     /** The cached identity of this exact token, or {@code null} when it must be verified. */

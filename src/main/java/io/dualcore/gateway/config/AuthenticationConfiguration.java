@@ -13,11 +13,13 @@ import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.JwtExtensions;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
-import io.dualcore.gateway.auth.web.AuthenticationGlobalFilter;
+import io.dualcore.gateway.auth.web.AuthenticationObserver;
+import io.dualcore.gateway.auth.web.AuthenticationWebFilter;
+import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
 import io.dualcore.gateway.support.redis.RedisProperties;
-import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.web.PatternCorsConfigurationSource;
 import io.dualcore.gateway.web.ProblemResponses;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
@@ -25,6 +27,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -32,6 +35,8 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.cloud.gateway.config.GlobalCorsProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.Converter;
@@ -203,8 +208,10 @@ public class AuthenticationConfiguration {
     }
 
     @Bean
-    ProblemResponses authErrorResponses() {
-        return new ProblemResponses("dualcore-gateway", 5);
+    ProblemResponses authErrorResponses(ObjectProvider<GlobalCorsProperties> globalCors) {
+        GlobalCorsProperties cors = globalCors.getIfAvailable(GlobalCorsProperties::new);
+        return new ProblemResponses(
+                "dualcore-gateway", 5, new PatternCorsConfigurationSource(cors::getCorsConfigurations));
     }
 
     @Bean
@@ -213,11 +220,18 @@ public class AuthenticationConfiguration {
     }
 
     @Bean
-    AuthenticationGlobalFilter authenticationGlobalFilter(
+    AuthenticationWebFilter authenticationWebFilter(
             TokenAuthenticator tokenAuthenticator,
+            IdentityHeaders identityHeaders,
             ProblemResponses authErrorResponses,
-            ObjectProvider<GatewayTelemetry> telemetry) {
-        return new AuthenticationGlobalFilter(
-                tokenAuthenticator, authErrorResponses, telemetry.getIfAvailable(GatewayTelemetry::disabled));
+            ObjectProvider<AuthenticationObserver> observer,
+            ApplicationContext context) {
+        return new AuthenticationWebFilter(
+                tokenAuthenticator,
+                identityHeaders::isReserved,
+                authErrorResponses,
+                observer.getIfAvailable(() -> AuthenticationObserver.NONE),
+                context,
+                Set.of(IdentityConfiguration.ASSERTION_JWKS_PATH));
     }
 }

@@ -1,9 +1,6 @@
 package io.dualcore.gateway.config;
 
-import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
-import io.dualcore.gateway.ratelimit.RateLimitFilter;
-import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -12,8 +9,6 @@ import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.support.redis.RedisConnections;
 import io.dualcore.gateway.support.redis.RedisProperties;
-import io.dualcore.gateway.telemetry.GatewayTelemetry;
-import io.dualcore.gateway.web.ProblemResponses;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.util.LinkedHashMap;
@@ -22,7 +17,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Rate-limit plans, the bucket backend (local, or Redis with a breaker and fallbacks) and the filter. */
+/** Rate-limit plans and the bucket backend (local, or Redis with a breaker and fallbacks). */
 @Configuration(proxyBeanMethods = false)
 public class RateLimitConfiguration {
 
@@ -83,22 +78,5 @@ public class RateLimitConfiguration {
                 throw new IllegalStateException("dualcore.rate-limit.backend: unknown backend '" + properties.backend()
                         + "'; use local or redis");
         }
-    }
-
-    @Bean
-    RateLimitFilter rateLimitFilter(
-            RoutePolicies routePolicies,
-            Map<String, RatePlan> ratePlans,
-            RateLimiter rateLimiter,
-            RateLimitProperties properties,
-            ProblemResponses authErrorResponses,
-            ObjectProvider<GatewayTelemetry> telemetry) {
-        return new RateLimitFilter(
-                routePolicies,
-                ratePlans,
-                rateLimiter,
-                RateLimitHeaders.of(properties.headers()),
-                authErrorResponses,
-                telemetry.getIfAvailable(GatewayTelemetry::disabled));
     }
 }

@@ -1,6 +1,5 @@
 package io.dualcore.gateway.config;
 
-import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import io.dualcore.gateway.web.CanonicalUpstreamUrlFilter;
 import io.dualcore.gateway.web.PathCanonicalizer;
 import io.dualcore.gateway.web.ProblemResponses;
@@ -24,9 +23,12 @@ public class RequestPathConfiguration {
             PathCanonicalizer pathCanonicalizer,
             RequestPathProperties properties,
             ProblemResponses problemResponses,
-            ObjectProvider<GatewayTelemetry> telemetry) {
-        GatewayTelemetry observer = telemetry.getIfAvailable(GatewayTelemetry::disabled);
-        return new RequestPathWebFilter(pathCanonicalizer, properties, problemResponses, observer::requestRefused);
+            ObjectProvider<RequestPathWebFilter.RefusalObserver> observer) {
+        return new RequestPathWebFilter(
+                pathCanonicalizer,
+                properties,
+                problemResponses,
+                observer.getIfAvailable(() -> RequestPathWebFilter.RefusalObserver.NONE));
     }
 
     @Bean

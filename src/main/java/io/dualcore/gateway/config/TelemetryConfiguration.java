@@ -35,15 +35,32 @@ public class TelemetryConfiguration {
         return openTelemetry.getIfAvailable(OpenTelemetry::noop).getTracer(INSTRUMENTATION_SCOPE);
     }
 
+    @Bean(destroyMethod = "close")
+    AuditLog auditLog(TelemetryProperties properties) {
+        return new AuditLog(properties.auditAllowed(), properties.auditQueueCapacity(), properties.auditDenialWait());
+    }
+
     @Bean
     GatewayTelemetry gatewayTelemetry(
-            Tracer dualcoreTracer, MeterRegistry meterRegistry, TelemetryProperties properties, Clock clock) {
-        return new GatewayTelemetry(
-                dualcoreTracer,
-                meterRegistry,
-                new AuditLog(properties.auditAllowed()),
-                clock,
-                properties.subjectInSpans());
+            Tracer dualcoreTracer, MeterRegistry meterRegistry, AuditLog auditLog, TelemetryProperties properties) {
+        return new GatewayTelemetry(dualcoreTracer, meterRegistry, auditLog, properties.subjectInSpans());
+    }
+
+    @Bean
+    MeterBinder auditMeters(AuditLog auditLog) {
+        return registry -> {
+            FunctionCounter.builder("dualcore.audit.dropped", auditLog, AuditLog::droppedAllowed)
+                    .tag("outcome", "allowed")
+                    .description("Audit events dropped because the writer could not keep up")
+                    .register(registry);
+            FunctionCounter.builder("dualcore.audit.dropped", auditLog, AuditLog::droppedDenied)
+                    .tag("outcome", "denied")
+                    .description("Audit events of denials dropped after the bounded wait for room")
+                    .register(registry);
+            Gauge.builder("dualcore.audit.pending", auditLog, AuditLog::pending)
+                    .description("Audit events queued and not yet written")
+                    .register(registry);
+        };
     }
 
     @Bean

@@ -1,7 +1,9 @@
 package io.dualcore.gateway.identity;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.Assert;
@@ -73,22 +75,35 @@ public final class IdentityHeaders {
         return name.trim().replace('_', '-').toLowerCase(Locale.ROOT);
     }
 
-    /** Writes the identity into upstream headers, one value each. */
+    /** Writes the identity into upstream headers, one value each; the values are computed once per identity. */
     public void write(GatewayIdentity identity, HttpHeaders headers) {
-        set(headers, this.subject, identity.subject());
-        set(headers, this.mode, identity.mode().value());
-        set(headers, this.issuer, identity.issuer());
-        set(headers, this.realm, identity.realm());
-        set(headers, this.client, identity.clientId());
-        set(headers, this.roles, join(identity.roles(), ","));
-        set(headers, this.scopes, join(identity.scopes(), " "));
-        set(headers, this.device, identity.deviceId());
-        set(headers, this.keyId, identity.keyId());
+        String[] values = identity.derived(this.values);
+        for (int i = 0; i < values.length; i += 2) {
+            headers.set(values[i], values[i + 1]);
+        }
     }
 
-    private static void set(HttpHeaders headers, String name, String value) {
+    /** Name/value pairs of the identity's headers, encoded; memoized per identity instance. */
+    private final GatewayIdentity.Derived<String[]> values = GatewayIdentity.Derived.of(this::headerValues);
+
+    private String[] headerValues(GatewayIdentity identity) {
+        List<String> pairs = new ArrayList<>(18);
+        add(pairs, this.subject, identity.subject());
+        add(pairs, this.mode, identity.mode().value());
+        add(pairs, this.issuer, identity.issuer());
+        add(pairs, this.realm, identity.realm());
+        add(pairs, this.client, identity.clientId());
+        add(pairs, this.roles, join(identity.roles(), ","));
+        add(pairs, this.scopes, join(identity.scopes(), " "));
+        add(pairs, this.device, identity.deviceId());
+        add(pairs, this.keyId, identity.keyId());
+        return pairs.toArray(String[]::new);
+    }
+
+    private static void add(List<String> pairs, String name, String value) {
         if (value != null && !value.isEmpty()) {
-            headers.set(name, HeaderValues.encode(value));
+            pairs.add(name);
+            pairs.add(HeaderValues.encode(value));
         }
     }
 

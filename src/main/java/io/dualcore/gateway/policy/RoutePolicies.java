@@ -62,6 +62,11 @@ public final class RoutePolicies {
         return (route != null) ? this.entries.get(route.getId()) : null;
     }
 
+    /** Every route's entry. */
+    public Collection<Entry> entries() {
+        return this.entries.values();
+    }
+
     public Entry forRoute(String routeId) {
         return this.entries.get(routeId);
     }

@@ -64,6 +64,7 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     /** Synchronous: local buckets are lock-free and never wait. */
+    @Override
     public RateLimitDecision consumeNow(String key, RatePlan plan) {
         LocalBucket bucket = this.buckets.get(key, k -> new LocalBucket(newBucket(plan), plan));
         if (bucket.plan() != plan) {

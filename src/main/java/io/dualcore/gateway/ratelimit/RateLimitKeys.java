@@ -10,15 +10,19 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public final class RateLimitKeys {
 
+    /** Computed once per identity instance. */
+    private static final GatewayIdentity.Derived<String> IDENTITY_KEY =
+            GatewayIdentity.Derived.of(identity -> switch (identity.mode()) {
+                case OIDC -> "oidc|" + identity.issuer() + "|" + identity.subject();
+                case EDGE -> "edge|" + identity.realm() + "|" + identity.deviceId();
+            });
+
     private RateLimitKeys() {}
 
     /** The identity part of the key, or {@code null} when the peer address is unknown. */
     public static String of(GatewayIdentity identity, ServerWebExchange exchange) {
         if (identity != null) {
-            return switch (identity.mode()) {
-                case OIDC -> "oidc|" + identity.issuer() + "|" + identity.subject();
-                case EDGE -> "edge|" + identity.realm() + "|" + identity.deviceId();
-            };
+            return identity.derived(IDENTITY_KEY);
         }
         InetSocketAddress peer = exchange.getRequest().getRemoteAddress();
         if (peer == null || peer.getAddress() == null) {

@@ -1,104 +1,192 @@
 package io.dualcore.gateway.telemetry;
 
-import io.dualcore.gateway.auth.GatewayIdentity;
-import java.net.InetSocketAddress;
-import java.time.Instant;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
+import org.springframework.util.Assert;
 
 /**
- * One structured JSON line per authentication or authorization decision, on the {@code dualcore.audit} logger, for
- * a SIEM to ingest. It names who (mode, issuer, subject or device, key id, client) was allowed or denied what
- * (route, method, path) and why (code); it never contains a token or a secret.
+ * One audit event per access decision on the {@code dualcore.audit} logger, written through the application's
+ * logging (Spring Boot structured logging: ECS JSON in the shipped configuration) as SLF4J key-value pairs with
+ * Elastic Common Schema names ({@code event.*}, {@code user.id}, {@code source.ip}, {@code url.path},
+ * {@code http.*}, {@code trace.id}) and the gateway's own under {@code dualcore.}. Never a token or a secret.
+ *
+ * <p>Asynchronous and batched: the request's thread only queues the event; one writer thread drains the queue in
+ * batches and formats and writes them. When the writer cannot keep up, the queue's policy is explicit:
+ * <ul>
+ *   <li>lines of allowed requests are dropped first: they are queued only while the queue is less than 90% full;
+ *   <li>denials are never dropped while the writer keeps up; with the queue full, a denial waits a bounded time
+ *       ({@code denialWait}) for room, then is dropped;
+ *   <li>every dropped line is counted ({@code dualcore_audit_dropped_total{outcome}}), so a gap is never silent.
+ * </ul>
+ * The request's thread never waits longer than {@code denialWait}.
  */
-public final class AuditLog {
+public final class AuditLog implements AutoCloseable {
 
-    /** The logger audit lines are written to; route it to its own appender to ship it. */
+    /** The logger audit events are written to. */
     public static final String LOGGER = "dualcore.audit";
 
-    private static final Log logger = LogFactory.getLog(LOGGER);
+    private static final Logger logger = LoggerFactory.getLogger(LOGGER);
+
+    private static final int BATCH = 512;
+
+    /** How long the idle writer sleeps: lines reach the log within about this delay, in batches. */
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final boolean logAllowed;
 
-    public AuditLog(boolean logAllowed) {
-        this.logAllowed = logAllowed;
-    }
+    private final ArrayBlockingQueue<AuditEvent> queue;
 
-    /** Whether lines for this outcome are written at all (denials always are). */
-    public boolean enabled(boolean allowed) {
-        return logger.isInfoEnabled() && (!allowed || this.logAllowed);
+    private final int allowedLimit;
+
+    private final long denialWaitNanos;
+
+    private final LongAdder droppedAllowed = new LongAdder();
+
+    private final LongAdder droppedDenied = new LongAdder();
+
+    private final Thread writer;
+
+    private volatile boolean running = true;
+
+    /** An audit log for allowed requests too, or denials only, with the default queue. */
+    public AuditLog(boolean logAllowed) {
+        this(logAllowed, 16_384, Duration.ofMillis(20));
     }
 
     /**
-     * Writes a decision.
-     *
-     * @param identity the verified identity, or {@code null} (anonymous or rejected token)
-     * @param code the stable error code of a denial, or {@code null}
+     * @param logAllowed write events of allowed requests too (denials always are)
+     * @param capacity events the queue holds
+     * @param denialWait how long a denial may wait for room in a full queue
      */
-    public void decision(
-            Instant time,
-            String traceId,
-            String route,
-            String method,
-            String path,
-            GatewayIdentity identity,
-            boolean allowed,
-            int status,
-            String code,
-            InetSocketAddress client) {
-        if (!enabled(allowed)) {
-            return;
-        }
-        StringBuilder json = new StringBuilder(320).append('{');
-        field(json, "time", time.toString());
-        field(json, "event", "access");
-        field(json, "trace_id", traceId);
-        field(json, "route", route);
-        field(json, "method", method);
-        field(json, "path", path);
-        if (identity != null) {
-            field(json, "mode", identity.mode().value());
-            field(json, "issuer", identity.issuer());
-            field(json, "realm", identity.realm());
-            field(json, "subject", identity.subject());
-            field(json, "client_id", identity.clientId());
-            field(json, "device", identity.deviceId());
-            field(json, "kid", identity.keyId());
-        } else {
-            field(json, "mode", "anonymous");
-        }
-        field(json, "outcome", allowed ? "allowed" : "denied");
-        json.append("\"status\":").append(status).append(',');
-        field(json, "code", code);
-        field(
-                json,
-                "client_address",
-                (client != null && client.getAddress() != null)
-                        ? client.getAddress().getHostAddress()
-                        : null);
-        json.setLength(json.length() - 1);
-        logger.info(json.append('}').toString());
+    public AuditLog(boolean logAllowed, int capacity, Duration denialWait) {
+        this(logAllowed, capacity, denialWait, true);
     }
 
-    private static void field(StringBuilder json, String name, String value) {
-        if (value == null) {
+    AuditLog(boolean logAllowed, int capacity, Duration denialWait, boolean startWriter) {
+        Assert.isTrue(capacity >= 16, "capacity must be at least 16");
+        Assert.isTrue(!denialWait.isNegative(), "denialWait cannot be negative");
+        this.logAllowed = logAllowed;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.allowedLimit = capacity - capacity / 10;
+        this.denialWaitNanos = denialWait.toNanos();
+        this.writer = new Thread(this::drain, "dualcore-audit");
+        this.writer.setDaemon(true);
+        if (startWriter) {
+            this.writer.start();
+        }
+    }
+
+    /** Starts the writer of a log built without it (tests fill the queue first). */
+    void startWriter() {
+        this.writer.start();
+    }
+
+    /** Whether events with this outcome are written at all (denials always are, unless the logger is off). */
+    public boolean enabled(boolean allowed) {
+        return (!allowed || this.logAllowed) && logger.isInfoEnabled();
+    }
+
+    /** Queues an event; never waits for an allowed request, at most {@code denialWait} for a denial. */
+    public void submit(AuditEvent event) {
+        if (event.allowed()) {
+            if (this.queue.size() >= this.allowedLimit || !this.queue.offer(event)) {
+                this.droppedAllowed.increment();
+            }
             return;
         }
-        json.append('"').append(name).append("\":\"");
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        json.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        json.append(c);
-                    }
+        if (this.queue.offer(event)) {
+            return;
+        }
+        try {
+            if (!this.queue.offer(event, this.denialWaitNanos, TimeUnit.NANOSECONDS)) {
+                this.droppedDenied.increment();
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            this.droppedDenied.increment();
+        }
+    }
+
+    /** Events of allowed requests dropped because the writer could not keep up. */
+    public long droppedAllowed() {
+        return this.droppedAllowed.sum();
+    }
+
+    /** Denials dropped after waiting {@code denialWait} for room. */
+    public long droppedDenied() {
+        return this.droppedDenied.sum();
+    }
+
+    /** Events queued and not yet written. */
+    public int pending() {
+        return this.queue.size();
+    }
+
+    private void drain() {
+        List<AuditEvent> batch = new ArrayList<>(BATCH);
+        while (this.running || !this.queue.isEmpty()) {
+            this.queue.drainTo(batch, BATCH);
+            if (batch.isEmpty()) {
+                LockSupport.parkNanos(IDLE_PARK_NANOS);
+                continue;
+            }
+            for (AuditEvent event : batch) {
+                try {
+                    write(event);
+                } catch (RuntimeException ex) {
+                    // a broken appender must not stop auditing; the logging system reports its own errors
                 }
             }
+            batch.clear();
         }
-        json.append("\",");
+    }
+
+    private static void write(AuditEvent event) {
+        LoggingEventBuilder line = logger.atInfo()
+                .addKeyValue("event.action", "access")
+                .addKeyValue("event.outcome", event.allowed() ? "success" : "failure")
+                .addKeyValue("http.request.method", event.method())
+                .addKeyValue("url.path", event.path())
+                .addKeyValue("http.response.status_code", event.status())
+                .addKeyValue("dualcore.mode", event.mode());
+        add(line, "event.reason", event.code());
+        add(line, "user.id", event.subject());
+        add(line, "source.ip", event.sourceIp());
+        add(line, "trace.id", event.traceId());
+        add(line, "dualcore.code", event.code());
+        add(line, "dualcore.route", event.route());
+        add(line, "dualcore.issuer", event.issuer());
+        add(line, "dualcore.realm", event.realm());
+        add(line, "dualcore.client_id", event.clientId());
+        add(line, "dualcore.device_id", event.deviceId());
+        add(line, "dualcore.key_id", event.keyId());
+        line.log(event.method() + " " + event.path() + " " + event.status()
+                + (event.allowed() ? " allowed" : " denied " + event.code()));
+    }
+
+    private static void add(LoggingEventBuilder line, String key, String value) {
+        if (value != null) {
+            line.addKeyValue(key, value);
+        }
+    }
+
+    /** Writes what is queued and stops the writer. */
+    @Override
+    public void close() {
+        this.running = false;
+        LockSupport.unpark(this.writer);
+        try {
+            this.writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -2,9 +2,12 @@ package io.dualcore.gateway.telemetry;
 
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.web.AuthenticationObserver;
+import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.web.ErrorCode;
+import io.dualcore.gateway.web.RequestPathWebFilter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.Observation;
@@ -15,21 +18,36 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import java.time.Clock;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.springframework.cloud.gateway.route.Route;
-import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * The gateway's own telemetry for each decision: an OpenTelemetry span (a child of the request's server span),
- * Micrometer counters, and the audit line. With tracing off, spans are no-ops.
+ * The gateway's own telemetry, observing the authentication step and the route pipeline through the observer
+ * interfaces they define: OpenTelemetry spans (children of the request's server span, and only for sampled
+ * requests: an unsampled request allocates no span), Micrometer counters (each resolved once, then held), and the
+ * audit log (one event per request, with its final status).
  */
-public final class GatewayTelemetry {
+public final class GatewayTelemetry
+        implements RequestPathWebFilter.RefusalObserver, AuthenticationObserver, PipelineObserver {
+
+    /** Name of the span around token verification. */
+    public static final String AUTHENTICATE_SPAN = "dualcore.authenticate";
+
+    /** Name of the span of a rate-limit decision. */
+    public static final String RATE_LIMIT_SPAN = "dualcore.ratelimit";
 
     private static final String NONE = "none";
+
+    private static final String[] RATE_OUTCOMES = {"allowed", "limited", "unavailable"};
+
+    private static final String[] MODES = {"oidc", "edge", "anonymous"};
+
+    private static final ErrorCode[] CODES = ErrorCode.values();
 
     private final Tracer tracer;
 
@@ -37,35 +55,30 @@ public final class GatewayTelemetry {
 
     private final AuditLog audit;
 
-    private final Clock clock;
-
     private final boolean subjectInSpans;
 
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    /** Successful authentications by mode, then realm. */
+    private final Map<AuthenticationMode, ConcurrentMap<String, Counter>> successes = new ConcurrentHashMap<>();
 
-    /** Hot-path counters by realm and by key id: looked up without building a key string per request. */
-    private final Map<AuthenticationMode, Map<String, Counter>> successes = new ConcurrentHashMap<>();
+    /** Failed authentications by code. */
+    private final Counter[] failures = new Counter[CODES.length];
 
-    private final Map<String, Counter> edgeKeyUsage = new ConcurrentHashMap<>();
+    private final Counter[] refusals = new Counter[CODES.length];
 
-    private final Map<String, Map<String, Counter>> allowedByRoute = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> edgeKeyUsage = new ConcurrentHashMap<>();
 
-    public GatewayTelemetry(Tracer tracer, MeterRegistry meters, AuditLog audit, Clock clock, boolean subjectInSpans) {
+    private final ConcurrentMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
+
+    private final ConcurrentMap<RatePlan, Counter[]> rateLimits = new ConcurrentHashMap<>();
+
+    public GatewayTelemetry(Tracer tracer, MeterRegistry meters, AuditLog audit, boolean subjectInSpans) {
         this.tracer = tracer;
         this.meters = meters;
         this.audit = audit;
-        this.clock = clock;
         this.subjectInSpans = subjectInSpans;
-    }
-
-    /** Telemetry that records nothing anywhere: for tests and tools that build filters by hand. */
-    public static GatewayTelemetry disabled() {
-        return new GatewayTelemetry(
-                io.opentelemetry.api.OpenTelemetry.noop().getTracer("dualcore"),
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-                new AuditLog(false),
-                Clock.systemUTC(),
-                false);
+        for (AuthenticationMode mode : AuthenticationMode.values()) {
+            this.successes.put(mode, new ConcurrentHashMap<>());
+        }
     }
 
     /** The trace context of the exchange's server span, or the current one. */
@@ -82,17 +95,84 @@ public final class GatewayTelemetry {
         return Context.current();
     }
 
-    /** Starts a span for one of the gateway's steps, parented under the request span. */
-    public Span startSpan(String name, ServerWebExchange exchange) {
-        return this.tracer
-                .spanBuilder(name)
-                .setParent(requestContext(exchange))
-                .setAttribute("dualcore.route", routeId(exchange))
-                .startSpan();
+    /** A span for one of the gateway's steps under the request span, or {@code null} when it is not sampled. */
+    private Span startSpan(String name, Context parent) {
+        if (!Span.fromContext(parent).getSpanContext().isSampled()) {
+            return null;
+        }
+        return this.tracer.spanBuilder(name).setParent(parent).startSpan();
     }
 
-    /** A token verified: span attributes, outcome and edge-key usage metrics. */
-    public void authenticated(Span span, GatewayIdentity identity) {
+    // ---- authentication ----
+
+    @Override
+    public void authenticated(ServerWebExchange exchange, GatewayIdentity identity) {
+        Span span = startSpan(AUTHENTICATE_SPAN, requestContext(exchange));
+        if (span != null) {
+            endAuthenticated(span, identity);
+        }
+        countAuthenticated(identity);
+    }
+
+    @Override
+    public void rejected(ServerWebExchange exchange, ErrorCode code) {
+        Context context = requestContext(exchange);
+        Span span = startSpan(AUTHENTICATE_SPAN, context);
+        if (span != null) {
+            endRejected(span, code);
+        }
+        countRejected(code);
+        audit(exchange, context, null, null, false, code.status().value(), code);
+    }
+
+    /** A request refused before route matching (its path or request-target): a counter and the audit line. */
+    @Override
+    public void refused(ServerWebExchange exchange, ErrorCode code) {
+        Counter counter = this.refusals[code.ordinal()];
+        if (counter == null) {
+            // a benign race: registering the same meter twice returns the same counter
+            counter = Counter.builder("dualcore.requests.refused")
+                    .tag("code", code.code())
+                    .register(this.meters);
+            this.refusals[code.ordinal()] = counter;
+        }
+        counter.increment();
+        audit(exchange, null, null, null, false, code.status().value(), code);
+    }
+
+    @Override
+    public Verification verifying(ServerWebExchange exchange) {
+        Context parent = requestContext(exchange);
+        Span span = startSpan(AUTHENTICATE_SPAN, parent);
+        Context context = (span != null) ? parent.with(span) : parent;
+        return new Verification() {
+
+            @Override
+            public reactor.util.context.Context contribute(reactor.util.context.Context reactorContext) {
+                // a key fetch caused by this request becomes a child of its authentication span
+                return reactorContext.put(Context.class, context);
+            }
+
+            @Override
+            public void authenticated(GatewayIdentity identity) {
+                if (span != null) {
+                    endAuthenticated(span, identity);
+                }
+                countAuthenticated(identity);
+            }
+
+            @Override
+            public void rejected(ErrorCode code) {
+                if (span != null) {
+                    endRejected(span, code);
+                }
+                countRejected(code);
+                audit(exchange, parent, null, null, false, code.status().value(), code);
+            }
+        };
+    }
+
+    private void endAuthenticated(Span span, GatewayIdentity identity) {
         span.setAttribute("dualcore.auth.mode", identity.mode().value());
         span.setAttribute("dualcore.auth.issuer", identity.issuer());
         span.setAttribute("dualcore.auth.realm", identity.realm());
@@ -104,120 +184,204 @@ public final class GatewayTelemetry {
         }
         span.setAttribute("dualcore.auth.outcome", "success");
         span.end();
-        count(
-                "dualcore.auth.requests",
-                "mode",
-                identity.mode().value(),
-                "realm",
-                identity.realm(),
-                "outcome",
-                "success",
-                "code",
-                NONE);
-        if (identity.mode() == AuthenticationMode.EDGE) {
-            count("dualcore.edge.key.usage", "kid", identity.keyId());
-        }
     }
 
-    /** A token or request refused before any identity was established. */
-    public void rejected(Span span, ServerWebExchange exchange, ErrorCode code) {
+    private static void endRejected(Span span, ErrorCode code) {
         span.setAttribute("dualcore.auth.outcome", "failure");
         span.setAttribute("dualcore.auth.code", code.code());
         span.setStatus(StatusCode.ERROR, code.code());
         span.end();
-        count(
-                "dualcore.auth.requests",
-                "mode",
-                "unknown",
-                "realm",
-                "unknown",
-                "outcome",
-                "failure",
-                "code",
-                code.code());
-        audit(exchange, null, false, code.status().value(), code.code());
     }
 
-    /** A request refused before route matching (its path or request-target): a counter and the audit line. */
-    public void requestRefused(ServerWebExchange exchange, ErrorCode code) {
-        count("dualcore.requests.refused", "code", code.code());
-        audit(exchange, null, false, code.status().value(), code.code());
+    private void countAuthenticated(GatewayIdentity identity) {
+        ConcurrentMap<String, Counter> byRealm = this.successes.get(identity.mode());
+        String realm = (identity.realm() != null) ? identity.realm() : NONE;
+        resolve(
+                        byRealm,
+                        realm,
+                        r -> Counter.builder("dualcore.auth.requests")
+                                .tags("mode", identity.mode().value(), "realm", r, "outcome", "success", "code", NONE)
+                                .register(this.meters))
+                .increment();
+        if (identity.mode() == AuthenticationMode.EDGE && identity.keyId() != null) {
+            resolve(
+                            this.edgeKeyUsage,
+                            identity.keyId(),
+                            kid -> Counter.builder("dualcore.edge.key.usage")
+                                    .tag("kid", kid)
+                                    .register(this.meters))
+                    .increment();
+        }
     }
 
-    /** The route policy's verdict, allowed ({@code code == null}) or denied. */
-    public void authorized(ServerWebExchange exchange, GatewayIdentity identity, ErrorCode code) {
-        String mode = (identity != null) ? identity.mode().value() : "anonymous";
-        count(
-                "dualcore.authz.decisions",
-                "route",
-                routeId(exchange),
-                "mode",
-                mode,
-                "outcome",
-                code == null ? "allowed" : "denied",
-                "code",
-                code == null ? NONE : code.code());
-        audit(
-                exchange,
-                identity,
-                code == null,
-                code == null ? 200 : code.status().value(),
-                code == null ? null : code.code());
+    private void countRejected(ErrorCode code) {
+        Counter counter = this.failures[code.ordinal()];
+        if (counter == null) {
+            // a benign race: registering the same meter twice returns the same counter
+            counter = Counter.builder("dualcore.auth.requests")
+                    .tags("mode", "unknown", "realm", "unknown", "outcome", "failure", "code", code.code())
+                    .register(this.meters);
+            this.failures[code.ordinal()] = counter;
+        }
+        counter.increment();
     }
 
-    /** A rate-limit decision, or {@code decision == null} when the backend failed closed. */
+    // ---- route pipeline ----
+
+    @Override
+    public void authorized(ServerWebExchange exchange, String routeId, GatewayIdentity identity, ErrorCode code) {
+        route(routeId).decision(modeIndex(identity), code).increment();
+    }
+
+    @Override
     public void rateLimited(ServerWebExchange exchange, RatePlan plan, RateLimitDecision decision) {
-        Span span = startSpan("dualcore.ratelimit", exchange);
-        String outcome = (decision == null) ? "unavailable" : decision.allowed() ? "allowed" : "limited";
+        int outcome = (decision == null) ? 2 : decision.allowed() ? 0 : 1;
         String backend = (decision == null) ? NONE : decision.backend();
         boolean fallback = decision == null || decision.fallback();
-        span.setAttribute("dualcore.ratelimit.plan", plan.name());
-        span.setAttribute("dualcore.ratelimit.backend", backend);
-        span.setAttribute("dualcore.ratelimit.outcome", outcome);
-        span.setAttribute("dualcore.ratelimit.fallback", fallback);
-        span.end();
-        count(
-                "dualcore.ratelimit.decisions",
-                "plan",
-                plan.name(),
-                "outcome",
-                outcome,
-                "backend",
-                backend,
-                "fallback",
-                Boolean.toString(fallback));
+        Span span = startSpan(RATE_LIMIT_SPAN, requestContext(exchange));
+        if (span != null) {
+            span.setAttribute("dualcore.ratelimit.plan", plan.name());
+            span.setAttribute("dualcore.ratelimit.backend", backend);
+            span.setAttribute("dualcore.ratelimit.outcome", RATE_OUTCOMES[outcome]);
+            span.setAttribute("dualcore.ratelimit.fallback", fallback);
+            span.end();
+        }
+        int backendIndex = switch (backend) {
+            case "local" -> 0;
+            case "redis" -> 1;
+            default -> 2;
+        };
+        int index = (outcome * 3 + backendIndex) * 2 + (fallback ? 1 : 0);
+        Counter[] counters = resolve(this.rateLimits, plan, p -> new Counter[18]);
+        Counter counter = counters[index];
+        if (counter == null) {
+            counter = Counter.builder("dualcore.ratelimit.decisions")
+                    .tags(
+                            "plan",
+                            plan.name(),
+                            "outcome",
+                            RATE_OUTCOMES[outcome],
+                            "backend",
+                            backend,
+                            "fallback",
+                            Boolean.toString(fallback))
+                    .register(this.meters);
+            counters[index] = counter;
+        }
+        counter.increment();
     }
 
-    private void audit(ServerWebExchange exchange, GatewayIdentity identity, boolean allowed, int status, String code) {
+    @Override
+    public void completed(
+            ServerWebExchange exchange, String routeId, GatewayIdentity identity, int status, ErrorCode code) {
+        route(routeId).completed(code == null, status).increment();
+        audit(exchange, null, routeId, identity, code == null, status, code);
+    }
+
+    private void audit(
+            ServerWebExchange exchange,
+            Context context,
+            String routeId,
+            GatewayIdentity identity,
+            boolean allowed,
+            int status,
+            ErrorCode code) {
         if (!this.audit.enabled(allowed)) {
             return;
         }
-        SpanContext trace = Span.fromContext(requestContext(exchange)).getSpanContext();
-        this.audit.decision(
-                this.clock.instant(),
-                trace.isValid() ? trace.getTraceId() : null,
-                routeId(exchange),
-                exchange.getRequest().getMethod().name(),
-                exchange.getRequest().getPath().value(),
-                identity,
+        SpanContext trace = Span.fromContext(context != null ? context : requestContext(exchange))
+                .getSpanContext();
+        InetSocketAddress client = exchange.getRequest().getRemoteAddress();
+        this.audit.submit(new AuditEvent(
                 allowed,
                 status,
-                code,
-                exchange.getRequest().getRemoteAddress());
+                code != null ? code.code() : null,
+                routeId,
+                exchange.getRequest().getMethod().name(),
+                exchange.getRequest().getPath().value(),
+                (client != null && client.getAddress() != null)
+                        ? client.getAddress().getHostAddress()
+                        : null,
+                trace.isValid() ? trace.getTraceId() : null,
+                identity != null ? identity.mode().value() : "anonymous",
+                identity != null ? identity.issuer() : null,
+                identity != null ? identity.realm() : null,
+                identity != null ? identity.subject() : null,
+                identity != null ? identity.clientId() : null,
+                identity != null ? identity.deviceId() : null,
+                identity != null ? identity.keyId() : null));
     }
 
-    private void count(String name, String... tags) {
-        this.counters
-                .computeIfAbsent(name + String.join("|", tags), key -> counter(name, tags))
-                .increment();
+    private RouteMeters route(String routeId) {
+        return resolve(this.routes, routeId != null ? routeId : NONE, id -> new RouteMeters(id, this.meters));
     }
 
-    private Counter counter(String name, String... tags) {
-        return Counter.builder(name).tags(tags).register(this.meters);
+    private static int modeIndex(GatewayIdentity identity) {
+        return (identity == null) ? 2 : identity.mode() == AuthenticationMode.OIDC ? 0 : 1;
     }
 
-    private static String routeId(ServerWebExchange exchange) {
-        Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-        return (route != null) ? route.getId() : NONE;
+    /** A get first: {@code computeIfAbsent} may lock even when the key is present. */
+    private static <K, V> V resolve(ConcurrentMap<K, V> map, K key, Function<K, V> create) {
+        V value = map.get(key);
+        return (value != null) ? value : map.computeIfAbsent(key, create);
+    }
+
+    /** One route's counters, each registered on first use and then held. */
+    private static final class RouteMeters {
+
+        private final String routeId;
+
+        private final MeterRegistry meters;
+
+        /** By mode, then by code ordinal (the last slot: allowed). */
+        private final Counter[][] decisions = new Counter[MODES.length][CODES.length + 1];
+
+        /** By outcome (allowed, denied), then status. */
+        private final Counter[][] completions = new Counter[2][600];
+
+        RouteMeters(String routeId, MeterRegistry meters) {
+            this.routeId = routeId;
+            this.meters = meters;
+        }
+
+        Counter decision(int mode, ErrorCode code) {
+            int index = (code == null) ? CODES.length : code.ordinal();
+            Counter counter = this.decisions[mode][index];
+            if (counter == null) {
+                counter = Counter.builder("dualcore.authz.decisions")
+                        .tags(
+                                "route",
+                                this.routeId,
+                                "mode",
+                                MODES[mode],
+                                "outcome",
+                                code == null ? "allowed" : "denied",
+                                "code",
+                                code == null ? NONE : code.code())
+                        .register(this.meters);
+                this.decisions[mode][index] = counter;
+            }
+            return counter;
+        }
+
+        Counter completed(boolean allowed, int status) {
+            int outcome = allowed ? 0 : 1;
+            int slot = (status >= 100 && status < 600) ? status : 0;
+            Counter counter = this.completions[outcome][slot];
+            if (counter == null) {
+                counter = Counter.builder("dualcore.requests")
+                        .description("Routed requests by final outcome and status")
+                        .tags(
+                                "route",
+                                this.routeId,
+                                "outcome",
+                                allowed ? "allowed" : "denied",
+                                "status",
+                                Integer.toString(status))
+                        .register(this.meters);
+                this.completions[outcome][slot] = counter;
+            }
+            return counter;
+        }
     }
 }

@@ -76,6 +76,8 @@ public enum ErrorCode {
     /** A fail-closed plan while its shared backend is out: refused like an exhausted limit, never a 5xx. */
     RATE_LIMIT_UNAVAILABLE(
             "rate_limit_unavailable", HttpStatus.TOO_MANY_REQUESTS, null, "Rate limits temporarily unavailable"),
+    /** No route matches the request's path: answered by the gateway itself, never by an upstream. */
+    NO_ROUTE("no_route", HttpStatus.NOT_FOUND, null, "No route"),
     UPSTREAM_UNAVAILABLE("upstream_unavailable", HttpStatus.BAD_GATEWAY, null, "Upstream unavailable"),
     UPSTREAM_TIMEOUT("upstream_timeout", HttpStatus.GATEWAY_TIMEOUT, null, "Upstream timeout"),
     ISSUER_UNAVAILABLE(

@@ -19,20 +19,14 @@ public final class FilterOrders {
 
     // ---- global filters: after route matching ----
 
-    /** Outermost global filter: sees every failure of the routing filters. */
-    public static final int UPSTREAM_FAILURE_FILTER = Ordered.HIGHEST_PRECEDENCE;
+    /**
+     * The route's pipeline: access policy, rate limit, identity injection. Outermost, so that the final outcome it
+     * records includes the upstream failure answers written inside it.
+     */
+    public static final int ROUTE_PIPELINE_FILTER = Ordered.HIGHEST_PRECEDENCE;
 
-    /** Strips client identity headers on every route. */
-    public static final int HYGIENE_FILTER = Ordered.HIGHEST_PRECEDENCE + 10;
-
-    /** Bearer token extraction and verification. */
-    public static final int AUTHENTICATION_FILTER = Ordered.HIGHEST_PRECEDENCE + 100;
-
-    /** The route's access policy, right after authentication. */
-    public static final int POLICY_FILTER = Ordered.HIGHEST_PRECEDENCE + 200;
-
-    /** The route's rate limit, after the access policy. */
-    public static final int RATE_LIMIT_FILTER = Ordered.HIGHEST_PRECEDENCE + 300;
+    /** Turns every failure of the routing filters into a 502 / 504 problem. */
+    public static final int UPSTREAM_FAILURE_FILTER = Ordered.HIGHEST_PRECEDENCE + 10;
 
     /**
      * Right after Spring Cloud Gateway's {@code RouteToRequestUrlFilter} (order 10000) built the upstream URL: keeps
@@ -40,8 +34,10 @@ public final class FilterOrders {
      */
     public static final int CANONICAL_UPSTREAM_URL_FILTER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 1;
 
-    /** Identity headers and assertion, after policy and rate limit; before Spring Cloud Gateway's routing filters. */
-    public static final int INJECTION_FILTER = Ordered.HIGHEST_PRECEDENCE + 400;
+    // ---- handler mappings ----
+
+    /** The answer for a path no route matches: after every other handler mapping. */
+    public static final int NO_ROUTE_HANDLER_MAPPING = Ordered.LOWEST_PRECEDENCE;
 
     private FilterOrders() {}
 }

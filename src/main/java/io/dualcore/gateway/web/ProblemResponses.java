@@ -1,12 +1,16 @@
 package io.dualcore.gateway.web;
 
-import io.dualcore.gateway.auth.TokenRejectedException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.reactive.CorsConfigurationSource;
+import org.springframework.web.cors.reactive.CorsProcessor;
+import org.springframework.web.cors.reactive.CorsUtils;
+import org.springframework.web.cors.reactive.DefaultCorsProcessor;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,13 +35,23 @@ public final class ProblemResponses {
 
     private final long retryAfterSeconds;
 
+    private final CorsConfigurationSource cors;
+
+    private final CorsProcessor corsProcessor = new DefaultCorsProcessor();
+
     public ProblemResponses(String realm, long retryAfterSeconds) {
-        this.realm = realm;
-        this.retryAfterSeconds = retryAfterSeconds;
+        this(realm, retryAfterSeconds, null);
     }
 
-    public Mono<Void> write(ServerWebExchange exchange, TokenRejectedException rejection) {
-        return write(exchange, rejection.errorCode(), rejection.description(), null);
+    /**
+     * @param cors the CORS configuration of cross-origin requests, or {@code null}: a problem written before route
+     *     matching (a 401 of the authentication step) gets the CORS headers here, since Spring Cloud Gateway's own
+     *     CORS processing runs only when a route is matched
+     */
+    public ProblemResponses(String realm, long retryAfterSeconds, CorsConfigurationSource cors) {
+        this.realm = realm;
+        this.retryAfterSeconds = retryAfterSeconds;
+        this.cors = cors;
     }
 
     /**
@@ -60,8 +74,17 @@ public final class ProblemResponses {
         if (response.isCommitted()) {
             return Mono.empty();
         }
-        response.setStatusCode(code.status());
         HttpHeaders headers = response.getHeaders();
+        if (this.cors != null
+                && CorsUtils.isCorsRequest(exchange.getRequest())
+                && !headers.containsHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN)) {
+            // so a browser app can read the error; an origin the configuration does not allow gets no headers
+            CorsConfiguration configuration = this.cors.getCorsConfiguration(exchange);
+            if (configuration != null) {
+                this.corsProcessor.process(configuration, exchange);
+            }
+        }
+        response.setStatusCode(code.status());
         if (hasChallenge(code)) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, challenge(code, description, scope));
         }

@@ -119,6 +119,9 @@ public final class RequestPathWebFilter implements WebFilter, Ordered {
     @FunctionalInterface
     public interface RefusalObserver {
 
+        /** Observes nothing: the filter without telemetry. */
+        RefusalObserver NONE = (exchange, code) -> {};
+
         void refused(ServerWebExchange exchange, ErrorCode code);
     }
 }

@@ -43,7 +43,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Cost of a local rate-limit check per request, side by side: building the bucket key alone (the baseline every
- * variant pays, as {@code RateLimitFilter} does), a local bucket on one hot key, and local buckets on 100 000
+ * variant pays, as {@code RoutePipelineFilter} does), a local bucket on one hot key, and local buckets on 100 000
  * rotating identities (cold in the CPU caches; all held, as with the default {@code maximum-local-keys}), plus the
  * same rotation with a key bound of 10 000 so that most checks create a bucket after an eviction.
  *
@@ -132,7 +132,7 @@ public class RateLimitBenchmark {
                 Map.of());
     }
 
-    /** The key as {@code RateLimitFilter} builds it. */
+    /** The key as {@code RoutePipelineFilter} builds it (route and plan prefix, then the caller). */
     private String key(GatewayIdentity identity) {
         return ROUTE_ID + "|" + this.plan.name() + "|" + RateLimitKeys.of(identity, this.exchange);
     }

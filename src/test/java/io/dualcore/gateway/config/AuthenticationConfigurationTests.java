@@ -6,6 +6,7 @@ import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.support.redis.RedisProperties;
 import java.util.Collection;
 import java.util.List;
@@ -34,6 +35,7 @@ class AuthenticationConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withUserConfiguration(Properties.class, AuthenticationConfiguration.class)
+            .withBean(IdentityHeaders.class, () -> new IdentityHeaders("X-Auth-"))
             .withPropertyValues("dualcore.auth.edge.issuer=dualcore-edge", "dualcore.auth.edge.audiences=gw");
 
     @Test

@@ -2,9 +2,13 @@ package io.dualcore.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.identity.IdentityAssertionSigner;
+import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.identity.IdentityProperties;
+import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.RoutePipelineFilter;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
-import io.dualcore.gateway.ratelimit.RateLimitFilter;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -14,6 +18,7 @@ import io.dualcore.gateway.support.redis.RedisConnections;
 import io.dualcore.gateway.support.redis.RedisProperties;
 import io.dualcore.gateway.web.ProblemResponses;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +32,8 @@ import org.springframework.context.annotation.Configuration;
 class RateLimitConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withUserConfiguration(Properties.class, Collaborators.class, RateLimitConfiguration.class)
+            .withUserConfiguration(
+                    Properties.class, Collaborators.class, RateLimitConfiguration.class, PipelineConfiguration.class)
             .withPropertyValues(
                     "dualcore.rate-limit.plans.standard.bandwidths[0].capacity=10",
                     "dualcore.rate-limit.plans.standard.bandwidths[0].refill-period=1s",
@@ -48,8 +54,12 @@ class RateLimitConfigurationTests {
                         "dualcore.routes.public.access.modes=anonymous",
                         "dualcore.routes.public.rate-limit.anonymous=burst")
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(RateLimitFilter.class);
+                    assertThat(context).hasNotFailed().hasSingleBean(RoutePipelineFilter.class);
                     assertThat(context.getBean(RateLimiter.class)).isInstanceOf(LocalRateLimiter.class);
+                    CompiledRoutes routes = context.getBean(CompiledRoutes.class);
+                    assertThat(routes.get("public").limitFor(null).plan().name())
+                            .isEqualTo("burst");
+                    assertThat(routes.get("public").limitFor(null).keyPrefix()).isEqualTo("public|burst|");
                     @SuppressWarnings("unchecked")
                     Map<String, RatePlan> plans = context.getBean("ratePlans", Map.class);
                     assertThat(plans).containsOnlyKeys("standard", "burst");
@@ -65,11 +75,19 @@ class RateLimitConfigurationTests {
     @Test
     void startWhenNoPlansAndNoRouteLimitsThenStarts() {
         new ApplicationContextRunner()
-                .withUserConfiguration(Properties.class, Collaborators.class, RateLimitConfiguration.class)
+                .withUserConfiguration(
+                        Properties.class,
+                        Collaborators.class,
+                        RateLimitConfiguration.class,
+                        PipelineConfiguration.class)
                 .withPropertyValues("dualcore.routes.orders.access.modes=oidc")
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(RateLimitFilter.class);
+                    assertThat(context).hasNotFailed().hasSingleBean(RoutePipelineFilter.class);
                     assertThat(context.getBean("ratePlans", Map.class)).isEmpty();
+                    assertThat(context.getBean(CompiledRoutes.class)
+                                    .get("orders")
+                                    .limitFor(null))
+                            .isNull();
                 });
     }
 
@@ -248,6 +266,18 @@ class RateLimitConfigurationTests {
         @Bean
         ProblemResponses authErrorResponses() {
             return new ProblemResponses("dualcore-gateway", 5);
+        }
+
+        @Bean
+        IdentityHeaders identityHeaders() {
+            return new IdentityHeaders("X-Auth-");
+        }
+
+        @Bean
+        IdentityAssertionSigner identityAssertionSigner() {
+            return new IdentityAssertionSigner(
+                    new IdentityProperties.Assertion("dualcore-gateway", Duration.ofSeconds(60), Duration.ofHours(24)),
+                    Clock.systemUTC());
         }
     }
 

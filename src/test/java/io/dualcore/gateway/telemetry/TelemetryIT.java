@@ -18,10 +18,8 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -242,34 +240,43 @@ class TelemetryIT {
 
     @Test
     @Order(5)
-    void auditLinesWhenDecisionsThenJsonWithoutTokenOrSecret(CapturedOutput output) {
+    void auditLinesWhenDecisionsThenEcsJsonWithFinalStatusAndWithoutTokenOrSecret(CapturedOutput output) {
         String edge = edgeToken();
         String service = serviceToken();
         gateway.get("/edge/telemetry", edge);
         gateway.get("/api/orders", service);
         gateway.get("/api/admin/x", service);
         gateway.get("/edge/telemetry", edge + "x");
-        List<JsonNode> lines = auditLines(output);
-        assertThat(lines).hasSizeGreaterThanOrEqualTo(4);
-        JsonNode allowedEdge = find(
-                lines,
-                l -> "edge-core".equals(l.path("route").asString())
-                        && "allowed".equals(l.path("outcome").asString()));
-        assertThat(allowedEdge.path("mode").asString()).isEqualTo("edge");
-        assertThat(allowedEdge.path("device").asString()).isEqualTo("device-42");
-        assertThat(allowedEdge.path("kid").asString()).isEqualTo("edge-demo-1");
-        assertThat(allowedEdge.path("trace_id").asString()).matches("[0-9a-f]{32}");
-        assertThat(allowedEdge.path("client_address").asString()).isEqualTo("127.0.0.1");
-        assertThat(allowedEdge.path("time").asString()).isNotBlank();
+        JsonNode allowedEdge = AuditLines.await(
+                output,
+                l -> "edge-core".equals(AuditLines.text(l, "dualcore.route"))
+                        && "success".equals(AuditLines.text(l, "event.outcome")));
+        assertThat(AuditLines.text(allowedEdge, "event.action")).isEqualTo("access");
+        assertThat(AuditLines.text(allowedEdge, "dualcore.mode")).isEqualTo("edge");
+        assertThat(AuditLines.text(allowedEdge, "dualcore.device_id")).isEqualTo("device-42");
+        assertThat(AuditLines.text(allowedEdge, "dualcore.key_id")).isEqualTo("edge-demo-1");
+        assertThat(AuditLines.text(allowedEdge, "trace.id")).matches("[0-9a-f]{32}");
+        assertThat(AuditLines.text(allowedEdge, "source.ip")).isEqualTo("127.0.0.1");
+        assertThat(AuditLines.text(allowedEdge, "url.path")).isEqualTo("/edge/telemetry");
+        assertThat(AuditLines.text(allowedEdge, "http.request.method")).isEqualTo("GET");
+        assertThat(AuditLines.text(allowedEdge, "http.response.status_code"))
+                .as("the upstream's answer, recorded when the exchange completed")
+                .isEqualTo("200");
+        assertThat(AuditLines.text(allowedEdge, "service.name")).isEqualTo("dualcore-gateway");
+        assertThat(AuditLines.text(allowedEdge, "@timestamp")).isNotBlank();
+        assertThat(AuditLines.text(allowedEdge, "log.logger")).isEqualTo(AuditLog.LOGGER);
         JsonNode deniedAdmin =
-                find(lines, l -> "microservice-admin".equals(l.path("route").asString()));
-        assertThat(deniedAdmin.path("outcome").asString()).isEqualTo("denied");
-        assertThat(deniedAdmin.path("code").asString()).isEqualTo("insufficient_role");
-        assertThat(deniedAdmin.path("status").asInt()).isEqualTo(403);
-        assertThat(deniedAdmin.path("subject").asString()).isNotBlank();
+                AuditLines.await(output, l -> "microservice-admin".equals(AuditLines.text(l, "dualcore.route")));
+        assertThat(AuditLines.text(deniedAdmin, "event.outcome")).isEqualTo("failure");
+        assertThat(AuditLines.text(deniedAdmin, "event.reason")).isEqualTo("insufficient_role");
+        assertThat(AuditLines.text(deniedAdmin, "dualcore.code")).isEqualTo("insufficient_role");
+        assertThat(AuditLines.text(deniedAdmin, "dualcore.realm")).isEqualTo("dualcore");
+        assertThat(AuditLines.text(deniedAdmin, "http.response.status_code")).isEqualTo("403");
+        assertThat(AuditLines.text(deniedAdmin, "user.id")).isNotBlank();
         JsonNode deniedToken =
-                find(lines, l -> "invalid_signature".equals(l.path("code").asString()));
-        assertThat(deniedToken.path("status").asInt()).isEqualTo(401);
+                AuditLines.await(output, l -> "invalid_signature".equals(AuditLines.text(l, "dualcore.code")));
+        assertThat(AuditLines.text(deniedToken, "http.response.status_code")).isEqualTo("401");
+        assertThat(AuditLines.text(deniedToken, "event.outcome")).isEqualTo("failure");
         assertThat(output.getAll())
                 .doesNotContain(edge)
                 .doesNotContain(service)
@@ -406,23 +413,6 @@ class TelemetryIT {
     private static String header(ResponseEntity<String> echo, String name) {
         JsonNode values = JSON.readTree(echo.getBody()).path("headers").path(name);
         return values.isArray() && !values.isEmpty() ? values.get(0).asString() : null;
-    }
-
-    private static List<JsonNode> auditLines(CapturedOutput output) {
-        List<JsonNode> lines = new ArrayList<>();
-        for (String line : output.getAll().split("\\R")) {
-            if (line.contains(AuditLog.LOGGER) && line.contains("{\"time\"")) {
-                lines.add(JSON.readTree(line.substring(line.indexOf("{\"time\""))));
-            }
-        }
-        return lines;
-    }
-
-    private static JsonNode find(List<JsonNode> lines, Predicate<JsonNode> condition) {
-        return lines.stream()
-                .filter(condition)
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no such audit line among " + lines));
     }
 
     /** Every span ends up in memory, synchronously. */

@@ -48,6 +48,9 @@ public final class JwksKeySource implements Closeable {
 
     private final Duration staleAfter;
 
+    /** How long a loaded key set may verify without a fetch: what Nimbus' cache and outage tolerance allow. */
+    private final Duration usableFor;
+
     private volatile Instant lastSuccessAt;
 
     private volatile Instant lastFailureAt;
@@ -69,6 +72,7 @@ public final class JwksKeySource implements Closeable {
         this.tracer = tracer;
         // a healthy IdP is refetched at least once per TTL (plus the keep-warm period and a refresh's own time)
         this.staleAfter = settings.cacheTtl().plus(keepWarmPeriod(settings)).plus(settings.refreshTimeout());
+        this.usableFor = settings.cacheTtl().plus(settings.outageTolerance());
         this.source = JWKSourceBuilder.create(new CountingSource(origin))
                 .retrying(true)
                 .outageTolerant(settings.outageTolerance().toMillis())
@@ -127,6 +131,21 @@ public final class JwksKeySource implements Closeable {
      */
     public List<JWK> get(JWKSelector selector) throws KeySourceException {
         return this.source.get(selector, null);
+    }
+
+    /**
+     * The keys matching a selector in the key set already loaded, without any I/O; {@code null} when no key set is
+     * loaded or it is older than the cache TTL plus the outage tolerance (then {@link #get} decides, and may fetch).
+     */
+    public List<JWK> cachedKeys(JWKSelector selector) {
+        JWKSet keys = this.snapshot;
+        Instant success = this.lastSuccessAt;
+        if (keys == null
+                || success == null
+                || Duration.between(success, this.clock.instant()).compareTo(this.usableFor) > 0) {
+            return null;
+        }
+        return selector.select(keys);
     }
 
     /**

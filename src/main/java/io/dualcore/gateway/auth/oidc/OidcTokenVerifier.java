@@ -155,14 +155,10 @@ public final class OidcTokenVerifier implements TokenVerifier {
 
     @Override
     public Mono<GatewayIdentity> verify(ParsedToken token) {
-        JWSAlgorithm algorithm = token.algorithm();
-        if (!this.algorithms.contains(algorithm)) {
-            return Mono.error(new TokenRejectedException(
-                    ErrorCode.ALGORITHM_NOT_ALLOWED,
-                    "The algorithm " + algorithm.getName() + " is not allowed for this issuer"));
-        }
-        if (token.keyId() == null) {
-            return Mono.error(new TokenRejectedException(ErrorCode.UNKNOWN_KEY, "The token has no kid header"));
+        try {
+            checkHeader(token);
+        } catch (TokenRejectedException ex) {
+            return Mono.error(ex);
         }
         // a JWKS look-up may fetch over HTTP: never on an event-loop thread; the caller's trace context goes along,
         // so a fetch becomes a child of the authentication span
@@ -171,6 +167,34 @@ public final class OidcTokenVerifier implements TokenVerifier {
                     return Mono.fromCallable(parent.wrap(() -> verifyBlocking(token)));
                 })
                 .subscribeOn(this.blockingScheduler);
+    }
+
+    /**
+     * Verifies on the calling thread when the token's key is in the key set already loaded (and not older than the
+     * cache TTL plus the outage tolerance): the signature check is all it costs. A key not yet seen needs a fetch,
+     * and {@code null} sends the caller to {@link #verify}, which fetches off the event loop.
+     */
+    @Override
+    public GatewayIdentity verifyInline(ParsedToken token) {
+        checkHeader(token);
+        List<JWK> candidates = this.keys.cachedKeys(new JWKSelector(JWKMatcher.forJWSHeader(token.header())));
+        if (candidates == null || candidates.isEmpty()) {
+            return null;
+        }
+        checkSignature(token, candidates.get(0));
+        return toIdentity(token);
+    }
+
+    private void checkHeader(ParsedToken token) {
+        JWSAlgorithm algorithm = token.algorithm();
+        if (!this.algorithms.contains(algorithm)) {
+            throw new TokenRejectedException(
+                    ErrorCode.ALGORITHM_NOT_ALLOWED,
+                    "The algorithm " + algorithm.getName() + " is not allowed for this issuer");
+        }
+        if (token.keyId() == null) {
+            throw new TokenRejectedException(ErrorCode.UNKNOWN_KEY, "The token has no kid header");
+        }
     }
 
     private GatewayIdentity verifyBlocking(ParsedToken token) {

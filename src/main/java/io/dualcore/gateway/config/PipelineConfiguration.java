@@ -1,0 +1,52 @@
+package io.dualcore.gateway.config;
+
+import io.dualcore.gateway.identity.IdentityAssertionSigner;
+import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.PipelineObserver;
+import io.dualcore.gateway.pipeline.RoutePipelineFilter;
+import io.dualcore.gateway.policy.RoutePolicies;
+import io.dualcore.gateway.ratelimit.RateLimitHeaders;
+import io.dualcore.gateway.ratelimit.RateLimitProperties;
+import io.dualcore.gateway.ratelimit.RateLimiter;
+import io.dualcore.gateway.ratelimit.RatePlan;
+import io.dualcore.gateway.route.NoRouteHandlerMapping;
+import io.dualcore.gateway.web.ProblemResponses;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The route pipeline after route matching (policy, rate limit, identity hand-over) and the unrouted-path answer. */
+@Configuration(proxyBeanMethods = false)
+public class PipelineConfiguration {
+
+    @Bean
+    CompiledRoutes compiledRoutes(RoutePolicies routePolicies, Map<String, RatePlan> ratePlans) {
+        return CompiledRoutes.of(routePolicies, ratePlans);
+    }
+
+    @Bean
+    RoutePipelineFilter routePipelineFilter(
+            CompiledRoutes compiledRoutes,
+            RateLimiter rateLimiter,
+            RateLimitProperties rateLimitProperties,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner identityAssertionSigner,
+            ProblemResponses authErrorResponses,
+            ObjectProvider<PipelineObserver> observer) {
+        return new RoutePipelineFilter(
+                compiledRoutes,
+                rateLimiter,
+                RateLimitHeaders.of(rateLimitProperties.headers()),
+                identityHeaders,
+                identityAssertionSigner,
+                authErrorResponses,
+                observer.getIfAvailable(() -> PipelineObserver.NONE));
+    }
+
+    @Bean
+    NoRouteHandlerMapping noRouteHandlerMapping(ProblemResponses authErrorResponses) {
+        return new NoRouteHandlerMapping(authErrorResponses);
+    }
+}

@@ -1,0 +1,37 @@
+package io.dualcore.gateway.telemetry;
+
+/**
+ * One access decision, as captured on the request's thread: plain values only, formatted later by the audit writer.
+ *
+ * @param allowed whether the gateway let the request through
+ * @param status the status the client got
+ * @param code the gateway's denial code, or {@code null}
+ * @param route the matched route id, or {@code null} (refused before route matching)
+ * @param method the request method
+ * @param path the request path
+ * @param sourceIp the client's address, or {@code null}
+ * @param traceId the request's trace id, or {@code null} when not traced
+ * @param mode {@code oidc}, {@code edge} or {@code anonymous}
+ * @param issuer the token's issuer, or {@code null}
+ * @param realm the trusted issuer's configured name, or {@code null}
+ * @param subject the token's subject, or {@code null}
+ * @param clientId the OAuth client, or {@code null}
+ * @param deviceId the edge device, or {@code null}
+ * @param keyId the verifying key's id, or {@code null}
+ */
+public record AuditEvent(
+        boolean allowed,
+        int status,
+        String code,
+        String route,
+        String method,
+        String path,
+        String sourceIp,
+        String traceId,
+        String mode,
+        String issuer,
+        String realm,
+        String subject,
+        String clientId,
+        String deviceId,
+        String keyId) {}

@@ -1,0 +1,88 @@
+package io.dualcore.gateway;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The house's layering (README, "Packages"): dependencies flow one way, from {@code config} (which only wires) down
+ * to {@code web} (the shared error vocabulary and filter orders), with telemetry observing the pipeline through the
+ * observer interfaces the pipeline defines.
+ */
+@AnalyzeClasses(packages = "io.dualcore.gateway", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTests {
+
+    private static final String ROOT = "io.dualcore.gateway.";
+
+    @ArchTest
+    static final ArchRule layers = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("config")
+            .definedBy(ROOT + "config..")
+            .layer("telemetry")
+            .definedBy(ROOT + "telemetry..")
+            .layer("pipeline")
+            .definedBy(ROOT + "pipeline..")
+            .layer("capabilities")
+            .definedBy(ROOT + "auth..", ROOT + "route..", ROOT + "policy..", ROOT + "ratelimit..", ROOT + "identity..")
+            .layer("support")
+            .definedBy(ROOT + "support..")
+            .layer("web")
+            .definedBy(ROOT + "web..")
+            .layer("demo")
+            .definedBy(ROOT + "demo..")
+            .whereLayer("config")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("telemetry")
+            .mayOnlyBeAccessedByLayers("config")
+            .whereLayer("pipeline")
+            .mayOnlyBeAccessedByLayers("config", "telemetry")
+            .whereLayer("capabilities")
+            .mayOnlyBeAccessedByLayers("config", "telemetry", "pipeline")
+            .whereLayer("support")
+            .mayOnlyBeAccessedByLayers("config", "capabilities")
+            .whereLayer("demo")
+            .mayNotBeAccessedByAnyLayer();
+
+    @ArchTest
+    static final ArchRule noCycles = slices().matching(ROOT + "(*)..").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule configOnlyWires = noClasses()
+            .that()
+            .resideOutsideOfPackage(ROOT + "config..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(ROOT + "config..");
+
+    @ArchTest
+    static final ArchRule webDependsOnNoCapability = noClasses()
+            .that()
+            .resideInAPackage(ROOT + "web..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    ROOT + "auth..",
+                    ROOT + "route..",
+                    ROOT + "policy..",
+                    ROOT + "ratelimit..",
+                    ROOT + "identity..",
+                    ROOT + "pipeline..",
+                    ROOT + "telemetry..",
+                    ROOT + "support..",
+                    ROOT + "demo..",
+                    ROOT + "config..");
+
+    @ArchTest
+    static final ArchRule pipelineNeverImportsTelemetry = noClasses()
+            .that()
+            .resideOutsideOfPackages(ROOT + "telemetry..", ROOT + "config..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(ROOT + "telemetry..");
+}
