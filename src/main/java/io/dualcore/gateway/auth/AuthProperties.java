@@ -71,7 +71,7 @@ public record AuthProperties(
     public record Jwks(
             @DefaultValue("5m") Duration cacheTtl,
             @DefaultValue("30s") Duration refreshAhead,
-            @DefaultValue("10s") Duration minRefreshInterval,
+            @DefaultValue("1s") Duration minRefreshInterval,
             @DefaultValue("1h") Duration outageTolerance,
             @DefaultValue("2s") Duration connectTimeout,
             @DefaultValue("2s") Duration readTimeout,

@@ -97,7 +97,7 @@ public class AuthenticationConfiguration {
             }
             verifiers.add(new OidcTokenVerifier(
                     issuer,
-                    JwksKeySource.of(issuer, clock, dualcoreTracer),
+                    JwksKeySource.of(issuer, clock, jwksScheduler, dualcoreTracer),
                     jwksScheduler,
                     clock,
                     properties.clockSkew()));
