@@ -4,10 +4,10 @@ import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
-import io.dualcore.gateway.auth.edge.EdgeKeyRing;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.edge.RedisReplayGuard;
+import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
@@ -128,21 +128,31 @@ public class AuthenticationConfiguration {
         };
     }
 
+    /**
+     * The edge key ring: inline keys plus the key directory, watched and swapped without a restart. Absent when edge
+     * authentication is off.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("'${dualcore.auth.edge.issuer:}' != ''")
+    ReloadableEdgeKeyRing edgeKeyRing(AuthProperties properties, Clock clock) {
+        AuthProperties.Edge edge = properties.edge();
+        ReloadableEdgeKeyRing ring =
+                new ReloadableEdgeKeyRing(edge.keys(), edge.keyDirectory(), edge.keyDirectoryRescan(), clock);
+        ring.start();
+        return ring;
+    }
+
     @Bean
     TokenAuthenticator tokenAuthenticator(
             AuthProperties properties,
             List<OidcTokenVerifier> oidcTokenVerifiers,
+            ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
             ReplayGuard replayGuard,
             Clock clock) {
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
         AuthProperties.Edge edge = properties.edge();
-        if (StringUtils.hasText(edge.issuer())) {
-            EdgeKeyRing ring = EdgeKeyRing.of(edge.keys());
-            if (ring.isEmpty()) {
-                throw new IllegalStateException(
-                        "dualcore.auth.edge.issuer is set but dualcore.auth.edge.keys is empty; add a key or unset the"
-                                + " issuer");
-            }
+        ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
+        if (StringUtils.hasText(edge.issuer()) && ring != null) {
             chain.add(new EdgeTokenVerifier(edge, ring, replayGuard, clock, properties.clockSkew()));
         }
         if (chain.isEmpty()) {
