@@ -1,6 +1,7 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.AuthSettingsCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
@@ -77,24 +78,12 @@ public class AuthenticationConfiguration {
             AuthProperties properties, Scheduler jwksScheduler, Clock clock, ObjectProvider<Tracer> tracer) {
         Tracer dualcoreTracer = tracer.getIfAvailable(
                 () -> OpenTelemetry.noop().getTracer(TelemetryConfiguration.INSTRUMENTATION_SCOPE));
+        List<String> problems = AuthSettingsCheck.issuerProblems(properties);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(problems.get(0));
+        }
         List<OidcTokenVerifier> verifiers = new ArrayList<>();
-        List<AuthProperties.Issuer> issuers = properties.oidc().issuers();
-        for (int i = 0; i < issuers.size(); i++) {
-            AuthProperties.Issuer issuer = issuers.get(i);
-            String where = "dualcore.auth.oidc.issuers[" + i + "]";
-            if (!StringUtils.hasText(issuer.name()) || !StringUtils.hasText(issuer.issuerUri())) {
-                throw new IllegalStateException(where + ": name and issuer-uri are required");
-            }
-            if (issuer.audiences().isEmpty()) {
-                throw new IllegalStateException(where + " (" + issuer.name()
-                        + "): audiences is empty; list the aud values this gateway accepts (e.g. dualcore-gateway)");
-            }
-            AuthProperties.Jwks jwks = issuer.jwks();
-            if (jwks.refreshAhead().plus(jwks.refreshTimeout()).compareTo(jwks.cacheTtl()) > 0) {
-                throw new IllegalStateException(where + " (" + issuer.name() + "): jwks.refresh-ahead ("
-                        + jwks.refreshAhead() + ") + jwks.refresh-timeout (" + jwks.refreshTimeout()
-                        + ") must not exceed jwks.cache-ttl (" + jwks.cacheTtl() + ")");
-            }
+        for (AuthProperties.Issuer issuer : properties.oidc().issuers()) {
             verifiers.add(new OidcTokenVerifier(
                     issuer,
                     JwksKeySource.of(issuer, clock, jwksScheduler, dualcoreTracer),

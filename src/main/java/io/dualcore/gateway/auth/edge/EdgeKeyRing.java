@@ -68,7 +68,7 @@ public final class EdgeKeyRing {
                 throw new InvalidEdgeKeyException(
                         where + ": algorithm " + key.algorithm() + " is not supported; use HS256, HS384 or HS512");
             }
-            byte[] secret = secret(key, where);
+            byte[] secret = secretOf(key, where);
             int minimum = minimumSecretBytes(algorithm);
             if (secret.length < minimum) {
                 throw new InvalidEdgeKeyException(where + ": the secret is " + secret.length + " bytes; " + algorithm
@@ -97,7 +97,13 @@ public final class EdgeKeyRing {
         return new EdgeKeyRing(keys);
     }
 
-    private static byte[] secret(AuthProperties.EdgeKey key, String where) {
+    /**
+     * The decoded secret of a configured key (for the admin command line, which mints tokens with it).
+     *
+     * @param where the key's origin, for messages
+     * @throws InvalidEdgeKeyException when the secret is missing, unreadable or not base64
+     */
+    public static byte[] secretOf(AuthProperties.EdgeKey key, String where) {
         boolean inline = StringUtils.hasText(key.secret());
         if (inline == (key.secretFile() != null)) {
             throw new InvalidEdgeKeyException(

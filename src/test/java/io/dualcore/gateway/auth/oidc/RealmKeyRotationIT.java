@@ -27,10 +27,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -86,7 +88,17 @@ class RealmKeyRotationIT {
 
             ValidTraffic valid = new ValidTraffic(gateway, client, oldToken);
             Thread validThread = new Thread(valid, "valid-traffic");
-            Flood flood = new Flood(TestClients.webClient(gateway.port()), issuer);
+            // the flood has its own connections: valid traffic must not queue behind it in the test client's pool
+            ConnectionProvider floodConnections = ConnectionProvider.builder("flood")
+                    .maxConnections(1024)
+                    .pendingAcquireMaxCount(-1)
+                    .build();
+            Flood flood = new Flood(
+                    WebClient.builder()
+                            .baseUrl("http://127.0.0.1:" + gateway.port())
+                            .clientConnector(new ReactorClientHttpConnector(TestClients.httpClient(floodConnections)))
+                            .build(),
+                    issuer);
             int fetchesBefore = proxy.jwksRequests();
             long startedAt = System.nanoTime();
             validThread.start();
@@ -114,6 +126,7 @@ class RealmKeyRotationIT {
                 valid.running.set(false);
                 validThread.join(TestClients.TIMEOUT.toMillis());
                 flood.stop();
+                floodConnections.disposeLater().block(TestClients.TIMEOUT);
             }
             double seconds = (System.nanoTime() - startedAt) / 1e9;
             int fetches = proxy.jwksRequests() - fetchesBefore;
@@ -226,7 +239,13 @@ class RealmKeyRotationIT {
         }
 
         private void send(String token) {
-            ResponseEntity<String> response = this.gateway.get("/api/orders", token);
+            ResponseEntity<String> response;
+            try {
+                response = this.gateway.get("/api/orders", token);
+            } catch (RuntimeException ex) {
+                this.refused.add(kidOf(token) + " -> " + ex);
+                return;
+            }
             if (response.getStatusCode().value() == 200) {
                 this.accepted.incrementAndGet();
                 String kid = kidOf(token);
