@@ -176,58 +176,76 @@ final class TokenCommand {
         @Spec
         CommandSpec spec;
 
-        @Parameters(arity = "0..1", paramLabel = "TOKEN", description = "the token, or - (default) to read stdin")
+        @Parameters(
+                arity = "0..1",
+                paramLabel = "TOKEN",
+                description = "the token, or - (default) to read tokens from stdin, one per line")
         String token;
 
         @Override
         public Integer call() throws IOException {
             PrintWriter out = this.spec.commandLine().getOut();
-            String token = (this.token == null || this.token.equals("-"))
-                    ? FileCopyUtils.copyToString(new InputStreamReader(System.in, StandardCharsets.US_ASCII))
-                    : this.token;
-            token = token.strip();
+            List<String> tokens = new ArrayList<>();
+            if (this.token == null || this.token.equals("-")) {
+                // one token per line: several can be checked with one start
+                String input = FileCopyUtils.copyToString(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+                input.lines().map(String::strip).filter(line -> !line.isEmpty()).forEach(tokens::add);
+            } else {
+                tokens.add(this.token);
+            }
+            CliConfiguration configuration = this.parent.root.configuration();
+            int exit = 0;
+            try (CliChain chain = new CliChain(configuration.auth(), Clock.systemUTC())) {
+                for (int i = 0; i < tokens.size(); i++) {
+                    if (i > 0) {
+                        out.println();
+                    }
+                    exit = Math.max(exit, inspect(tokens.get(i), chain, configuration, out));
+                }
+            }
+            return exit;
+        }
+
+        private static int inspect(String token, CliChain chain, CliConfiguration configuration, PrintWriter out) {
             if (token.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 token = token.substring(7).strip();
             }
             String[] parts = token.split("\\.", -1);
             out.println("header   " + decode(parts, 0));
             out.println("claims   " + decode(parts, 1));
-            CliConfiguration configuration = this.parent.root.configuration();
-            try (CliChain chain = new CliChain(configuration.auth(), Clock.systemUTC())) {
-                GatewayIdentity identity;
-                try {
-                    identity = chain.authenticator.authenticate(token).block(Duration.ofSeconds(30));
-                } catch (TokenRejectedException ex) {
-                    out.println("verdict  refused " + ex.errorCode().status().value() + " "
-                            + ex.errorCode().code() + ": " + ex.description());
-                    return 1;
-                }
-                out.println("verdict  accepted");
-                out.println("identity mode=" + identity.mode().value() + " realm=" + identity.realm() + " subject="
-                        + identity.subject() + (identity.clientId() != null ? " client=" + identity.clientId() : "")
-                        + (identity.deviceId() != null ? " device=" + identity.deviceId() : "") + " kid="
-                        + identity.keyId() + " expires=" + identity.expiresAt());
-                out.println("roles    " + identity.roles());
-                out.println("scopes   " + identity.scopes());
-                out.println("routes");
-                Map<String, List<String>> routes = configuration.gatewayRoutes();
-                RoutePolicies policies = RoutePolicies.of(configuration.routes(), routes.keySet());
-                routes.forEach((routeId, predicates) -> {
-                    RoutePolicies.Entry entry = policies.forRoute(routeId);
-                    String verdict;
-                    if (entry == null) {
-                        verdict = "denied 403 no_route_policy";
-                    } else {
-                        AccessPolicy.Denial denial = entry.policy().check(identity);
-                        verdict = (denial == null)
-                                ? "allowed"
-                                : "denied " + denial.code().status().value() + " "
-                                        + denial.code().code() + ": " + denial.description();
-                    }
-                    out.printf("  %-24s %-32s %s%n", routeId, String.join(" ", predicates), verdict);
-                });
-                return 0;
+            GatewayIdentity identity;
+            try {
+                identity = chain.authenticator.authenticate(token).block(Duration.ofSeconds(30));
+            } catch (TokenRejectedException ex) {
+                out.println("verdict  refused " + ex.errorCode().status().value() + " "
+                        + ex.errorCode().code() + ": " + ex.description());
+                return 1;
             }
+            out.println("verdict  accepted");
+            out.println("identity mode=" + identity.mode().value() + " realm=" + identity.realm() + " subject="
+                    + identity.subject() + (identity.clientId() != null ? " client=" + identity.clientId() : "")
+                    + (identity.deviceId() != null ? " device=" + identity.deviceId() : "") + " kid="
+                    + identity.keyId() + " expires=" + identity.expiresAt());
+            out.println("roles    " + identity.roles());
+            out.println("scopes   " + identity.scopes());
+            out.println("routes");
+            Map<String, List<String>> routes = configuration.gatewayRoutes();
+            RoutePolicies policies = RoutePolicies.of(configuration.routes(), routes.keySet());
+            routes.forEach((routeId, predicates) -> {
+                RoutePolicies.Entry entry = policies.forRoute(routeId);
+                String verdict;
+                if (entry == null) {
+                    verdict = "denied 403 no_route_policy";
+                } else {
+                    AccessPolicy.Denial denial = entry.policy().check(identity);
+                    verdict = (denial == null)
+                            ? "allowed"
+                            : "denied " + denial.code().status().value() + " "
+                                    + denial.code().code() + ": " + denial.description();
+                }
+                out.printf("  %-24s %-32s %s%n", routeId, String.join(" ", predicates), verdict);
+            });
+            return 0;
         }
 
         private static String decode(String[] parts, int index) {

@@ -235,30 +235,42 @@ class GatewayCliIT {
         tokens.put("not a JWT", "not-a-jwt");
         tokens.put("two parts", "eyJhbGciOiJIUzI1NiJ9.e30");
 
+        List<String> expected = new ArrayList<>();
         try (TestGateway gateway = TestGateway.start(gatewayProperties())) {
-            int accepted = 0;
-            for (Map.Entry<String, String> token : tokens.entrySet()) {
-                ResponseEntity<String> response = gateway.get("/api/public/health", token.getValue());
-                String expected = response.getStatusCode().value() == 200
-                        ? "accepted"
-                        : "refused " + response.getStatusCode().value() + " "
-                                + JSON.readTree(response.getBody()).path("code").asString();
-                Result inspected = cli(null, "token", "inspect", token.getValue());
-                String verdict = inspected
-                        .out()
-                        .lines()
-                        .filter(line -> line.startsWith("verdict"))
-                        .findFirst()
-                        .orElse("(no verdict) " + inspected.err());
-                String actual = verdict.substring("verdict".length()).strip();
-                int colon = actual.indexOf(':');
-                actual = colon < 0 ? actual : actual.substring(0, colon);
-                assertThat(actual).as(token.getKey()).isEqualTo(expected);
-                assertThat(inspected.exit()).as(token.getKey()).isEqualTo(expected.equals("accepted") ? 0 : 1);
-                accepted += expected.equals("accepted") ? 1 : 0;
+            for (String token : tokens.values()) {
+                ResponseEntity<String> response = gateway.get("/api/public/health", token);
+                expected.add(
+                        response.getStatusCode().value() == 200
+                                ? "accepted"
+                                : "refused " + response.getStatusCode().value() + " "
+                                        + JSON.readTree(response.getBody())
+                                                .path("code")
+                                                .asString());
             }
-            assertThat(accepted).as("accepted tokens among them").isBetween(5, tokens.size() - 10);
         }
+        // every token through one start of the command line (one token per line on stdin)
+        Result inspected = cli(String.join("\n", tokens.values()) + "\n", "token", "inspect", "-");
+        List<String> verdicts = inspected
+                .out()
+                .lines()
+                .filter(line -> line.startsWith("verdict"))
+                .map(line -> line.substring("verdict".length()).strip())
+                .map(line -> line.indexOf(':') < 0 ? line : line.substring(0, line.indexOf(':')))
+                .toList();
+        assertThat(verdicts).as(inspected.err()).hasSize(tokens.size());
+        List<String> names = new ArrayList<>(tokens.keySet());
+        for (int i = 0; i < names.size(); i++) {
+            assertThat(verdicts.get(i)).as(names.get(i)).isEqualTo(expected.get(i));
+        }
+        assertThat(inspected.exit()).isEqualTo(1);
+        assertThat(expected.stream().filter("accepted"::equals).count())
+                .as("accepted tokens among them")
+                .isBetween(5L, tokens.size() - 10L);
+        assertThat(inspected.out()).doesNotContain(TestTokens.DEMO_EDGE_KEY_BASE64);
+
+        Result single = cli(null, "token", "inspect", tokens.get("edge token with an unknown kid"));
+        assertThat(single.exit()).isEqualTo(1);
+        assertThat(single.out()).contains("verdict  refused 401 unknown_key: ");
 
         Result bob = cli(
                 this.keycloak.passwordToken("dualcore", "dualcore-demo", "bob", "bob-demo-password"),

@@ -149,7 +149,7 @@ class RealmKeyRotationIT {
             assertThat(flood.answered.get()).isEqualTo(FLOOD_REQUESTS);
             assertThat(flood.codes.keySet())
                     .as("no forged kid is ever accepted")
-                    .allMatch(code -> code.equals("401 unknown_key") || code.equals("503 issuer_unavailable"));
+                    .noneMatch(code -> code.startsWith("2"));
             assertThat(flood.codes
                             .getOrDefault("401 unknown_key", new AtomicInteger())
                             .get())
@@ -303,7 +303,7 @@ class RealmKeyRotationIT {
                                         .onErrorResume(ex -> Mono.just(
                                                 "error " + ex.getClass().getSimpleName()));
                             },
-                            1024)
+                            FLOOD_REQUESTS)
                     .subscribe(code -> {
                         this.codes
                                 .computeIfAbsent(code, c -> new AtomicInteger())
