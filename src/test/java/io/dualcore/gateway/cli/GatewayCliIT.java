@@ -277,7 +277,7 @@ class GatewayCliIT {
                 "token",
                 "inspect",
                 "-");
-        assertThat(bob.out()).containsPattern("microservice-admin\\s+/api/admin/\\*\\*\\s+allowed");
+        assertThat(bob.out()).containsPattern("microservice-admin\\s+Path=/api/admin/\\*\\*\\s+allowed");
         assertThat(bob.out()).containsPattern("edge-core\\s+.*denied 403 mode_not_allowed");
         Result aliceRoutes = cli(null, "token", "inspect", alice.accessToken());
         assertThat(aliceRoutes.out()).containsPattern("microservice-admin\\s+.*denied 403 insufficient_role");
