@@ -10,9 +10,9 @@ import io.dualcore.gateway.testsupport.keycloak.KeycloakAdmin;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
 import io.dualcore.gateway.testsupport.keycloak.ServiceClient;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -52,7 +52,7 @@ class RealmKeyRotationIT {
     private static final Duration FLOOD_PERIOD = Duration.ofMillis(8);
 
     /** Flood length, bounded in count and time. */
-    private static final int FLOOD_REQUESTS = 1500;
+    private static final int FLOOD_REQUESTS = 800;
 
     private static EchoCore core;
 
@@ -101,7 +101,7 @@ class RealmKeyRotationIT {
             validThread.start();
             flood.start();
             try {
-                await("the flood is under way", () -> flood.sent.get() >= 200);
+                await("the flood is under way", () -> flood.sent.get() >= 100);
                 String newComponent = admin.addRsaKey(realm, 200);
                 String newKid = admin.kidsOfComponent(realm, newComponent).get(0);
                 await("tokens signed by the new key are accepted", () -> valid.acceptedKids.contains(newKid));
@@ -300,7 +300,8 @@ class RealmKeyRotationIT {
                                                 .defaultIfEmpty("")
                                                 .map(text -> response.status().code() + " " + code(text)))
                                         .timeout(TestClients.TIMEOUT)
-                                        .onErrorResume(ex -> Mono.just("error " + ex.getClass().getSimpleName()));
+                                        .onErrorResume(ex -> Mono.just(
+                                                "error " + ex.getClass().getSimpleName()));
                             },
                             FLOOD_REQUESTS)
                     .subscribe(code -> {
