@@ -108,8 +108,10 @@ final class ConfigCommand {
                 while (cause != null && cause.getCause() != null) {
                     cause = cause.getCause();
                 }
-                this.errors.add(ex.getName() + " (" + ex.getProperty().getName() + "="
-                        + ex.getProperty().getValue() + "): " + (cause != null ? cause.getMessage() : ex.getMessage()));
+                String where = (ex.getProperty() != null)
+                        ? ex.getProperty().getName() + "=" + ex.getProperty().getValue()
+                        : ex.getName().toString();
+                this.errors.add(where + ": " + (cause != null ? cause.getMessage() : ex.getMessage()));
                 return null;
             }
         }

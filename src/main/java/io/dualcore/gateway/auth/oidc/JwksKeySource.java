@@ -20,6 +20,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.util.Assert;
@@ -202,6 +204,14 @@ public final class JwksKeySource implements Closeable {
      * the refresh took longer than {@code refresh-timeout}.
      */
     public Mono<List<JWK>> refreshed(JWKSelector selector) {
+        return refreshed(selector, Context.current());
+    }
+
+    /**
+     * As {@link #refreshed(JWKSelector)}; when this call schedules the refresh, its fetch is traced under
+     * {@code parent} (the authentication span of the request that needed it).
+     */
+    public Mono<List<JWK>> refreshed(JWKSelector selector, Context parent) {
         Instant now = this.clock.instant();
         Instant deadline = now.plus(this.refreshTimeout);
         CompletableFuture<JWKSet> refresh;
@@ -215,7 +225,10 @@ public final class JwksKeySource implements Closeable {
                 refresh = new CompletableFuture<>();
                 this.nextRefresh = refresh;
                 this.nextRefreshAt = opening;
-                scheduleRefresh(Duration.between(now, opening));
+                if (!scheduleRefresh(Duration.between(now, opening), parent)) {
+                    return Mono.error(new KeySourceException(
+                            "The JWKS refresh of " + this.issuer + " cannot be" + " scheduled right now"));
+                }
             } else if (this.nextRefreshAt.isAfter(deadline)) {
                 return Mono.empty();
             }
@@ -240,9 +253,20 @@ public final class JwksKeySource implements Closeable {
         return opening.isAfter(now) ? opening : now;
     }
 
-    private void scheduleRefresh(Duration delay) {
-        long millis = Math.max(0, delay.toMillis());
-        this.scheduler.schedule(this::runRefresh, millis, TimeUnit.MILLISECONDS);
+    /** Schedules the shared refresh; when the scheduler refuses, its waiters fail now instead of at their timeout. */
+    private boolean scheduleRefresh(Duration delay, Context parent) {
+        try {
+            this.scheduler.schedule(
+                    parent.wrap((Runnable) this::runRefresh), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException ex) {
+            CompletableFuture<JWKSet> refresh = this.nextRefresh;
+            this.nextRefresh = null;
+            if (refresh != null) {
+                refresh.completeExceptionally(new KeySourceException("The JWKS refresh cannot be scheduled", ex));
+            }
+            return false;
+        }
     }
 
     /** Runs the shared refresh once the gate opens; requests arriving from now on wait for the one after it. */
@@ -254,7 +278,7 @@ public final class JwksKeySource implements Closeable {
             if (opening.isAfter(now)) {
                 // another path (a cold load, refresh-ahead) fetched since this was scheduled: wait for the gate again
                 this.nextRefreshAt = opening;
-                scheduleRefresh(Duration.between(now, opening));
+                scheduleRefresh(Duration.between(now, opening), Context.current());
                 return;
             }
             refresh = this.nextRefresh;

@@ -122,11 +122,13 @@ public final class OidcTokenVerifier implements TokenVerifier {
         // so a fetch becomes a child of the authentication span
         return Mono.deferContextual(view -> {
                     Context parent = view.getOrDefault(Context.class, Context.current());
-                    return Mono.fromCallable(parent.wrap(() -> cachedKeys(selector)));
+                    return Mono.fromCallable(parent.wrap(() -> cachedKeys(selector)))
+                            .subscribeOn(this.blockingScheduler)
+                            // an unknown kid waits (without a thread, at most jwks.refresh-timeout) for the next
+                            // refresh
+                            .flatMap(candidates ->
+                                    candidates.isEmpty() ? refreshedKeys(selector, parent) : Mono.just(candidates));
                 })
-                .subscribeOn(this.blockingScheduler)
-                // an unknown kid waits (without a thread, bounded by jwks.refresh-timeout) for the next refresh
-                .flatMap(candidates -> candidates.isEmpty() ? refreshedKeys(selector) : Mono.just(candidates))
                 .map(candidates -> {
                     checkSignature(token, candidates.get(0));
                     return toIdentity(token);
@@ -145,9 +147,9 @@ public final class OidcTokenVerifier implements TokenVerifier {
         }
     }
 
-    private Mono<List<JWK>> refreshedKeys(JWKSelector selector) {
+    private Mono<List<JWK>> refreshedKeys(JWKSelector selector, Context parent) {
         return this.keys
-                .refreshed(selector)
+                .refreshed(selector, parent)
                 .onErrorMap(ex -> !(ex instanceof TokenRejectedException), ex -> issuerUnavailable())
                 .filter(candidates -> !candidates.isEmpty())
                 .switchIfEmpty(Mono.error(OidcTokenVerifier::unknownKey));
