@@ -1,5 +1,6 @@
 package io.dualcore.gateway;
 
+import io.dualcore.gateway.cli.GatewayCli;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -9,6 +10,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class DualcoreGatewayApplication {
 
     public static void main(String[] args) {
+        // an admin command (keys, token, config, realm) runs without a web server or a Spring context
+        if (GatewayCli.isCommand(args)) {
+            GatewayCli.main(args);
+            return;
+        }
         SpringApplication.run(DualcoreGatewayApplication.class, args);
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -71,7 +72,7 @@ public record AuthProperties(
     public record Jwks(
             @DefaultValue("5m") Duration cacheTtl,
             @DefaultValue("30s") Duration refreshAhead,
-            @DefaultValue("10s") Duration minRefreshInterval,
+            @DefaultValue("1s") Duration minRefreshInterval,
             @DefaultValue("1h") Duration outageTolerance,
             @DefaultValue("2s") Duration connectTimeout,
             @DefaultValue("2s") Duration readTimeout,
@@ -86,7 +87,11 @@ public record AuthProperties(
      * @param maxLifetime longest accepted {@code exp - iat}
      * @param tokenType when set, the required {@code typ} header (explicit typing, RFC 8725 §3.11)
      * @param replayProtection one-time tokens: each {@code jti} is accepted once
-     * @param keys the key ring
+     * @param keys the key ring's inline keys (small setups); combined with the keys of {@code keyDirectory}
+     * @param keyDirectory a directory of key files, one {@code <name>.properties} file per key ({@code kid},
+     *     {@code algorithm}, {@code secret} in base64, optional {@code not-before} / {@code not-after}), watched and
+     *     reloaded without a restart (a mounted Kubernetes Secret, a Vault agent's output)
+     * @param keyDirectoryRescan how often the key directory is re-read in case a file-system event was missed
      */
     public record Edge(
             String issuer,
@@ -94,7 +99,24 @@ public record AuthProperties(
             @DefaultValue("10m") Duration maxLifetime,
             String tokenType,
             @DefaultValue("false") boolean replayProtection,
-            @DefaultValue List<EdgeKey> keys) {}
+            @DefaultValue List<EdgeKey> keys,
+            Path keyDirectory,
+            @DefaultValue("10s") Duration keyDirectoryRescan) {
+
+        @ConstructorBinding
+        public Edge {}
+
+        /** Settings with only inline keys. */
+        public Edge(
+                String issuer,
+                List<String> audiences,
+                Duration maxLifetime,
+                String tokenType,
+                boolean replayProtection,
+                List<EdgeKey> keys) {
+            this(issuer, audiences, maxLifetime, tokenType, replayProtection, keys, null, Duration.ofSeconds(10));
+        }
+    }
 
     /**
      * One HMAC key of the edge key ring. The secret comes from {@code secret} (base64, typically an env var

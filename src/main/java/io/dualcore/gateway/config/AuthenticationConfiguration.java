@@ -1,13 +1,14 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.AuthSettingsCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
-import io.dualcore.gateway.auth.edge.EdgeKeyRing;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.edge.RedisReplayGuard;
+import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
 import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
@@ -101,6 +102,10 @@ public class AuthenticationConfiguration {
             ObjectProvider<Converter<Jwt, Collection<GrantedAuthority>>> authorities) {
         Tracer dualcoreTracer = tracer.getIfAvailable(
                 () -> OpenTelemetry.noop().getTracer(TelemetryConfiguration.INSTRUMENTATION_SCOPE));
+        List<String> problems = AuthSettingsCheck.issuerProblems(properties);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(problems.get(0));
+        }
         List<OidcTokenVerifier> verifiers = new ArrayList<>();
         List<AuthProperties.Issuer> issuers = properties.oidc().issuers();
         List<OAuth2TokenValidator<Jwt>> global = validators.orderedStream().toList();
@@ -113,29 +118,14 @@ public class AuthenticationConfiguration {
                         + issuers.stream().map(AuthProperties.Issuer::name).toList() + "; use one of those names");
             }
         }
-        for (int i = 0; i < issuers.size(); i++) {
-            AuthProperties.Issuer issuer = issuers.get(i);
-            String where = "dualcore.auth.oidc.issuers[" + i + "]";
-            if (!StringUtils.hasText(issuer.name()) || !StringUtils.hasText(issuer.issuerUri())) {
-                throw new IllegalStateException(where + ": name and issuer-uri are required");
-            }
-            if (issuer.audiences().isEmpty()) {
-                throw new IllegalStateException(where + " (" + issuer.name()
-                        + "): audiences is empty; list the aud values this gateway accepts (e.g. dualcore-gateway)");
-            }
-            AuthProperties.Jwks jwks = issuer.jwks();
-            if (jwks.refreshAhead().plus(jwks.refreshTimeout()).compareTo(jwks.cacheTtl()) > 0) {
-                throw new IllegalStateException(where + " (" + issuer.name() + "): jwks.refresh-ahead ("
-                        + jwks.refreshAhead() + ") + jwks.refresh-timeout (" + jwks.refreshTimeout()
-                        + ") must not exceed jwks.cache-ttl (" + jwks.cacheTtl() + ")");
-            }
+        for (AuthProperties.Issuer issuer : issuers) {
             List<OAuth2TokenValidator<Jwt>> issuerChecks = new ArrayList<>(global);
             perIssuer.stream()
                     .filter(registration -> registration.issuer().equals(issuer.name()))
                     .forEach(registration -> issuerChecks.add(registration.validator()));
             verifiers.add(new OidcTokenVerifier(
                     issuer,
-                    JwksKeySource.of(issuer, clock, dualcoreTracer),
+                    JwksKeySource.of(issuer, clock, jwksScheduler, dualcoreTracer),
                     jwksScheduler,
                     clock,
                     properties.clockSkew(),
@@ -181,21 +171,31 @@ public class AuthenticationConfiguration {
         };
     }
 
+    /**
+     * The edge key ring: inline keys plus the key directory, watched and swapped without a restart. Absent when edge
+     * authentication is off.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnExpression("'${dualcore.auth.edge.issuer:}' != ''")
+    ReloadableEdgeKeyRing edgeKeyRing(AuthProperties properties, Clock clock) {
+        AuthProperties.Edge edge = properties.edge();
+        ReloadableEdgeKeyRing ring =
+                new ReloadableEdgeKeyRing(edge.keys(), edge.keyDirectory(), edge.keyDirectoryRescan(), clock);
+        ring.start();
+        return ring;
+    }
+
     @Bean
     TokenAuthenticator tokenAuthenticator(
             AuthProperties properties,
             List<OidcTokenVerifier> oidcTokenVerifiers,
+            ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
             ReplayGuard replayGuard,
             Clock clock) {
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
         AuthProperties.Edge edge = properties.edge();
-        if (StringUtils.hasText(edge.issuer())) {
-            EdgeKeyRing ring = EdgeKeyRing.of(edge.keys());
-            if (ring.isEmpty()) {
-                throw new IllegalStateException(
-                        "dualcore.auth.edge.issuer is set but dualcore.auth.edge.keys is empty; add a key or unset the"
-                                + " issuer");
-            }
+        ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
+        if (StringUtils.hasText(edge.issuer()) && ring != null) {
             chain.add(new EdgeTokenVerifier(edge, ring, replayGuard, clock, properties.clockSkew()));
         }
         if (chain.isEmpty()) {

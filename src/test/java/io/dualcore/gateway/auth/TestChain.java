@@ -80,7 +80,7 @@ public final class TestChain {
     public static final AuthProperties.Jwks DEFAULT_JWKS = new AuthProperties.Jwks(
             Duration.ofMinutes(5),
             Duration.ofSeconds(30),
-            Duration.ofSeconds(10),
+            Duration.ofSeconds(1),
             Duration.ofHours(1),
             Duration.ofSeconds(2),
             Duration.ofSeconds(2),

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
 
 /**
@@ -29,7 +30,7 @@ public final class EdgeKeyRing {
     private final Map<String, EdgeKey> keys;
 
     private EdgeKeyRing(Map<String, EdgeKey> keys) {
-        this.keys = Map.copyOf(keys);
+        this.keys = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keys));
     }
 
     /**
@@ -38,11 +39,26 @@ public final class EdgeKeyRing {
      * @throws InvalidEdgeKeyException naming the key and what is wrong with it
      */
     public static EdgeKeyRing of(List<AuthProperties.EdgeKey> configured) {
+        List<String> origins = new ArrayList<>();
+        for (int i = 0; i < configured.size(); i++) {
+            origins.add("dualcore.auth.edge.keys[" + i + "]");
+        }
+        return of(configured, origins);
+    }
+
+    /**
+     * Loads and validates keys from several origins (inline configuration, key files).
+     *
+     * @param origins where each key comes from (a property or a file), used in messages
+     * @throws InvalidEdgeKeyException naming the origin of the key and what is wrong with it
+     */
+    public static EdgeKeyRing of(List<AuthProperties.EdgeKey> configured, List<String> origins) {
+        Assert.isTrue(configured.size() == origins.size(), "one origin per key");
         Map<String, EdgeKey> keys = new LinkedHashMap<>();
         List<byte[]> secrets = new ArrayList<>();
         for (int i = 0; i < configured.size(); i++) {
             AuthProperties.EdgeKey key = configured.get(i);
-            String where = "dualcore.auth.edge.keys[" + i + "]";
+            String where = origins.get(i);
             if (!StringUtils.hasText(key.kid())) {
                 throw new InvalidEdgeKeyException(where + ": kid is required");
             }
@@ -52,7 +68,7 @@ public final class EdgeKeyRing {
                 throw new InvalidEdgeKeyException(
                         where + ": algorithm " + key.algorithm() + " is not supported; use HS256, HS384 or HS512");
             }
-            byte[] secret = secret(key, where);
+            byte[] secret = secretOf(key, where);
             int minimum = minimumSecretBytes(algorithm);
             if (secret.length < minimum) {
                 throw new InvalidEdgeKeyException(where + ": the secret is " + secret.length + " bytes; " + algorithm
@@ -81,7 +97,13 @@ public final class EdgeKeyRing {
         return new EdgeKeyRing(keys);
     }
 
-    private static byte[] secret(AuthProperties.EdgeKey key, String where) {
+    /**
+     * The decoded secret of a configured key (for the admin command line, which mints tokens with it).
+     *
+     * @param where the key's origin, for messages
+     * @throws InvalidEdgeKeyException when the secret is missing, unreadable or not base64
+     */
+    public static byte[] secretOf(AuthProperties.EdgeKey key, String where) {
         boolean inline = StringUtils.hasText(key.secret());
         if (inline == (key.secretFile() != null)) {
             throw new InvalidEdgeKeyException(
@@ -112,6 +134,19 @@ public final class EdgeKeyRing {
         return Integer.parseInt(algorithm.substring(2)) / 8;
     }
 
+    private static byte[] sha256(byte[] secret) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(secret);
+        } catch (java.security.NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", ex);
+        }
+    }
+
+    /** The keys, in configuration order. */
+    public java.util.Collection<EdgeKey> keys() {
+        return this.keys.values();
+    }
+
     /** The key with this id, or {@code null}. */
     public EdgeKey get(String kid) {
         return (kid != null) ? this.keys.get(kid) : null;
@@ -138,8 +173,11 @@ public final class EdgeKeyRing {
 
         private final Instant notAfter;
 
+        private final byte[] digest;
+
         EdgeKey(String kid, JWSAlgorithm algorithm, byte[] secret, Instant notBefore, Instant notAfter) {
             this.kid = kid;
+            this.digest = sha256(secret);
             this.algorithm = algorithm;
             this.notBefore = notBefore;
             this.notAfter = notAfter;
@@ -160,6 +198,19 @@ public final class EdgeKeyRing {
 
         MACVerifier verifier() {
             return this.verifier;
+        }
+
+        public Instant notBefore() {
+            return this.notBefore;
+        }
+
+        public Instant notAfter() {
+            return this.notAfter;
+        }
+
+        /** Whether both keys are the same secret for the same algorithm (compared by digest, in constant time). */
+        public boolean sameSecretAs(EdgeKey other) {
+            return this.algorithm.equals(other.algorithm) && MessageDigest.isEqual(this.digest, other.digest);
         }
 
         /** Whether the key verifies tokens at this instant. */

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
 import reactor.core.publisher.Mono;
@@ -33,7 +34,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
 
     private final AuthProperties.Edge settings;
 
-    private final EdgeKeyRing keyRing;
+    private final Supplier<EdgeKeyRing> keyRing;
 
     private final ReplayGuard replayGuard;
 
@@ -50,6 +51,19 @@ public final class EdgeTokenVerifier implements TokenVerifier {
             ReplayGuard replayGuard,
             Clock clock,
             Duration clockSkew) {
+        this(settings, supplierOf(keyRing), replayGuard, clock, clockSkew);
+    }
+
+    /**
+     * @param keyRing the ring in force, read on every verification and cache hit (a reloadable ring swaps it)
+     * @param replayGuard the guard for one-time tokens, or {@code null} when replay protection is off
+     */
+    public EdgeTokenVerifier(
+            AuthProperties.Edge settings,
+            Supplier<EdgeKeyRing> keyRing,
+            ReplayGuard replayGuard,
+            Clock clock,
+            Duration clockSkew) {
         Assert.notNull(settings, "settings cannot be null");
         Assert.hasText(settings.issuer(), "dualcore.auth.edge.issuer cannot be empty");
         Assert.isTrue(!settings.audiences().isEmpty(), "dualcore.auth.edge.audiences needs at least one audience");
@@ -62,6 +76,11 @@ public final class EdgeTokenVerifier implements TokenVerifier {
         this.replayGuard = settings.replayProtection() ? replayGuard : null;
         this.clock = clock;
         this.clockSkew = clockSkew;
+    }
+
+    private static Supplier<EdgeKeyRing> supplierOf(EdgeKeyRing ring) {
+        Assert.notNull(ring, "keyRing cannot be null");
+        return () -> ring;
     }
 
     @Override
@@ -105,7 +124,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
     }
 
     private GatewayIdentity verifySignatureAndClaims(ParsedToken token) {
-        EdgeKeyRing.EdgeKey key = this.keyRing.get(token.keyId());
+        EdgeKeyRing.EdgeKey key = this.keyRing.get().get(token.keyId());
         if (key == null) {
             throw new TokenRejectedException(ErrorCode.UNKNOWN_KEY, "The token was signed with an unknown key");
         }
@@ -187,7 +206,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
 
     @Override
     public boolean stillTrusts(GatewayIdentity identity) {
-        EdgeKeyRing.EdgeKey key = this.keyRing.get(identity.keyId());
+        EdgeKeyRing.EdgeKey key = this.keyRing.get().get(identity.keyId());
         return key != null && key.activeAt(this.clock.instant());
     }
 
@@ -198,6 +217,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
 
     @Override
     public String toString() {
-        return "EdgeTokenVerifier[" + this.settings.issuer() + ", kids=" + this.keyRing.keyIds() + "]";
+        return "EdgeTokenVerifier[" + this.settings.issuer() + ", kids="
+                + this.keyRing.get().keyIds() + "]";
     }
 }

@@ -9,7 +9,6 @@ import com.nimbusds.jose.jwk.AsymmetricJWK;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSelector;
-import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.dualcore.gateway.auth.AuthProperties;
@@ -160,13 +159,22 @@ public final class OidcTokenVerifier implements TokenVerifier {
         } catch (TokenRejectedException ex) {
             return Mono.error(ex);
         }
+        JWKSelector selector = new JWKSelector(JWKMatcher.forJWSHeader(token.header()));
         // a JWKS look-up may fetch over HTTP: never on an event-loop thread; the caller's trace context goes along,
         // so a fetch becomes a child of the authentication span
         return Mono.deferContextual(view -> {
                     Context parent = view.getOrDefault(Context.class, Context.current());
-                    return Mono.fromCallable(parent.wrap(() -> verifyBlocking(token)));
+                    return Mono.fromCallable(parent.wrap(() -> cachedKeys(selector)))
+                            .subscribeOn(this.blockingScheduler)
+                            // an unknown kid waits (without a thread, at most jwks.refresh-timeout) for the next
+                            // refresh
+                            .flatMap(candidates ->
+                                    candidates.isEmpty() ? refreshedKeys(selector, parent) : Mono.just(candidates));
                 })
-                .subscribeOn(this.blockingScheduler);
+                .map(candidates -> {
+                    checkSignature(token, candidates.get(0));
+                    return toIdentity(token);
+                });
     }
 
     /**
@@ -197,28 +205,29 @@ public final class OidcTokenVerifier implements TokenVerifier {
         }
     }
 
-    private GatewayIdentity verifyBlocking(ParsedToken token) {
-        checkSignature(token, selectKey(token));
-        return toIdentity(token);
+    private List<JWK> cachedKeys(JWKSelector selector) {
+        try {
+            return this.keys.cached(selector);
+        } catch (RateLimitReachedException ex) {
+            // a load was tried a moment ago (and failed): wait for the next allowed one, as for an unknown kid
+            return List.of();
+        } catch (KeySourceException ex) {
+            // no key set to look in: never loaded and the IdP unreachable
+            throw issuerUnavailable();
+        }
     }
 
-    private JWK selectKey(ParsedToken token) {
-        List<JWK> candidates;
-        try {
-            candidates = this.keys.get(new JWKSelector(JWKMatcher.forJWSHeader(token.header())));
-        } catch (RateLimitReachedException ex) {
-            throw unknownKey();
-        } catch (JWKSetUnavailableException ex) {
-            throw new TokenRejectedException(
-                    ErrorCode.ISSUER_UNAVAILABLE, "The keys of the token issuer cannot be loaded right now");
-        } catch (KeySourceException ex) {
-            throw new TokenRejectedException(
-                    ErrorCode.ISSUER_UNAVAILABLE, "The keys of the token issuer cannot be loaded right now");
-        }
-        if (candidates.isEmpty()) {
-            throw unknownKey();
-        }
-        return candidates.get(0);
+    private Mono<List<JWK>> refreshedKeys(JWKSelector selector, Context parent) {
+        return this.keys
+                .refreshed(selector, parent)
+                .onErrorMap(ex -> !(ex instanceof TokenRejectedException), ex -> issuerUnavailable())
+                .filter(candidates -> !candidates.isEmpty())
+                .switchIfEmpty(Mono.error(OidcTokenVerifier::unknownKey));
+    }
+
+    private static TokenRejectedException issuerUnavailable() {
+        return new TokenRejectedException(
+                ErrorCode.ISSUER_UNAVAILABLE, "The keys of the token issuer cannot be loaded right now");
     }
 
     private static TokenRejectedException unknownKey() {
