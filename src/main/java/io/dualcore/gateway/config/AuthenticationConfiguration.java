@@ -27,9 +27,9 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.util.StringUtils;
 import reactor.core.Disposable;
@@ -56,7 +56,7 @@ public class AuthenticationConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    @ConditionalOnExpression("'${dualcore.redis.url:}' != ''")
+    @Conditional(RedisConfiguredCondition.class)
     RedisConnections redisConnections(RedisProperties properties) {
         RedisConnections connections = new RedisConnections(properties);
         connections.warmUp();
@@ -67,7 +67,11 @@ public class AuthenticationConfiguration {
     ReplayGuard replayGuard(ObjectProvider<RedisConnections> redis, RedisProperties redisProperties, Clock clock) {
         RedisConnections connections = redis.getIfAvailable();
         if (connections != null) {
-            return new RedisReplayGuard(connections.connection(), clock, redisProperties.timeout());
+            return new RedisReplayGuard(
+                    connections.strings(),
+                    clock,
+                    redisProperties.timeout(),
+                    redisProperties.circuitBreaker().create("redis-replay-guard"));
         }
         return new InMemoryReplayGuard(1_000_000, clock);
     }

@@ -100,7 +100,7 @@ public class RateLimitBenchmark {
     public void setUp() {
         // a real Redis on loopback (REDIS_URL, redis-server on the PATH, or the embedded-redis binary)
         this.redis = RedisServerFixture.startNew();
-        this.redisConnections = new RedisConnections(new RedisProperties(this.redis.uri(), Duration.ofSeconds(1)));
+        this.redisConnections = new RedisConnections(RedisProperties.of(this.redis.uri(), Duration.ofSeconds(1)));
         this.redisLimiter = new RedisRateLimiter(this.redisConnections.binaryConnection(), Duration.ofSeconds(1));
         this.resilientLimiter = new ResilientRateLimiter(
                 this.redisLimiter,
