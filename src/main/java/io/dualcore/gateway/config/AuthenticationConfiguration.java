@@ -39,6 +39,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.cloud.gateway.config.GlobalCorsProperties;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.security.core.GrantedAuthority;
@@ -70,7 +71,7 @@ public class AuthenticationConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    @ConditionalOnExpression("'${dualcore.redis.url:}' != ''")
+    @Conditional(RedisConfiguredCondition.class)
     RedisConnections redisConnections(RedisProperties properties) {
         RedisConnections connections = new RedisConnections(properties);
         connections.warmUp();
@@ -81,7 +82,11 @@ public class AuthenticationConfiguration {
     ReplayGuard replayGuard(ObjectProvider<RedisConnections> redis, RedisProperties redisProperties, Clock clock) {
         RedisConnections connections = redis.getIfAvailable();
         if (connections != null) {
-            return new RedisReplayGuard(connections.connection(), clock, redisProperties.timeout());
+            return new RedisReplayGuard(
+                    connections.strings(),
+                    clock,
+                    redisProperties.timeout(),
+                    redisProperties.circuitBreaker().create("redis-replay-guard"));
         }
         return new InMemoryReplayGuard(1_000_000, clock);
     }

@@ -12,7 +12,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param backend {@code local} (in-memory, per gateway) or {@code redis} (shared by every gateway on one Redis)
  * @param instances how many gateways share the limits; a plan's {@code local-fallback} buckets are its limits
- *     divided by this
+ *     divided by this. With {@code discovery} on (the default with the {@code redis} backend) this is only the
+ *     count used until Redis has first been reached
+ * @param discovery gateways sharing a Redis count each other, so local-fallback shares follow scaling
  * @param headers which rate-limit response headers to send: {@code draft} (IETF {@code RateLimit-Policy} and
  *     {@code RateLimit}), {@code legacy} ({@code RateLimit-Limit}/{@code -Remaining}/{@code -Reset}), or
  *     {@code none}
@@ -27,7 +29,21 @@ public record RateLimitProperties(
         @DefaultValue("draft") String headers,
         @DefaultValue("100000") long maximumLocalKeys,
         @DefaultValue CircuitBreaker circuitBreaker,
+        @DefaultValue Discovery discovery,
         @DefaultValue Map<String, Plan> plans) {
+
+    /**
+     * @param enabled whether gateways on the {@code redis} backend register in Redis and divide local-fallback
+     *     shares by the live count; off: the static {@code instances} applies
+     * @param group gateways that share limits; each group counts its own members
+     * @param ttl how long a registration lives without renewal: a gateway that died stops counting after this
+     * @param renewEvery how often each gateway renews its registration (well under {@code ttl})
+     */
+    public record Discovery(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("dualcore-gateway") String group,
+            @DefaultValue("15s") Duration ttl,
+            @DefaultValue("5s") Duration renewEvery) {}
 
     /**
      * @param bandwidths every limit of the plan; a request needs a token from each

@@ -3,15 +3,19 @@ package io.dualcore.gateway.ratelimit;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import reactor.core.publisher.Mono;
 
 /**
- * Buckets shared by every gateway on one Redis, through bucket4j's lettuce proxy manager (compare-and-swap, async:
- * no event-loop thread waits on Redis). Keys expire once their bucket would be full again.
+ * Buckets shared by every gateway on one Redis or Redis Cluster, through bucket4j's lettuce proxy manager
+ * (compare-and-swap, async: no event-loop thread waits on Redis). Keys expire once their bucket would be full again.
+ * Each bucket is one key, and each compare-and-swap script touches only that key, so buckets spread over every
+ * master of a cluster with no hash tag needed.
  */
 public final class RedisRateLimiter implements RateLimiter {
 
@@ -19,15 +23,24 @@ public final class RedisRateLimiter implements RateLimiter {
 
     private final Mono<AsyncProxyManager<byte[]>> proxyManager;
 
-    public RedisRateLimiter(Mono<StatefulRedisConnection<byte[], byte[]>> connection, Duration timeout) {
+    /** @param connection a standalone or a cluster connection */
+    public RedisRateLimiter(Mono<? extends StatefulConnection<byte[], byte[]>> connection, Duration timeout) {
         this.proxyManager = connection
-                .map(redis -> Bucket4jLettuce.casBasedBuilder(redis)
+                .map(redis -> builder(redis)
                         .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
                                 Duration.ofSeconds(1)))
                         .requestTimeout(timeout)
                         .build()
                         .asAsync())
                 .cache(value -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO);
+    }
+
+    private static Bucket4jLettuce.LettuceBasedProxyManagerBuilder<byte[]> builder(
+            StatefulConnection<byte[], byte[]> connection) {
+        if (connection instanceof StatefulRedisClusterConnection<byte[], byte[]> cluster) {
+            return Bucket4jLettuce.casBasedBuilder(cluster);
+        }
+        return Bucket4jLettuce.casBasedBuilder((StatefulRedisConnection<byte[], byte[]>) connection);
     }
 
     @Override

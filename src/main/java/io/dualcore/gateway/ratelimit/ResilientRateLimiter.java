@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -13,8 +14,8 @@ import reactor.core.publisher.Mono;
 /**
  * Puts a timeout and a circuit breaker around the shared backend, so that no request waits out a dead Redis more
  * than once per breaker window, and applies each plan's failure policy while Redis is out: fail open, fail
- * closed, or limit locally with the plan divided among the gateways. When the breaker closes again, limits return
- * to Redis by themselves.
+ * closed, or limit locally with the plan divided among the gateways (their static number, or the live count from
+ * {@link GatewayInstances}). When the breaker closes again, limits return to Redis by themselves.
  */
 public final class ResilientRateLimiter implements RateLimiter {
 
@@ -28,13 +29,26 @@ public final class ResilientRateLimiter implements RateLimiter {
 
     private final Duration timeout;
 
-    private final int instances;
+    private final IntSupplier instances;
 
-    /** Each plan's local share, built once so its fallback buckets persist across requests. */
-    private final Map<RatePlan, RatePlan> shares = new ConcurrentHashMap<>();
+    /**
+     * Each plan's local share per gateway count, built once so its fallback buckets persist across requests (a
+     * bucket is rebuilt when the count, and so its share, changes).
+     */
+    private final Map<Share, RatePlan> shares = new ConcurrentHashMap<>();
 
     public ResilientRateLimiter(
             RateLimiter shared, LocalRateLimiter fallback, CircuitBreaker breaker, Duration timeout, int instances) {
+        this(shared, fallback, breaker, timeout, () -> instances);
+    }
+
+    /** @param instances the number of gateways sharing the limits, asked whenever a fallback share is needed */
+    public ResilientRateLimiter(
+            RateLimiter shared,
+            LocalRateLimiter fallback,
+            CircuitBreaker breaker,
+            Duration timeout,
+            IntSupplier instances) {
         this.shared = shared;
         this.fallback = fallback;
         this.breaker = breaker;
@@ -61,11 +75,22 @@ public final class ResilientRateLimiter implements RateLimiter {
             case FAIL_OPEN -> Mono.just(RateLimitDecision.failedOpen(plan));
             case FAIL_CLOSED -> Mono.error(new RateLimitUnavailableException());
             case LOCAL_FALLBACK ->
-                Mono.just(this.fallback
-                        .consumeNow(key, this.shares.computeIfAbsent(plan, p -> p.scaledDown(this.instances)))
-                        .asFallback());
+                Mono.just(this.fallback.consumeNow(key, shareOf(plan)).asFallback());
         };
     }
+
+    /** The plan's local-fallback share for the number of gateways now sharing it. */
+    RatePlan shareOf(RatePlan plan) {
+        int instances = Math.max(1, this.instances.getAsInt());
+        return this.shares.computeIfAbsent(new Share(plan, instances), share -> plan.scaledDown(instances));
+    }
+
+    /** The number of gateways the fallback shares are divided by now. */
+    public int instances() {
+        return Math.max(1, this.instances.getAsInt());
+    }
+
+    private record Share(RatePlan plan, int instances) {}
 
     /** Whether requests currently skip Redis. */
     public boolean degraded() {

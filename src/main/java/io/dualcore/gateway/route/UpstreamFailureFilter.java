@@ -7,6 +7,7 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
@@ -17,8 +18,8 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.PrematureCloseException;
 
 /**
- * Answers an unreachable or silent upstream with 502 {@code upstream_unavailable} or 504 {@code upstream_timeout}
- * problem responses, instead of the generic 500 a refused connection would otherwise become.
+ * Answers an unreachable or silent upstream with 502 {@code upstream_unavailable} (502 {@code upstream_tls_failed} when
+ * its TLS certificate is not trusted) or 504 {@code upstream_timeout} problem responses, instead of the generic 500 a refused connection would otherwise become.
  */
 public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
@@ -38,15 +39,21 @@ public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
             if (code == null || exchange.getResponse().isCommitted()) {
                 return Mono.error(ex);
             }
-            String description = (code == ErrorCode.UPSTREAM_TIMEOUT)
-                    ? "The upstream service did not answer in time"
-                    : "The upstream service cannot be reached";
+            String description = switch (code) {
+                case UPSTREAM_TIMEOUT -> "The upstream service did not answer in time";
+                case UPSTREAM_TLS_FAILED -> "The upstream service's TLS certificate is not trusted";
+                default -> "The upstream service cannot be reached";
+            };
             return this.errors.write(exchange, code, description, null, 5);
         });
     }
 
     static ErrorCode classify(Throwable ex) {
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            // before the connection checks: a failed handshake also closes the channel
+            if (cause instanceof SSLException) {
+                return ErrorCode.UPSTREAM_TLS_FAILED;
+            }
             if (cause instanceof ConnectException
                     || cause instanceof UnknownHostException
                     || cause instanceof ClosedChannelException

@@ -80,6 +80,8 @@ public enum ErrorCode {
     NO_ROUTE("no_route", HttpStatus.NOT_FOUND, null, "No route"),
     UPSTREAM_UNAVAILABLE("upstream_unavailable", HttpStatus.BAD_GATEWAY, null, "Upstream unavailable"),
     UPSTREAM_TIMEOUT("upstream_timeout", HttpStatus.GATEWAY_TIMEOUT, null, "Upstream timeout"),
+    /** The upstream's TLS handshake failed (certificate not trusted, expired, wrong host, no common protocol). */
+    UPSTREAM_TLS_FAILED("upstream_tls_failed", HttpStatus.BAD_GATEWAY, null, "Upstream TLS handshake failed"),
     ISSUER_UNAVAILABLE(
             "issuer_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Token issuer temporarily unavailable"),
     REPLAY_CHECK_UNAVAILABLE(

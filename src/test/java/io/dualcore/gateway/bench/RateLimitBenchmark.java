@@ -11,6 +11,7 @@ import io.dualcore.gateway.ratelimit.RedisRateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.support.redis.RedisConnections;
 import io.dualcore.gateway.support.redis.RedisProperties;
+import io.dualcore.gateway.testsupport.redis.RedisClusterFixture;
 import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.InetSocketAddress;
@@ -45,7 +46,8 @@ import org.springframework.web.server.ServerWebExchange;
  * Cost of a local rate-limit check per request, side by side: building the bucket key alone (the baseline every
  * variant pays, as {@code RoutePipelineFilter} does), a local bucket on one hot key, and local buckets on 100 000
  * rotating identities (cold in the CPU caches; all held, as with the default {@code maximum-local-keys}), plus the
- * same rotation with a key bound of 10 000 so that most checks create a bucket after an eviction.
+ * same rotation with a key bound of 10 000 so that most checks create a bucket after an eviction; and the shared
+ * backends: one standalone Redis and a Redis Cluster (3 masters, 3 replicas), each on loopback.
  *
  * <p>Run (from the project directory):
  *
@@ -100,7 +102,7 @@ public class RateLimitBenchmark {
     public void setUp() {
         // a real Redis on loopback (REDIS_URL, redis-server on the PATH, or the embedded-redis binary)
         this.redis = RedisServerFixture.startNew();
-        this.redisConnections = new RedisConnections(new RedisProperties(this.redis.uri(), Duration.ofSeconds(1)));
+        this.redisConnections = new RedisConnections(RedisProperties.of(this.redis.uri(), Duration.ofSeconds(1)));
         this.redisLimiter = new RedisRateLimiter(this.redisConnections.binaryConnection(), Duration.ofSeconds(1));
         this.resilientLimiter = new ResilientRateLimiter(
                 this.redisLimiter,
@@ -174,6 +176,42 @@ public class RateLimitBenchmark {
     @Benchmark
     public RateLimitDecision redisColdKeys100k() {
         return this.redisLimiter.consume(key(nextCold()), this.plan).block();
+    }
+
+    /** As {@link #redisHotKey()}, on a Redis Cluster (3 masters, 3 replicas on loopback) through lettuce's cluster client. */
+    @Benchmark
+    public RateLimitDecision redisClusterHotKey(ClusterState cluster) {
+        return cluster.limiter.consume(key(this.hot), this.plan).block();
+    }
+
+    /** As {@link #redisColdKeys100k()}, on the cluster: the buckets spread over all three masters. */
+    @Benchmark
+    public RateLimitDecision redisClusterColdKeys100k(ClusterState cluster) {
+        return cluster.limiter.consume(key(nextCold()), this.plan).block();
+    }
+
+    /** A Redis Cluster, started only for the benchmarks that use it (six redis-server processes). */
+    @State(Scope.Benchmark)
+    public static class ClusterState {
+
+        private RedisClusterFixture cluster;
+
+        private RedisConnections connections;
+
+        RedisRateLimiter limiter;
+
+        @Setup
+        public void setUp() {
+            this.cluster = RedisClusterFixture.start(3);
+            this.connections = new RedisConnections(RedisProperties.of(this.cluster.url(), Duration.ofSeconds(1)));
+            this.limiter = new RedisRateLimiter(this.connections.binaryConnection(), Duration.ofSeconds(1));
+        }
+
+        @TearDown
+        public void tearDown() {
+            this.connections.close();
+            this.cluster.close();
+        }
     }
 
     @Benchmark

@@ -30,6 +30,20 @@ class UpstreamFailureFilterTests {
     }
 
     @Test
+    void filterWhenUpstreamCertificateUntrustedThenBadGatewayTlsProblem() {
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/api/x"));
+        this.filter
+                .filter(
+                        exchange,
+                        e -> Mono.error(new IllegalStateException(
+                                new javax.net.ssl.SSLHandshakeException("PKIX path building failed"))))
+                .block();
+        assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(502);
+        assertThat(exchange.getResponse().getBodyAsString().block(Duration.ofSeconds(1)))
+                .contains("\"code\":\"upstream_tls_failed\"");
+    }
+
+    @Test
     void filterWhenUpstreamHostUnknownThenBadGatewayProblem() {
         MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/api/x"));
         this.filter

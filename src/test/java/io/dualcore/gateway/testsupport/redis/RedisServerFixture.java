@@ -64,10 +64,15 @@ public final class RedisServerFixture implements AutoCloseable {
         }
         Path workDir =
                 Path.of(System.getProperty("redis.workdir", "target/redis")).toAbsolutePath();
-        Path executable = EmbeddedBinary.findOnPath().orElseGet(() -> EmbeddedBinary.extractTo(workDir));
+        Path executable = executable(workDir);
         RedisServerFixture fixture = new RedisServerFixture(HOST, freePort(), executable, workDir);
         fixture.start();
         return fixture;
+    }
+
+    /** A redis-server binary: the PATH's, else the embedded-redis jar's, extracted into {@code workDir} once. */
+    static Path executable(Path workDir) {
+        return EmbeddedBinary.findOnPath().orElseGet(() -> EmbeddedBinary.extractTo(workDir));
     }
 
     /** Redis URI clients should connect to, e.g. {@code redis://127.0.0.1:41234}. */
@@ -228,7 +233,7 @@ public final class RedisServerFixture implements AutoCloseable {
         return url == null || url.isBlank() ? null : url.trim();
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return socket.getLocalPort();
         } catch (IOException e) {
