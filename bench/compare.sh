@@ -628,8 +628,9 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
     local c=$1 check n problems=()
     for check in ${C_CHECK[$c]:-}; do
         case $check in
-            log_has) grep -q '"outcome":"allowed"' "$RUN/$c.log" || problems+=("no audit line for an allowed request in its log") ;;
-            log_lacks) ! grep -q '"outcome":"allowed"' "$RUN/$c.log" || problems+=("audit lines for allowed requests in its log") ;;
+            # ECS audit events (logger dualcore.audit): an allowed request is event.outcome "success"
+            log_has) grep '"dualcore.audit"' "$RUN/$c.log" | grep -q '"outcome":"success"' || problems+=("no audit line for an allowed request in its log") ;;
+            log_lacks) ! { grep '"dualcore.audit"' "$RUN/$c.log" | grep -q '"outcome":"success"'; } || problems+=("audit lines for allowed requests in its log") ;;
             rate_limit_header) grep -qi '^RateLimit-Policy:' "$RUN/probe-$c.headers" || problems+=("no RateLimit-Policy header: no plan applied") ;;
             rejects_bad_token)
                 n=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $FIRST_BAD" \
