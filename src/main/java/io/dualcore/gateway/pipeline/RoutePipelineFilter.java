@@ -91,7 +91,7 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
                     "This route has no access policy and is denied",
                     null);
         }
-        AccessPolicy.Denial denial = compiled.policy().check(identity);
+        AccessPolicy.Denial denial = compiled.policy().check(identity, exchange.getRequest());
         if (denial != null) {
             return deny(exchange, routeId, identity, denial.code(), denial.description(), denial.scope());
         }

@@ -90,6 +90,12 @@ class IdentityRoutingIT {
         properties.put("dualcore.routes.telemetry-partners.access.issuers", "partners");
         properties.put("dualcore.routes.telemetry-acme.access.modes", "oidc");
         properties.put("dualcore.routes.telemetry-oidc.access.modes", "oidc");
+        properties.put(
+                "dualcore.routes.telemetry-oidc.access.expression",
+                "!has(claims.suspended) && (method == 'GET' || 'telemetry.write' in roles)");
+        properties.put(
+                "dualcore.routes.telemetry-oidc.access.expression-description",
+                "Suspended accounts cannot read telemetry");
         gateway = TestGateway.start(properties);
     }
 
@@ -164,6 +170,17 @@ class IdentityRoutingIT {
                 "/telemetry/readings", TestTokens.oidc(key, dualcoreIssuer).sign(), Map.of("tenant_id", "acme"));
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         assertThat(JSON.readTree(response.getBody()).path("core").asText()).isEqualTo("microservice-core");
+    }
+
+    @Test
+    void telemetryWhenAccessExpressionFalseThenPolicyDeniedWithRouteDescription() {
+        String suspended =
+                TestTokens.oidc(key, dualcoreIssuer).claim("suspended", true).sign();
+        ResponseEntity<String> response = gateway.get("/telemetry/readings", suspended);
+        assertThat(response.getStatusCode().value()).isEqualTo(403);
+        assertThat(JSON.readTree(response.getBody()).path("code").asText()).isEqualTo("policy_denied");
+        assertThat(JSON.readTree(response.getBody()).path("detail").asText())
+                .isEqualTo("Suspended accounts cannot read telemetry");
     }
 
     @Test
