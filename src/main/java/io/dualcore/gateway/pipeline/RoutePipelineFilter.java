@@ -6,7 +6,6 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
-import io.dualcore.gateway.ratelimit.RateLimitKeys;
 import io.dualcore.gateway.ratelimit.RateLimitUnavailableException;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -97,7 +96,7 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
         }
         this.observer.authorized(exchange, routeId, identity, null);
         CompiledRoute.Limit limit = compiled.limitFor(identity);
-        String who = (limit != null) ? RateLimitKeys.of(identity, exchange) : null;
+        String who = (limit != null) ? limit.plan().key().of(identity, exchange) : null;
         if (who == null) {
             return forward(exchange, chain, compiled, identity);
         }

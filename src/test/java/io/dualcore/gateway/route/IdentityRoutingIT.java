@@ -78,7 +78,7 @@ class IdentityRoutingIT {
         // the route list replaces config/application.yml's, so its routes (which have policies there) come too
         route(properties, 0, "telemetry-edge", EDGE_CORE, "/telemetry/**", "Mode=edge");
         route(properties, 1, "telemetry-partners", PARTNER_CORE, "/telemetry/**", "Realm=partners");
-        route(properties, 2, "telemetry-acme", ACME_CORE, "/telemetry/**", "Claim=tenant_id,acme");
+        route(properties, 2, "telemetry-acme", ACME_CORE, "/telemetry/**", "Claim=tenant_id,acme|initech");
         route(properties, 3, "telemetry-oidc", MICROSERVICE_CORE, "/telemetry/**", "Mode=oidc");
         route(properties, 4, "public-health", MICROSERVICE_CORE, "/api/public/**", null);
         route(properties, 5, "microservice-admin", MICROSERVICE_CORE, "/api/admin/**", null);
@@ -89,6 +89,11 @@ class IdentityRoutingIT {
         properties.put("dualcore.routes.telemetry-partners.access.modes", "oidc");
         properties.put("dualcore.routes.telemetry-partners.access.issuers", "partners");
         properties.put("dualcore.routes.telemetry-acme.access.modes", "oidc");
+        // a tenant's users share one budget: the plan is keyed on the tenant claim
+        properties.put("dualcore.rate-limit.plans.tenant.bandwidths[0].capacity", "2");
+        properties.put("dualcore.rate-limit.plans.tenant.bandwidths[0].refill-period", "1h");
+        properties.put("dualcore.rate-limit.plans.tenant.key", "claim:tenant_id");
+        properties.put("dualcore.routes.telemetry-acme.rate-limit.oidc", "tenant");
         properties.put("dualcore.routes.telemetry-oidc.access.modes", "oidc");
         properties.put(
                 "dualcore.routes.telemetry-oidc.access.expression",
@@ -162,6 +167,27 @@ class IdentityRoutingIT {
                 .sign();
         assertThat(coreFor(acme)).isEqualTo("acme-core");
         assertThat(coreFor(globex)).isEqualTo("microservice-core");
+    }
+
+    @Test
+    void tenantPlanWhenTwoUsersOfOneTenantThenTheyShareOneLimit() {
+        String ursula = TestTokens.oidc(key, dualcoreIssuer)
+                .claim("sub", "ursula")
+                .claim("tenant_id", "initech")
+                .sign();
+        String victor = TestTokens.oidc(key, dualcoreIssuer)
+                .claim("sub", "victor")
+                .claim("tenant_id", "initech")
+                .sign();
+        assertThat(gateway.get("/telemetry/readings", ursula).getStatusCode().value())
+                .isEqualTo(200);
+        assertThat(gateway.get("/telemetry/readings", victor).getStatusCode().value())
+                .isEqualTo(200);
+        ResponseEntity<String> limited = gateway.get("/telemetry/readings", ursula);
+        assertThat(limited.getStatusCode().value()).isEqualTo(429);
+        assertThat(JSON.readTree(limited.getBody()).path("code").asText()).isEqualTo("rate_limited");
+        assertThat(gateway.get("/telemetry/readings", victor).getStatusCode().value())
+                .isEqualTo(429);
     }
 
     @Test
