@@ -147,7 +147,8 @@ public final class AccessExpression {
         };
         try {
             return Boolean.TRUE.equals(this.program.eval(variables));
-        } catch (CelEvaluationException ex) {
+        } catch (CelEvaluationException | RuntimeException ex) {
+            // fail closed: a missing key, an overflow or an unexpected claim type denies (403), never a 500
             return false;
         }
     }
