@@ -41,7 +41,7 @@ import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 3, time = 1)
 @Fork(1)
 @State(Scope.Benchmark)
@@ -97,7 +97,8 @@ public class PolicyExpressionBenchmark {
     }
 
     /**
-     * Runs every benchmark of this class: 1 fork, 2 warmup and 3 measurement iterations of 1 s each, unless the
+     * Runs every benchmark of this class: 1 fork, 5 warmup iterations of 2 s (CEL's evaluator needs several seconds
+     * of JIT warm-up: 1 s warm-ups report ten times the steady cost) and 3 measurement iterations of 1 s, unless the
      * arguments (JMH command-line options, e.g. {@code -f 2 -wi 5 -i 5 -prof gc}) say otherwise.
      */
     public static void main(String[] args) throws RunnerException, CommandLineOptionException {
@@ -111,10 +112,10 @@ public class PolicyExpressionBenchmark {
             options.forks(1);
         }
         if (!command.getWarmupIterations().hasValue()) {
-            options.warmupIterations(2);
+            options.warmupIterations(5);
         }
         if (!command.getWarmupTime().hasValue()) {
-            options.warmupTime(TimeValue.seconds(1));
+            options.warmupTime(TimeValue.seconds(2));
         }
         if (!command.getMeasurementIterations().hasValue()) {
             options.measurementIterations(3);
