@@ -6,7 +6,6 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
-import io.dualcore.gateway.ratelimit.RateLimitKeys;
 import io.dualcore.gateway.ratelimit.RateLimitUnavailableException;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -91,13 +90,13 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
                     "This route has no access policy and is denied",
                     null);
         }
-        AccessPolicy.Denial denial = compiled.policy().check(identity);
+        AccessPolicy.Denial denial = compiled.policy().check(identity, exchange.getRequest());
         if (denial != null) {
             return deny(exchange, routeId, identity, denial.code(), denial.description(), denial.scope());
         }
         this.observer.authorized(exchange, routeId, identity, null);
         CompiledRoute.Limit limit = compiled.limitFor(identity);
-        String who = (limit != null) ? RateLimitKeys.of(identity, exchange) : null;
+        String who = (limit != null) ? limit.plan().key().of(identity, exchange) : null;
         if (who == null) {
             return forward(exchange, chain, compiled, identity);
         }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 
 /**
  * The compiled access rules of one route. {@link #check(GatewayIdentity)} answers {@code null} when the caller may
@@ -34,6 +35,10 @@ public final class AccessPolicy {
     private final Set<String> edgeKeyIds;
 
     private final List<Pattern> devicePatterns;
+
+    private final AccessExpression expression;
+
+    private final String expressionDescription;
 
     private AccessPolicy(String routeId, RouteProperties.Access access) {
         this.routeId = routeId;
@@ -65,6 +70,16 @@ public final class AccessPolicy {
             patterns.add(globToPattern(glob));
         }
         this.devicePatterns = List.copyOf(patterns);
+        this.expression = (access.expression() != null)
+                ? AccessExpression.compile(where + ".expression", access.expression(), access.expressionHeaders())
+                : null;
+        if (this.expression == null && !access.expressionHeaders().isEmpty()) {
+            throw new IllegalStateException(where + ".expression-headers is set without " + where + ".expression");
+        }
+        this.expressionDescription = (access.expressionDescription() != null
+                        && !access.expressionDescription().isBlank())
+                ? access.expressionDescription()
+                : "This route's access policy does not allow this request";
         if (anonymous && (!this.anyRole.isEmpty() || !this.allRoles.isEmpty() || !this.scopes.isEmpty())) {
             throw new IllegalStateException(where + ": a route open to anonymous callers cannot require roles or"
                     + " scopes; split it into two routes");
@@ -105,7 +120,22 @@ public final class AccessPolicy {
         return this.anonymous;
     }
 
-    /** @return {@code null} when allowed, else the reason for the denial */
+    /**
+     * The list checks, then the route's access expression if it has one.
+     *
+     * @return {@code null} when allowed, else the reason for the denial
+     */
+    public Denial check(GatewayIdentity identity, ServerHttpRequest request) {
+        Denial denial = check(identity);
+        if (denial != null || this.expression == null) {
+            return denial;
+        }
+        return this.expression.allows(identity, request)
+                ? null
+                : new Denial(ErrorCode.POLICY_DENIED, this.expressionDescription, null);
+    }
+
+    /** The list checks only (modes, realms, keys, devices, roles, scopes). */
     public Denial check(GatewayIdentity identity) {
         if (identity == null) {
             return this.anonymous
@@ -166,7 +196,8 @@ public final class AccessPolicy {
     @Override
     public String toString() {
         return "AccessPolicy[" + this.routeId + ": modes=" + this.modes + (this.anonymous ? "+anonymous" : "")
-                + ", anyRole=" + this.anyRole + ", allRoles=" + this.allRoles + ", scopes=" + this.scopes + "]";
+                + ", anyRole=" + this.anyRole + ", allRoles=" + this.allRoles + ", scopes=" + this.scopes
+                + ((this.expression != null) ? ", expression=" + this.expression : "") + "]";
     }
 
     /**

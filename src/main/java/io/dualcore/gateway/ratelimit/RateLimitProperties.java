@@ -48,10 +48,14 @@ public record RateLimitProperties(
     /**
      * @param bandwidths every limit of the plan; a request needs a token from each
      * @param onRedisFailure {@code fail-open}, {@code fail-closed} or {@code local-fallback}
+     * @param key what the buckets are keyed on, always from the verified identity: {@code identity} (each caller),
+     *     {@code realm} (each trusted issuer) or {@code claim:<name>} (each value of a claim within its issuer, e.g.
+     *     {@code claim:tenant_id}: a tenant's users share one budget); anonymous callers by peer address
      */
     public record Plan(
             @DefaultValue List<Bandwidth> bandwidths,
-            @DefaultValue("local-fallback") String onRedisFailure) {}
+            @DefaultValue("local-fallback") String onRedisFailure,
+            @DefaultValue("identity") String key) {}
 
     /**
      * @param capacity most requests in a burst

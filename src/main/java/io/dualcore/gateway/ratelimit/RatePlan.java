@@ -34,8 +34,15 @@ public final class RatePlan {
 
     private final Duration timeToFull;
 
-    private RatePlan(String name, List<RateLimitProperties.Bandwidth> bandwidths, FailurePolicy failurePolicy) {
+    private final RateLimitKey key;
+
+    private RatePlan(
+            String name,
+            List<RateLimitProperties.Bandwidth> bandwidths,
+            FailurePolicy failurePolicy,
+            RateLimitKey key) {
         this.name = name;
+        this.key = key;
         this.bandwidths = List.copyOf(bandwidths);
         this.failurePolicy = failurePolicy;
         ConfigurationBuilder builder = BucketConfiguration.builder();
@@ -91,7 +98,7 @@ public final class RatePlan {
             throw new IllegalStateException(where + ".on-redis-failure: unknown policy '" + plan.onRedisFailure()
                     + "'; use fail-open, fail-closed or local-fallback");
         }
-        return new RatePlan(name, plan.bandwidths(), failurePolicy);
+        return new RatePlan(name, plan.bandwidths(), failurePolicy, RateLimitKey.of(where + ".key", plan.key()));
     }
 
     private static long refillTokens(RateLimitProperties.Bandwidth bandwidth) {
@@ -112,7 +119,8 @@ public final class RatePlan {
                                 Math.max(1, refillTokens(b) / instances),
                                 b.refillPeriod()))
                         .toList(),
-                this.failurePolicy);
+                this.failurePolicy,
+                this.key);
     }
 
     public String name() {
@@ -121,6 +129,11 @@ public final class RatePlan {
 
     public BucketConfiguration configuration() {
         return this.configuration;
+    }
+
+    /** What this plan's buckets are keyed on. */
+    public RateLimitKey key() {
+        return this.key;
     }
 
     public FailurePolicy failurePolicy() {
@@ -144,6 +157,7 @@ public final class RatePlan {
 
     @Override
     public String toString() {
-        return "RatePlan[" + this.name + ", " + this.bandwidths + ", on-redis-failure=" + this.failurePolicy + "]";
+        return "RatePlan[" + this.name + ", " + this.bandwidths + ", on-redis-failure=" + this.failurePolicy + ", key="
+                + this.key + "]";
     }
 }

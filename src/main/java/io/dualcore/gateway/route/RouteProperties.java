@@ -46,6 +46,12 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
      * @param issuers accepted OIDC realms, by configured name or issuer URI
      * @param edgeKeyIds accepted edge key ids
      * @param deviceIds accepted edge device ids, as glob patterns ({@code *} and {@code ?})
+     * @param expression a CEL expression that must be {@code true}, evaluated after the lists, over {@code mode},
+     *     {@code realm}, {@code subject}, {@code roles}, {@code scopes}, {@code claims}, {@code method}, {@code path}
+     *     and {@code headers}; false or an evaluation error is 403 {@code policy_denied}
+     * @param expressionDescription the problem detail of a {@code policy_denied} answer, written for the caller
+     * @param expressionHeaders request headers the expression may read as {@code headers['name']} (lower-case);
+     *     credentials headers ({@code Authorization}, {@code Cookie}) are refused
      */
     public record Access(
             @DefaultValue List<String> modes,
@@ -54,5 +60,8 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
             @DefaultValue List<String> scopes,
             @DefaultValue List<String> issuers,
             @DefaultValue List<String> edgeKeyIds,
-            @DefaultValue List<String> deviceIds) {}
+            @DefaultValue List<String> deviceIds,
+            String expression,
+            String expressionDescription,
+            @DefaultValue List<String> expressionHeaders) {}
 }

@@ -67,6 +67,8 @@ public enum ErrorCode {
             "insufficient_role", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Insufficient role"),
     INSUFFICIENT_SCOPE(
             "insufficient_scope", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Insufficient scope"),
+    /** The route's access expression ({@code access.expression}) is not {@code true} for this request. */
+    POLICY_DENIED("policy_denied", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Policy denied"),
     NO_ROUTE_POLICY(
             "no_route_policy",
             HttpStatus.FORBIDDEN,

@@ -75,7 +75,8 @@ public class RateLimitBenchmark {
             "bench",
             new RateLimitProperties.Plan(
                     List.of(new RateLimitProperties.Bandwidth(1_000_000_000L, null, Duration.ofSeconds(1))),
-                    "local-fallback"));
+                    "local-fallback",
+                    "identity"));
 
     private final ServerWebExchange exchange = MockServerWebExchange.from(
             MockServerHttpRequest.get("/orders").remoteAddress(new InetSocketAddress("192.0.2.10", 50000)));

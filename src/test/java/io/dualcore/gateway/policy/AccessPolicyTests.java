@@ -39,7 +39,16 @@ class AccessPolicyTests {
     @Test
     void checkWhenRealmNotListedThenIssuerNotAllowed() {
         RouteProperties.Access access = new RouteProperties.Access(
-                List.of("oidc"), List.of(), List.of(), List.of(), List.of("partners"), List.of(), List.of());
+                List.of("oidc"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of("partners"),
+                List.of(),
+                List.of(),
+                null,
+                null,
+                List.of());
         assertThat(policy(access).check(ALICE).code()).isEqualTo(ErrorCode.ISSUER_NOT_ALLOWED);
         RouteProperties.Access byUri = new RouteProperties.Access(
                 List.of("oidc"),
@@ -48,6 +57,9 @@ class AccessPolicyTests {
                 List.of(),
                 List.of("https://idp/realms/dualcore"),
                 List.of(),
+                List.of(),
+                null,
+                null,
                 List.of());
         assertThat(policy(byUri).check(ALICE)).isNull();
     }
@@ -55,20 +67,56 @@ class AccessPolicyTests {
     @Test
     void checkWhenRolesMissingThenInsufficientRole() {
         RouteProperties.Access anyOf = new RouteProperties.Access(
-                List.of("oidc"), List.of("admin", "auditor"), List.of(), List.of(), List.of(), List.of(), List.of());
+                List.of("oidc"),
+                List.of("admin", "auditor"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                null,
+                List.of());
         assertThat(policy(anyOf).check(ALICE).code()).isEqualTo(ErrorCode.INSUFFICIENT_ROLE);
         RouteProperties.Access allOf = new RouteProperties.Access(
-                List.of("oidc"), List.of(), List.of("user", "admin"), List.of(), List.of(), List.of(), List.of());
+                List.of("oidc"),
+                List.of(),
+                List.of("user", "admin"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                null,
+                List.of());
         assertThat(policy(allOf).check(ALICE).code()).isEqualTo(ErrorCode.INSUFFICIENT_ROLE);
         RouteProperties.Access held = new RouteProperties.Access(
-                List.of("oidc"), List.of("user", "admin"), List.of("user"), List.of(), List.of(), List.of(), List.of());
+                List.of("oidc"),
+                List.of("user", "admin"),
+                List.of("user"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                null,
+                List.of());
         assertThat(policy(held).check(ALICE)).isNull();
     }
 
     @Test
     void checkWhenScopeMissingThenInsufficientScopeNamingRequiredScopes() {
         RouteProperties.Access access = new RouteProperties.Access(
-                List.of("oidc"), List.of(), List.of(), List.of("orders", "payments"), List.of(), List.of(), List.of());
+                List.of("oidc"),
+                List.of(),
+                List.of(),
+                List.of("orders", "payments"),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                null,
+                List.of());
         AccessPolicy.Denial denial = policy(access).check(ALICE);
         assertThat(denial.code()).isEqualTo(ErrorCode.INSUFFICIENT_SCOPE);
         assertThat(denial.scope()).isEqualTo("orders payments");
@@ -77,7 +125,16 @@ class AccessPolicyTests {
     @Test
     void checkWhenEdgeKeyOrDeviceNotListedThenForbidden() {
         RouteProperties.Access keys = new RouteProperties.Access(
-                List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of("edge-2"), List.of());
+                List.of("edge"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of("edge-2"),
+                List.of(),
+                null,
+                null,
+                List.of());
         assertThat(policy(keys).check(SENSOR).code()).isEqualTo(ErrorCode.KEY_NOT_ALLOWED);
         RouteProperties.Access devices = new RouteProperties.Access(
                 List.of("edge"),
@@ -86,13 +143,34 @@ class AccessPolicyTests {
                 List.of(),
                 List.of(),
                 List.of(),
-                List.of("camera-*", "s?nsor-8"));
+                List.of("camera-*", "s?nsor-8"),
+                null,
+                null,
+                List.of());
         assertThat(policy(devices).check(SENSOR).code()).isEqualTo(ErrorCode.DEVICE_NOT_ALLOWED);
         RouteProperties.Access glob = new RouteProperties.Access(
-                List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of(), List.of("sensor-*"));
+                List.of("edge"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of("sensor-*"),
+                null,
+                null,
+                List.of());
         assertThat(policy(glob).check(SENSOR)).isNull();
         RouteProperties.Access literal = new RouteProperties.Access(
-                List.of("edge"), List.of(), List.of(), List.of(), List.of(), List.of(), List.of("sensor.7"));
+                List.of("edge"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of("sensor.7"),
+                null,
+                null,
+                List.of());
         assertThat(policy(literal).check(SENSOR).code())
                 .as("glob characters other than * and ? are literal")
                 .isEqualTo(ErrorCode.DEVICE_NOT_ALLOWED);
@@ -116,7 +194,16 @@ class AccessPolicyTests {
     @Test
     void ofWhenRoleListHasEmptyEntryThenStartupError() {
         RouteProperties.Access access = new RouteProperties.Access(
-                List.of("oidc"), List.of("admin", " "), List.of(), List.of(), List.of(), List.of(), List.of());
+                List.of("oidc"),
+                List.of("admin", " "),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                null,
+                List.of());
         assertThatIllegalStateException()
                 .isThrownBy(() -> policy(access))
                 .withMessageContaining("dualcore.routes.orders.access.any-role contains an empty entry");
@@ -125,7 +212,16 @@ class AccessPolicyTests {
     @Test
     void ofWhenAnonymousRouteRequiresRolesThenStartupError() {
         RouteProperties.Access access = new RouteProperties.Access(
-                List.of("anonymous", "oidc"), List.of("admin"), List.of(), List.of(), List.of(), List.of(), List.of());
+                List.of("anonymous", "oidc"),
+                List.of("admin"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                null,
+                List.of());
         assertThatIllegalStateException().isThrownBy(() -> policy(access)).withMessageContaining("anonymous");
     }
 
@@ -149,7 +245,8 @@ class AccessPolicyTests {
     }
 
     private static RouteProperties.Access access(List<String> modes) {
-        return new RouteProperties.Access(modes, List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+        return new RouteProperties.Access(
+                modes, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), null, null, List.of());
     }
 
     private static AccessPolicy policy(RouteProperties.Access access) {

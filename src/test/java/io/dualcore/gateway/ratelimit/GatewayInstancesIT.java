@@ -37,7 +37,9 @@ class GatewayInstancesIT {
     private static final RatePlan PLAN = RatePlan.of(
             "devices",
             new RateLimitProperties.Plan(
-                    List.of(new RateLimitProperties.Bandwidth(30, null, Duration.ofHours(1))), "local-fallback"));
+                    List.of(new RateLimitProperties.Bandwidth(30, null, Duration.ofHours(1))),
+                    "local-fallback",
+                    "identity"));
 
     private final RedisServerFixture redis;
 

@@ -19,7 +19,9 @@ class LocalRateLimiterTests {
         return RatePlan.of(
                 name,
                 new RateLimitProperties.Plan(
-                        List.of(new RateLimitProperties.Bandwidth(capacity, refillTokens, period)), "local-fallback"));
+                        List.of(new RateLimitProperties.Bandwidth(capacity, refillTokens, period)),
+                        "local-fallback",
+                        "identity"));
     }
 
     @Test

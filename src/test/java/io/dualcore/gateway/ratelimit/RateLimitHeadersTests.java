@@ -20,7 +20,8 @@ class RateLimitHeadersTests {
                         List.of(
                                 new RateLimitProperties.Bandwidth(capacity, null, period),
                                 new RateLimitProperties.Bandwidth(1000, null, Duration.ofHours(1))),
-                        "fail-open"));
+                        "fail-open",
+                        "identity"));
     }
 
     private static RateLimitDecision decision(long remaining, long resetNanos) {

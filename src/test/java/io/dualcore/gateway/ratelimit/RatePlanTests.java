@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class RatePlanTests {
 
     private static RateLimitProperties.Plan plan(String onRedisFailure, RateLimitProperties.Bandwidth... bandwidths) {
-        return new RateLimitProperties.Plan(List.of(bandwidths), onRedisFailure);
+        return new RateLimitProperties.Plan(List.of(bandwidths), onRedisFailure, "identity");
     }
 
     private static RateLimitProperties.Bandwidth bandwidth(long capacity, Long refillTokens, Duration period) {

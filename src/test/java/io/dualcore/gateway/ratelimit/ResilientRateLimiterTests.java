@@ -60,7 +60,8 @@ class ResilientRateLimiterTests {
                 "p-" + onRedisFailure,
                 new RateLimitProperties.Plan(
                         List.of(new RateLimitProperties.Bandwidth(capacity, null, Duration.ofMinutes(1))),
-                        onRedisFailure));
+                        onRedisFailure,
+                        "identity"));
     }
 
     /** Stays open far longer than any test, so slow assertions cannot let a probe through. */

@@ -1,0 +1,233 @@
+package io.dualcore.gateway.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.dualcore.gateway.auth.AuthenticationMode;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.web.ErrorCode;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+
+class AccessExpressionTests {
+
+    private static final GatewayIdentity ALICE = new GatewayIdentity(
+            AuthenticationMode.OIDC,
+            "https://idp/realms/dualcore",
+            "dualcore",
+            "alice",
+            "dualcore-service",
+            Set.of("user", "dualcore-gateway:orders.read"),
+            Set.of("openid", "orders"),
+            null,
+            "kid-1",
+            Instant.now().plusSeconds(300),
+            Map.of(
+                    "tenant_id",
+                    "acme",
+                    "tier",
+                    2,
+                    "groups",
+                    List.of("ops", "dev"),
+                    "address",
+                    Map.of("country", "DE"),
+                    "exp",
+                    new Date(4_000_000_000_000L)));
+
+    private static final GatewayIdentity SENSOR = new GatewayIdentity(
+            AuthenticationMode.EDGE,
+            "dualcore-edge",
+            "edge",
+            "sensor-7",
+            null,
+            Set.of(),
+            Set.of(),
+            "sensor-7",
+            "edge-1",
+            Instant.now().plusSeconds(60),
+            Map.of("site", "plant-3"));
+
+    private static final ServerHttpRequest GET_ORDERS = MockServerHttpRequest.get("/api/orders/42")
+            .header("X-Request-Kind", "batch")
+            .header("Authorization", "Bearer secret")
+            .build();
+
+    private static boolean allows(String expression, GatewayIdentity identity) {
+        return allows(expression, identity, GET_ORDERS);
+    }
+
+    private static boolean allows(String expression, GatewayIdentity identity, ServerHttpRequest request) {
+        return AccessExpression.compile("test.expression", expression, List.of("x-request-kind"))
+                .allows(identity, request);
+    }
+
+    @Test
+    void evaluateWhenModeComparedThenFollowsIdentity() {
+        assertThat(allows("mode == 'oidc'", ALICE)).isTrue();
+        assertThat(allows("mode == 'oidc'", SENSOR)).isFalse();
+        assertThat(allows("mode == 'anonymous'", null)).isTrue();
+    }
+
+    @Test
+    void evaluateWhenRealmComparedThenFollowsIdentity() {
+        assertThat(allows("realm == 'dualcore'", ALICE)).isTrue();
+        assertThat(allows("realm == 'partners'", ALICE)).isFalse();
+    }
+
+    @Test
+    void evaluateWhenSubjectComparedThenFollowsIdentity() {
+        assertThat(allows("subject.startsWith('sensor-')", SENSOR)).isTrue();
+        assertThat(allows("subject == 'bob'", ALICE)).isFalse();
+    }
+
+    @Test
+    void evaluateWhenRolesTestedThenFollowsIdentity() {
+        assertThat(allows("'dualcore-gateway:orders.read' in roles", ALICE)).isTrue();
+        assertThat(allows("'admin' in roles", ALICE)).isFalse();
+        assertThat(allows("roles.exists(r, r.endsWith('.read'))", ALICE)).isTrue();
+    }
+
+    @Test
+    void evaluateWhenScopesTestedThenFollowsIdentity() {
+        assertThat(allows("'orders' in scopes && size(scopes) == 2", ALICE)).isTrue();
+        assertThat(allows("'payments' in scopes", ALICE)).isFalse();
+    }
+
+    @Test
+    void evaluateWhenClaimsReadThenTypedAsCelValues() {
+        assertThat(allows("claims.tenant_id == 'acme'", ALICE)).isTrue();
+        assertThat(allows("claims['tenant_id'] == 'globex'", ALICE)).isFalse();
+        assertThat(allows("claims.tier >= 2", ALICE))
+                .as("an integer claim is a CEL int")
+                .isTrue();
+        assertThat(allows("'ops' in claims.groups", ALICE)).isTrue();
+        assertThat(allows("claims.address.country == 'DE'", ALICE)).isTrue();
+        assertThat(allows("claims.exp > 3999999999", ALICE))
+                .as("dates are epoch seconds")
+                .isTrue();
+        assertThat(allows("claims.site == 'plant-3'", SENSOR)).isTrue();
+    }
+
+    @Test
+    void evaluateWhenClaimMissingThenDeniedUnlessGuardedWithHas() {
+        assertThat(allows("claims.tenant_id == 'acme'", SENSOR))
+                .as("an evaluation error denies")
+                .isFalse();
+        assertThat(allows("!has(claims.tenant_id) || claims.tenant_id == 'acme'", SENSOR))
+                .isTrue();
+    }
+
+    @Test
+    void evaluateWhenRequestReadThenMethodPathAndSelectedHeadersOnly() {
+        assertThat(allows("method == 'GET' && path.startsWith('/api/orders/')", ALICE))
+                .isTrue();
+        assertThat(allows("headers['x-request-kind'] == 'batch'", ALICE)).isTrue();
+        assertThat(allows("'authorization' in headers", ALICE))
+                .as("only selected headers")
+                .isFalse();
+        ServerHttpRequest post = MockServerHttpRequest.post("/api/orders").build();
+        assertThat(allows("method == 'GET'", ALICE, post)).isFalse();
+        assertThat(allows("!('x-request-kind' in headers)", ALICE, post)).isTrue();
+    }
+
+    @Test
+    void evaluateWhenAnonymousThenEmptyIdentity() {
+        assertThat(allows("subject == '' && size(roles) == 0 && size(claims) == 0", null))
+                .isTrue();
+    }
+
+    @Test
+    void compileWhenSyntaxErrorThenStartupErrorNamingProperty() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy("orders", "'admin' in roles &&", List.of()))
+                .withMessageContaining("dualcore.routes.orders.access.expression");
+    }
+
+    @Test
+    void compileWhenNotBoolThenStartupErrorNamingProperty() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy("orders", "subject", List.of()))
+                .withMessageContaining("dualcore.routes.orders.access.expression");
+    }
+
+    @Test
+    void compileWhenUnknownVariableOrTypeErrorThenStartupErrorNamingProperty() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy("orders", "user == 'alice'", List.of()))
+                .withMessageContaining("dualcore.routes.orders.access.expression")
+                .withMessageContaining("user");
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy("orders", "roles == 'admin'", List.of()))
+                .withMessageContaining("dualcore.routes.orders.access.expression");
+    }
+
+    @Test
+    void compileWhenCredentialsHeaderSelectedThenStartupError() {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy("orders", "true", List.of("Authorization")))
+                .withMessageContaining("dualcore.routes.orders.access.expression-headers");
+    }
+
+    @Test
+    void compileWhenRoutePoliciesBuiltThenStartupErrorNamesRoute() {
+        RouteProperties properties = new RouteProperties(Map.of(
+                "orders",
+                new RouteProperties.RouteSettings(access("claims.tenant_id ==", null, List.of()), false, false, null)));
+        assertThatIllegalStateException()
+                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders")))
+                .withMessageContaining("dualcore.routes.orders.access.expression");
+    }
+
+    @Test
+    void checkWhenExpressionFalseThenPolicyDeniedWithConfiguredDescription() {
+        AccessPolicy policy = AccessPolicy.of(
+                "orders", access("claims.tenant_id == 'globex'", "Only globex staff may use this route", List.of()));
+        AccessPolicy.Denial denial = policy.check(ALICE, GET_ORDERS);
+        assertThat(denial.code()).isEqualTo(ErrorCode.POLICY_DENIED);
+        assertThat(denial.description()).isEqualTo("Only globex staff may use this route");
+        assertThat(ErrorCode.POLICY_DENIED.status().value()).isEqualTo(403);
+    }
+
+    @Test
+    void checkWhenExpressionTrueThenAllowed() {
+        AccessPolicy policy = AccessPolicy.of("orders", access("claims.tenant_id == 'acme'", null, List.of()));
+        assertThat(policy.check(ALICE, GET_ORDERS)).isNull();
+    }
+
+    @Test
+    void checkWhenListCheckFailsThenListDenialBeforeExpression() {
+        AccessPolicy policy = AccessPolicy.of("orders", access("true", null, List.of()));
+        assertThat(policy.check(SENSOR, GET_ORDERS).code()).isEqualTo(ErrorCode.MODE_NOT_ALLOWED);
+    }
+
+    @Test
+    void checkWhenNoDescriptionThenDefaultDescription() {
+        AccessPolicy policy = AccessPolicy.of("orders", access("false", " ", List.of()));
+        assertThat(policy.check(ALICE, GET_ORDERS).description()).isNotBlank();
+    }
+
+    private static AccessPolicy policy(String routeId, String expression, List<String> headers) {
+        return AccessPolicy.of(routeId, access(expression, null, headers));
+    }
+
+    private static RouteProperties.Access access(String expression, String description, List<String> headers) {
+        return new RouteProperties.Access(
+                List.of("oidc"),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                expression,
+                description,
+                headers);
+    }
+}
