@@ -629,8 +629,9 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
     for check in ${C_CHECK[$c]:-}; do
         case $check in
             # ECS audit events (logger dualcore.audit): an allowed request is event.outcome "success"
-            log_has) grep '"dualcore.audit"' "$RUN/$c.log" | grep -q '"outcome":"success"' || problems+=("no audit line for an allowed request in its log") ;;
-            log_lacks) ! { grep '"dualcore.audit"' "$RUN/$c.log" | grep -q '"outcome":"success"'; } || problems+=("audit lines for allowed requests in its log") ;;
+            # one grep, no pipe: with pipefail, grep -q closing a pipe early fails the pipeline (SIGPIPE)
+            log_has) grep -q '"logger":"dualcore.audit".*"outcome":"success"' "$RUN/$c.log" || problems+=("no audit line for an allowed request in its log") ;;
+            log_lacks) ! grep -q '"logger":"dualcore.audit".*"outcome":"success"' "$RUN/$c.log" || problems+=("audit lines for allowed requests in its log") ;;
             rate_limit_header) grep -qi '^RateLimit-Policy:' "$RUN/probe-$c.headers" || problems+=("no RateLimit-Policy header: no plan applied") ;;
             rejects_bad_token)
                 n=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $FIRST_BAD" \
