@@ -205,6 +205,40 @@ class KubernetesManifestsTests {
     }
 
     @Test
+    void edgeKeysWhenDeployedThenOnlyTheSecretsNeverTheInlineDemoKey() throws IOException {
+        // the Deployment's env over the ConfigMap's application.yml, bound as the gateway binds them
+        Map<String, Object> deploymentEnv = new LinkedHashMap<>();
+        env.forEach((name, value) -> {
+            if (value != null) {
+                deploymentEnv.put(name, value);
+            }
+        });
+        org.springframework.core.env.StandardEnvironment environment =
+                new org.springframework.core.env.StandardEnvironment();
+        environment
+                .getPropertySources()
+                .addFirst(
+                        new org.springframework.core.env.SystemEnvironmentPropertySource("deployment", deploymentEnv));
+        for (org.springframework.core.env.PropertySource<?> source :
+                new org.springframework.boot.env.YamlPropertySourceLoader()
+                        .load(
+                                "configmap",
+                                new org.springframework.core.io.FileSystemResource(
+                                        ROOT.resolve("deploy/kubernetes/application.yml")))) {
+            environment.getPropertySources().addLast(source);
+        }
+        org.springframework.boot.context.properties.source.ConfigurationPropertySources.attach(environment);
+        io.dualcore.gateway.auth.AuthProperties auth = org.springframework.boot.context.properties.bind.Binder.get(
+                        environment)
+                .bind("dualcore.auth", io.dualcore.gateway.auth.AuthProperties.class)
+                .get();
+        assertThat(auth.edge().keys())
+                .as("inline edge keys in the deployed configuration")
+                .isEmpty();
+        assertThat(auth.edge().keyDirectory()).hasToString("/etc/dualcore/edge-keys");
+    }
+
+    @Test
     void serviceWhenCheckedThenGatewayPortOnlyNeverManagement() {
         Service service = only(Service.class, "dualcore-gateway");
         assertThat(service.getSpec().getSelector())
