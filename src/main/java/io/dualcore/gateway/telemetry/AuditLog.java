@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
 
 /**
  * One audit event per access decision on the {@code dualcore.audit} logger, written through the application's
@@ -33,7 +34,28 @@ public final class AuditLog implements AutoCloseable {
     /** The logger audit events are written to. */
     public static final String LOGGER = "dualcore.audit";
 
+    /** The writer thread's name (also in each line's {@code process.thread.name}). */
+    public static final String THREAD_NAME = "dualcore-audit";
+
     private static final Logger logger = LoggerFactory.getLogger(LOGGER);
+
+    /** Where the writer puts a batch of events. */
+    interface Sink {
+
+        /** Writes the events in order; a failure loses this batch only. */
+        void write(List<AuditEvent> batch);
+    }
+
+    /** Through the application's logging: every logging configuration applies. */
+    static final Sink LOGGING = batch -> {
+        for (AuditEvent event : batch) {
+            try {
+                write(event);
+            } catch (RuntimeException ex) {
+                // a broken appender must not stop auditing; the logging system reports its own errors
+            }
+        }
+    };
 
     private static final int BATCH = 512;
 
@@ -54,6 +76,8 @@ public final class AuditLog implements AutoCloseable {
 
     private final Thread writer;
 
+    private final Sink sink;
+
     private volatile boolean running = true;
 
     /** An audit log for allowed requests too, or denials only, with the default queue. */
@@ -67,17 +91,40 @@ public final class AuditLog implements AutoCloseable {
      * @param denialWait how long a denial may wait for room in a full queue
      */
     public AuditLog(boolean logAllowed, int capacity, Duration denialWait) {
-        this(logAllowed, capacity, denialWait, true);
+        this(logAllowed, capacity, denialWait, true, LOGGING);
+    }
+
+    /**
+     * An audit log that writes ECS JSON lines to the console itself when the logging configuration would produce
+     * exactly those lines for it (Spring Boot's ECS console format, the console its only destination), and through
+     * the logging otherwise; see {@link EcsAuditLines}.
+     *
+     * @param structuredJsonCustomized whether any {@code logging.structured.json.*} property is set
+     */
+    public static AuditLog forConsole(
+            boolean logAllowed, int capacity, Duration denialWait, boolean structuredJsonCustomized) {
+        Sink sink = LOGGING;
+        if (ClassUtils.isPresent("ch.qos.logback.classic.LoggerContext", AuditLog.class.getClassLoader())) {
+            sink = EcsAuditLines.ifConsoleEcs(structuredJsonCustomized)
+                    .<Sink>map(lines -> lines)
+                    .orElse(LOGGING);
+        }
+        return new AuditLog(logAllowed, capacity, denialWait, true, sink);
     }
 
     AuditLog(boolean logAllowed, int capacity, Duration denialWait, boolean startWriter) {
+        this(logAllowed, capacity, denialWait, startWriter, LOGGING);
+    }
+
+    AuditLog(boolean logAllowed, int capacity, Duration denialWait, boolean startWriter, Sink sink) {
         Assert.isTrue(capacity >= 16, "capacity must be at least 16");
         Assert.isTrue(!denialWait.isNegative(), "denialWait cannot be negative");
         this.logAllowed = logAllowed;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.allowedLimit = capacity - capacity / 10;
         this.denialWaitNanos = denialWait.toNanos();
-        this.writer = new Thread(this::drain, "dualcore-audit");
+        this.sink = sink;
+        this.writer = new Thread(this::drain, THREAD_NAME);
         this.writer.setDaemon(true);
         if (startWriter) {
             this.writer.start();
@@ -138,12 +185,10 @@ public final class AuditLog implements AutoCloseable {
                 LockSupport.parkNanos(IDLE_PARK_NANOS);
                 continue;
             }
-            for (AuditEvent event : batch) {
-                try {
-                    write(event);
-                } catch (RuntimeException ex) {
-                    // a broken appender must not stop auditing; the logging system reports its own errors
-                }
+            try {
+                this.sink.write(batch);
+            } catch (RuntimeException ex) {
+                // a broken console or appender must not stop auditing
             }
             batch.clear();
         }
@@ -168,8 +213,18 @@ public final class AuditLog implements AutoCloseable {
         add(line, "dualcore.client_id", event.clientId());
         add(line, "dualcore.device_id", event.deviceId());
         add(line, "dualcore.key_id", event.keyId());
-        line.log(event.method() + " " + event.path() + " " + event.status()
-                + (event.allowed() ? " allowed" : " denied " + event.code()));
+        line.log(message(event));
+    }
+
+    /** The line's human-readable message. */
+    static String message(AuditEvent event) {
+        return event.method() + " " + event.path() + " " + event.status()
+                + (event.allowed() ? " allowed" : " denied " + event.code());
+    }
+
+    /** Whether this log writes ECS lines itself rather than through the logging (README "Audit log"). */
+    public boolean writesEcsDirectly() {
+        return this.sink instanceof EcsAuditLines;
     }
 
     private static void add(LoggingEventBuilder line, String key, String value) {

@@ -10,9 +10,6 @@ import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.RequestPathWebFilter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.observation.Observation;
-import io.micrometer.tracing.handler.TracingObservationHandler;
-import io.micrometer.tracing.otel.bridge.OtelSpan;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
@@ -23,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
-import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -34,6 +30,9 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public final class GatewayTelemetry
         implements RequestPathWebFilter.RefusalObserver, AuthenticationObserver, PipelineObserver {
+
+    /** Exchange attribute: the OpenTelemetry {@link Context} of the request's server span. */
+    public static final String TRACE_CONTEXT = GatewayTelemetry.class.getName() + ".traceContext";
 
     /** Name of the span around token verification. */
     public static final String AUTHENTICATE_SPAN = "dualcore.authenticate";
@@ -81,18 +80,10 @@ public final class GatewayTelemetry
         }
     }
 
-    /** The trace context of the exchange's server span, or the current one. */
+    /** The trace context of the exchange's server span ({@link ServerSpanWebFilter}), or the current one. */
     public static Context requestContext(ServerWebExchange exchange) {
-        Observation.Context observation = ServerRequestObservationContext.findCurrent(exchange.getAttributes())
-                .orElse(null);
-        if (observation != null) {
-            TracingObservationHandler.TracingContext tracing =
-                    observation.get(TracingObservationHandler.TracingContext.class);
-            if (tracing != null && tracing.getSpan() != null) {
-                return Context.root().with(OtelSpan.toOtel(tracing.getSpan()));
-            }
-        }
-        return Context.current();
+        Context context = exchange.getAttribute(TRACE_CONTEXT);
+        return (context != null) ? context : Context.current();
     }
 
     /** A span for one of the gateway's steps under the request span, or {@code null} when it is not sampled. */

@@ -11,7 +11,13 @@ public final class FilterOrders {
 
     // ---- web filters: before route matching ----
 
-    /** The canonical request path and request-target checks: the first thing the gateway does. */
+    /**
+     * The request's server span (trace context continued from the client, sampled or not): first, so that every
+     * answer, refusals of the request path included, is traced and audited under it.
+     */
+    public static final int SERVER_SPAN_WEB_FILTER = Ordered.HIGHEST_PRECEDENCE;
+
+    /** The canonical request path and request-target checks: the first thing the gateway does to the request. */
     public static final int REQUEST_PATH_WEB_FILTER = Ordered.HIGHEST_PRECEDENCE + 10;
 
     /** Header hygiene, bearer token and verification: after the canonical path, before route matching. */
