@@ -196,6 +196,7 @@ write_report() {
         echo
         echo "Method: the server under test pinned to CPU $GW_CPU (\`taskset -c $GW_CPU\`); \`wrk -t$THREADS -c$CONNECTIONS\`, the nginx"
         echo "backend (1 KiB JSON), the static IdP (OpenID metadata + JWKS) and Redis on CPU $LOAD_CPU. JVMs: \`$JVM_FLAGS\`."
+        echo "Only the server under load runs: every other server under test is stopped (SIGSTOP) during each wrk run."
         echo "Each server got ${WARMUP}s of its own load (nginx and HAProxy: ${NATIVE_WARMUP}s) before the rounds. Every"
         echo "request carries one of $TOKENS distinct RS256 tokens of one trusted issuer, round robin (each reused). $ROUNDS"
         echo "alternating rounds of ${DURATION}s, the order rotated each round; **ratio** = the median over rounds of the case's"
@@ -311,12 +312,31 @@ cleanup() {
         save_state
         echo "compare.sh: stopped early; a report of what was measured: bench/compare.sh --report" >&2
     fi
+    thaw
     for pid in "${PIDS[@]:-}"; do [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]:-}"; do
         [[ -z "$pid" ]] && continue
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$pid" 2>/dev/null || true
     done
+}
+# Only the server under load runs: every other server under test (and its worker processes) is stopped with SIGSTOP
+# for the length of each wrk run, so idle JVMs' timers, GC and JIT threads never take the measured core's time.
+FROZEN=""
+freeze_others() { # case
+    local o p
+    for o in "${!S_PID[@]}"; do
+        [[ $o == "$1" ]] && continue
+        for p in ${S_PID[$o]} $(pgrep -P "${S_PID[$o]}" 2>/dev/null || true); do
+            kill -STOP "$p" 2>/dev/null && FROZEN+="$p "
+        done
+    done
+    return 0
+}
+thaw() {
+    local p
+    for p in $FROZEN; do kill -CONT "$p" 2>/dev/null || true; done
+    FROZEN=""
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -650,12 +670,14 @@ WRK_LAST=""
 run_wrk() { # case seconds [rate] -> WRK_LAST="requests duration_us status_errors socket_errors p50 p90 p99 p999 max cpu_ticks"
     local c=$1 secs=$2 rate=${3:-} lua=tokens.lua extra=() before after line
     if [[ -n "$rate" ]]; then lua=paced.lua; extra=("$(awk -v r="$rate" -v t="$THREADS" 'BEGIN {printf "%.3f", r / t}')"); fi
+    freeze_others "$c"
     before=$(cpu_ticks "$c")
     line=$(BENCH_LUA_DIR="$ROOT/bench/compare" timeout $((secs + 30)) taskset -c "$LOAD_CPU" \
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$ROOT/bench/compare/$lua" \
         "http://127.0.0.1:${S_PORT[$c]}" -- "$(tokens_file "$c")" "${C_PATH[$c]}" "${extra[@]}" 2>>"$RUN/wrk-$c.err" \
         | tee -a "$RUN/wrk-$c.log" | grep '^BENCH ' || true)
     after=$(cpu_ticks "$c")
+    thaw
     S_LOAD[$c]=$(( ${S_LOAD[$c]:-0} + secs ))
     if [[ -z "$line" ]]; then WRK_LAST=""; return 1; fi
     WRK_LAST="$(sed -E 's/BENCH //; s/[a-z0-9_]+=//g' <<<"$line") $((after - before))"
