@@ -127,6 +127,10 @@ public final class IdentityAssertionSigner {
         if (identity.keyId() != null) {
             claims.claim("token_kid", identity.keyId());
         }
+        if (identity.userInfo() != null && !identity.userInfo().isEmpty()) {
+            // nested, so a UserInfo claim can never stand in for one of the assertion's own claims
+            claims.claim("userinfo", identity.userInfo());
+        }
         JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.ES256)
                 .keyID(key.jwk().getKeyID())
                 .type(new JOSEObjectType(TYPE))
