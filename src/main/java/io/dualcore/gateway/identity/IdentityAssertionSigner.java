@@ -206,7 +206,8 @@ public final class IdentityAssertionSigner {
             java.util.Set<String> roles,
             java.util.Set<String> scopes,
             String deviceId,
-            String keyId) {
+            String keyId,
+            java.util.Map<String, Object> userInfo) {
 
         static Subject of(GatewayIdentity identity, String routeId) {
             return new Subject(
@@ -219,7 +220,9 @@ public final class IdentityAssertionSigner {
                     identity.roles(),
                     identity.scopes(),
                     identity.deviceId(),
-                    identity.keyId());
+                    identity.keyId(),
+                    // an assertion carries the UserInfo claims: an identity with other ones (or none) needs its own
+                    identity.userInfo());
         }
     }
 }
