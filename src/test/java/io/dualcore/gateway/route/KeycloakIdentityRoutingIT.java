@@ -16,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.http.ResponseEntity;
-import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Identity-aware routing with REAL Keycloak tokens: carol's token of the {@code partners} realm taken by
@@ -154,7 +154,9 @@ class KeycloakIdentityRoutingIT {
     @Test
     void tokenWithMapperClaimWhenClaimRouteThenTenantCore() {
         String acme = this.keycloak.clientCredentialsToken(acmeClient);
-        assertThat(claims(acme).path("tenant_id").asString()).as("the mapper's claim").isEqualTo("acme");
+        assertThat(claims(acme).path("tenant_id").asString())
+                .as("the mapper's claim")
+                .isEqualTo("acme");
 
         assertThat(coreFor("/telemetry/readings", acme)).isEqualTo("acme-core");
     }
@@ -163,8 +165,8 @@ class KeycloakIdentityRoutingIT {
     void clientHeaderWhenNoClaimInTokenThenClaimRouteNotTaken() {
         String alice = this.keycloak.passwordToken("dualcore", "dualcore-demo", "alice", "alice-demo-password");
 
-        ResponseEntity<String> response =
-                gateway.get("/telemetry/readings", alice, Map.of("tenant_id", "acme", "X-Auth-Claim-Tenant-Id", "acme"));
+        ResponseEntity<String> response = gateway.get(
+                "/telemetry/readings", alice, Map.of("tenant_id", "acme", "X-Auth-Claim-Tenant-Id", "acme"));
 
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         assertThat(JSON.readTree(response.getBody()).path("core").asString()).isEqualTo("microservice-core");

@@ -28,6 +28,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Completes an OIDC identity with claims from its issuer's UserInfo endpoint (OpenID Connect Core §5.3), on a
@@ -108,6 +109,9 @@ public final class UserInfoEnricher {
     public Mono<GatewayIdentity> enrich(String token, GatewayIdentity identity) {
         // suppressCancel: a request that goes away must not cancel a call other requests of the token wait for
         return Mono.fromFuture(() -> fetch(token), true)
+                // the answer completes on an HTTP client thread, a timeout on the JDK's single delay-scheduler thread:
+                // the rest of the request (routing, the upstream call) continues on Reactor's parallel workers instead
+                .publishOn(Schedulers.parallel())
                 .map(answer -> complete(identity, answer))
                 .onErrorResume(ex -> !(ex instanceof TokenRejectedException), ex -> unavailable(identity));
     }
