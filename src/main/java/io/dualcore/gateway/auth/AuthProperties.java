@@ -44,6 +44,7 @@ public record AuthProperties(
      * @param tokenType required value of the {@code typ} claim when the token carries one (Keycloak access
      *     tokens say {@code Bearer}, ID tokens {@code ID})
      * @param jwks JWKS fetching and caching
+     * @param userinfo optional enrichment of the identity from the issuer's UserInfo endpoint
      */
     public record Issuer(
             String name,
@@ -55,7 +56,78 @@ public record AuthProperties(
             @DefaultValue List<String> authorizedParties,
             List<String> roleClients,
             @DefaultValue("Bearer") String tokenType,
-            @DefaultValue Jwks jwks) {}
+            @DefaultValue Jwks jwks,
+            @DefaultValue UserInfo userinfo) {
+
+        @ConstructorBinding
+        public Issuer {}
+
+        /** Settings without UserInfo enrichment. */
+        public Issuer(
+                String name,
+                String issuerUri,
+                String jwksUri,
+                String metadataUri,
+                List<String> audiences,
+                List<String> algorithms,
+                List<String> authorizedParties,
+                List<String> roleClients,
+                String tokenType,
+                Jwks jwks) {
+            this(
+                    name,
+                    issuerUri,
+                    jwksUri,
+                    metadataUri,
+                    audiences,
+                    algorithms,
+                    authorizedParties,
+                    roleClients,
+                    tokenType,
+                    jwks,
+                    UserInfo.DISABLED);
+        }
+    }
+
+    /**
+     * UserInfo enrichment (OpenID Connect Core §5.3): on a verified-token cache miss, the issuer's UserInfo endpoint is
+     * called with the access token, and the listed claims of its answer are added to the identity (identity headers,
+     * assertion, {@code Claim=} predicates, access expressions). A cache hit never calls it.
+     *
+     * @param enabled whether identities of this issuer are enriched
+     * @param uri the UserInfo endpoint; when empty, the {@code userinfo_endpoint} of the issuer's discovery document
+     * @param claims the UserInfo claims copied into the identity (e.g. {@code email}, {@code preferred_username},
+     *     {@code groups}); the token's registered claims ({@code sub}, {@code iss}, {@code aud}, ...) cannot be listed
+     * @param failurePolicy what a request gets when UserInfo cannot be fetched in time or answers with an error:
+     *     {@code deny} (503 {@code userinfo_unavailable}, fail closed) or {@code continue} (the identity without the
+     *     extra claims)
+     * @param timeout longest wait for the UserInfo answer (and for discovery, when it has to run first)
+     * @param degradedCacheTtl with {@code continue}, how long an identity served without its UserInfo claims stays
+     *     in the verified-token cache, so an outage costs one UserInfo attempt per token per period; {@code 0} caches
+     *     none
+     * @param sizeLimit largest UserInfo or discovery answer accepted, in bytes
+     */
+    public record UserInfo(
+            @DefaultValue("false") boolean enabled,
+            String uri,
+            @DefaultValue List<String> claims,
+            @DefaultValue("deny") FailurePolicy failurePolicy,
+            @DefaultValue("2s") Duration timeout,
+            @DefaultValue("30s") Duration degradedCacheTtl,
+            @DefaultValue("51200") int sizeLimit) {
+
+        /** No enrichment. */
+        public static final UserInfo DISABLED = new UserInfo(
+                false, null, List.of(), FailurePolicy.DENY, Duration.ofSeconds(2), Duration.ofSeconds(30), 51200);
+
+        /** What a request gets when UserInfo is unavailable. */
+        public enum FailurePolicy {
+            /** 503 {@code userinfo_unavailable}; nothing is cached, nothing reaches an upstream. */
+            DENY,
+            /** The identity without the UserInfo claims (cached for {@code degraded-cache-ttl} at most). */
+            CONTINUE
+        }
+    }
 
     /**
      * JWKS key-source behaviour (Nimbus {@code JWKSourceBuilder}).

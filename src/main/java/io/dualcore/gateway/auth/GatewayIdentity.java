@@ -2,6 +2,7 @@ package io.dualcore.gateway.auth;
 
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -43,6 +44,9 @@ public final class GatewayIdentity {
 
     private final Map<String, Object> claims;
 
+    /** The claims copied from the issuer's UserInfo endpoint, or {@code null} when not enriched. */
+    private final Map<String, Object> userInfo;
+
     /** Memoized derived values by {@link Derived#index}; copy-on-write, races only compute a value twice. */
     private volatile Object[] derived = new Object[0];
 
@@ -71,6 +75,22 @@ public final class GatewayIdentity {
             String keyId,
             Instant expiresAt,
             Map<String, Object> claims) {
+        this(mode, issuer, realm, subject, clientId, roles, scopes, deviceId, keyId, expiresAt, claims, null);
+    }
+
+    private GatewayIdentity(
+            AuthenticationMode mode,
+            String issuer,
+            String realm,
+            String subject,
+            String clientId,
+            Set<String> roles,
+            Set<String> scopes,
+            String deviceId,
+            String keyId,
+            Instant expiresAt,
+            Map<String, Object> claims,
+            Map<String, Object> userInfo) {
         Assert.notNull(mode, "mode cannot be null");
         Assert.hasText(issuer, "issuer cannot be empty");
         Assert.hasText(subject, "subject cannot be empty");
@@ -86,6 +106,33 @@ public final class GatewayIdentity {
         this.keyId = keyId;
         this.expiresAt = expiresAt;
         this.claims = Map.copyOf(claims);
+        this.userInfo = (userInfo != null) ? Map.copyOf(userInfo) : null;
+    }
+
+    /**
+     * This identity completed with claims from the issuer's UserInfo endpoint: they are listed by {@link #userInfo()}
+     * and also appear in {@link #claims()}, where a UserInfo value replaces the token's value of the same name
+     * (UserInfo is the IdP's current answer; registered claims such as {@code sub} are never copied).
+     *
+     * @param userInfo the copied UserInfo claims (may be empty: UserInfo answered without them)
+     */
+    public GatewayIdentity withUserInfo(Map<String, Object> userInfo) {
+        Assert.notNull(userInfo, "userInfo cannot be null");
+        Map<String, Object> merged = new HashMap<>(this.claims);
+        merged.putAll(userInfo);
+        return new GatewayIdentity(
+                this.mode,
+                this.issuer,
+                this.realm,
+                this.subject,
+                this.clientId,
+                this.roles,
+                this.scopes,
+                this.deviceId,
+                this.keyId,
+                this.expiresAt,
+                merged,
+                userInfo);
     }
 
     /** The identity verified for this exchange, or {@code null} when the request is anonymous. */
@@ -133,8 +180,18 @@ public final class GatewayIdentity {
         return this.expiresAt;
     }
 
+    /** Every claim of the token, completed with the UserInfo claims when the identity was enriched. */
     public Map<String, Object> claims() {
         return this.claims;
+    }
+
+    /**
+     * The claims copied from the issuer's UserInfo endpoint ({@code dualcore.auth.oidc.issuers[].userinfo.claims}),
+     * or {@code null} when the identity was not enriched (enrichment off, or UserInfo unavailable under the
+     * {@code continue} failure policy).
+     */
+    public Map<String, Object> userInfo() {
+        return this.userInfo;
     }
 
     /**
@@ -175,7 +232,8 @@ public final class GatewayIdentity {
                         && Objects.equals(this.deviceId, that.deviceId)
                         && Objects.equals(this.keyId, that.keyId)
                         && this.expiresAt.equals(that.expiresAt)
-                        && this.claims.equals(that.claims));
+                        && this.claims.equals(that.claims)
+                        && Objects.equals(this.userInfo, that.userInfo));
     }
 
     @Override

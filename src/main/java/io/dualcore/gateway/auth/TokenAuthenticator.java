@@ -1,6 +1,7 @@
 package io.dualcore.gateway.auth;
 
 import io.dualcore.gateway.web.ErrorCode;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,7 +130,7 @@ public final class TokenAuthenticator {
             throw unexpected(ex);
         }
         if (identity != null && this.cache != null && verifier.cacheable()) {
-            this.cache.put(token, identity, verifier);
+            remember(token, identity, verifier);
         }
         return identity;
     }
@@ -153,7 +154,14 @@ public final class TokenAuthenticator {
         if (this.cache == null || !verifier.cacheable()) {
             return verified;
         }
-        return verified.doOnNext(identity -> this.cache.put(token, identity, verifier));
+        return verified.doOnNext(identity -> remember(token, identity, verifier));
+    }
+
+    private void remember(String token, GatewayIdentity identity, TokenVerifier verifier) {
+        Instant until = verifier.cacheUntil(identity);
+        if (until != null) {
+            this.cache.put(token, identity, verifier, until);
+        }
     }
 
     private TokenVerifier verifierFor(ParsedToken parsed) {

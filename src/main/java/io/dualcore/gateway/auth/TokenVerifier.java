@@ -1,5 +1,6 @@
 package io.dualcore.gateway.auth;
 
+import java.time.Instant;
 import reactor.core.publisher.Mono;
 
 /**
@@ -41,5 +42,15 @@ public interface TokenVerifier {
     /** Whether identities of this verifier may be cached (not for one-time tokens). */
     default boolean cacheable() {
         return true;
+    }
+
+    /**
+     * Until when an identity this verifier just produced may be served from the verified-token cache (never beyond
+     * its {@code exp}, whatever this answers).
+     *
+     * @return the instant, or {@code null} when this identity must not be cached at all
+     */
+    default Instant cacheUntil(GatewayIdentity identity) {
+        return identity.expiresAt();
     }
 }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.springframework.util.Assert;
 
@@ -60,7 +61,7 @@ public final class VerifiedTokenCache {
             }
             return null;
         }
-        if (!this.clock.instant().isBefore(entry.identity().expiresAt())
+        if (!this.clock.instant().isBefore(entry.notAfter())
                 || !entry.verifier().stillTrusts(entry.identity())) {
             this.cache.invalidate(key);
             return null;
@@ -79,7 +80,7 @@ public final class VerifiedTokenCache {
         if (entry == null) {
             return null;
         }
-        if (!this.clock.instant().isBefore(entry.identity().expiresAt())
+        if (!this.clock.instant().isBefore(entry.notAfter())
                 || !entry.verifier().stillTrusts(entry.identity())) {
             this.cache.invalidate(key(token));
             return null;
@@ -88,7 +89,16 @@ public final class VerifiedTokenCache {
     }
 
     public void put(String token, GatewayIdentity identity, TokenVerifier verifier) {
-        this.cache.put(key(token), new Entry(identity, verifier));
+        put(token, identity, verifier, identity.expiresAt());
+    }
+
+    /**
+     * Remembers a verified identity until {@code notAfter} at the latest (never beyond the token's {@code exp}): an
+     * identity served without its UserInfo claims is kept only briefly.
+     */
+    public void put(String token, GatewayIdentity identity, TokenVerifier verifier, Instant notAfter) {
+        Instant until = notAfter.isBefore(identity.expiresAt()) ? notAfter : identity.expiresAt();
+        this.cache.put(key(token), new Entry(identity, verifier, until));
     }
 
     public long size() {
@@ -108,7 +118,7 @@ public final class VerifiedTokenCache {
         }
     }
 
-    private record Entry(GatewayIdentity identity, TokenVerifier verifier) {}
+    private record Entry(GatewayIdentity identity, TokenVerifier verifier, Instant notAfter) {}
 
     private static final class UntilTokenExpiry implements Expiry<ByteBuffer, Entry> {
 
@@ -120,7 +130,7 @@ public final class VerifiedTokenCache {
 
         @Override
         public long expireAfterCreate(ByteBuffer key, Entry entry, long currentTime) {
-            long millis = entry.identity().expiresAt().toEpochMilli() - this.clock.millis();
+            long millis = entry.notAfter().toEpochMilli() - this.clock.millis();
             return TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
         }
 

@@ -14,6 +14,7 @@ import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.JwtExtensions;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.auth.oidc.UserInfoEnricher;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.AuthenticationWebFilter;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -136,7 +137,8 @@ public class AuthenticationConfiguration {
                     properties.clockSkew(),
                     new JwtExtensions(
                             issuerChecks.isEmpty() ? null : new DelegatingOAuth2TokenValidator<>(issuerChecks),
-                            authoritiesConverter)));
+                            authoritiesConverter),
+                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer) : null));
         }
         return verifiers;
     }

@@ -136,6 +136,16 @@ public class TelemetryConfiguration {
                         .baseUnit("seconds")
                         .description("Time since the issuer last served its key set (NaN: never)")
                         .register(registry);
+                var userInfo = verifier.userInfo();
+                if (userInfo != null) {
+                    FunctionCounter.builder("dualcore.userinfo.calls", userInfo, u -> u.successes())
+                            .tags("issuer", verifier.name(), "result", "success")
+                            .description("UserInfo calls to the issuer (one per verified-token cache miss)")
+                            .register(registry);
+                    FunctionCounter.builder("dualcore.userinfo.calls", userInfo, u -> u.failures())
+                            .tags("issuer", verifier.name(), "result", "failure")
+                            .register(registry);
+                }
             }
         };
     }

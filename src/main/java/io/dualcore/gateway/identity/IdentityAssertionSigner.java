@@ -127,6 +127,10 @@ public final class IdentityAssertionSigner {
         if (identity.keyId() != null) {
             claims.claim("token_kid", identity.keyId());
         }
+        if (identity.userInfo() != null && !identity.userInfo().isEmpty()) {
+            // nested, so a UserInfo claim can never stand in for one of the assertion's own claims
+            claims.claim("userinfo", identity.userInfo());
+        }
         JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.ES256)
                 .keyID(key.jwk().getKeyID())
                 .type(new JOSEObjectType(TYPE))
@@ -202,7 +206,8 @@ public final class IdentityAssertionSigner {
             java.util.Set<String> roles,
             java.util.Set<String> scopes,
             String deviceId,
-            String keyId) {
+            String keyId,
+            java.util.Map<String, Object> userInfo) {
 
         static Subject of(GatewayIdentity identity, String routeId) {
             return new Subject(
@@ -215,7 +220,9 @@ public final class IdentityAssertionSigner {
                     identity.roles(),
                     identity.scopes(),
                     identity.deviceId(),
-                    identity.keyId());
+                    identity.keyId(),
+                    // an assertion carries the UserInfo claims: an identity with other ones (or none) needs its own
+                    identity.userInfo());
         }
     }
 }

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.Assert;
 
@@ -37,6 +39,9 @@ public final class IdentityHeaders {
 
     public final String assertion;
 
+    /** The prefix of the UserInfo claim headers ({@code X-Auth-Claim-Email} for {@code email}). */
+    public final String claimPrefix;
+
     public IdentityHeaders(String prefix) {
         Assert.hasText(prefix, "prefix cannot be empty");
         this.normalizedPrefix = normalize(prefix);
@@ -50,6 +55,28 @@ public final class IdentityHeaders {
         this.device = prefix + "Device";
         this.keyId = prefix + "Key-Id";
         this.assertion = prefix + "Assertion";
+        this.claimPrefix = prefix + "Claim-";
+    }
+
+    /**
+     * The header carrying a UserInfo claim: the claim name's parts (split at {@code _}, {@code .} and {@code -})
+     * capitalized and joined with {@code -}, after {@link #claimPrefix}: {@code preferred_username} is
+     * {@code X-Auth-Claim-Preferred-Username}.
+     */
+    public String claimHeader(String claimName) {
+        StringBuilder name = new StringBuilder(this.claimPrefix);
+        boolean start = true;
+        for (int i = 0; i < claimName.length(); i++) {
+            char c = claimName.charAt(i);
+            if (c == '_' || c == '.' || c == '-') {
+                name.append('-');
+                start = true;
+            } else {
+                name.append(start ? Character.toUpperCase(c) : c);
+                start = false;
+            }
+        }
+        return name.toString();
     }
 
     /** Whether a header name is in the reserved namespace, however a client spells it. Allocation-free. */
@@ -97,7 +124,29 @@ public final class IdentityHeaders {
         add(pairs, this.scopes, join(identity.scopes(), " "));
         add(pairs, this.device, identity.deviceId());
         add(pairs, this.keyId, identity.keyId());
+        if (identity.userInfo() != null) {
+            for (Map.Entry<String, Object> claim : new TreeMap<>(identity.userInfo()).entrySet()) {
+                add(pairs, claimHeader(claim.getKey()), claimValue(claim.getValue()));
+            }
+        }
         return pairs.toArray(String[]::new);
+    }
+
+    /** Text as is, numbers and booleans as written, arrays of those comma-joined in order; objects are left out. */
+    private static String claimValue(Object value) {
+        if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+            return value.toString();
+        }
+        if (value instanceof Collection<?> values) {
+            List<String> parts = new ArrayList<>(values.size());
+            for (Object element : values) {
+                if (element instanceof String || element instanceof Number || element instanceof Boolean) {
+                    parts.add(element.toString());
+                }
+            }
+            return parts.isEmpty() ? null : String.join(",", parts);
+        }
+        return null;
     }
 
     private static void add(List<String> pairs, String name, String value) {

@@ -54,6 +54,15 @@ public enum ErrorCode {
             HttpStatus.UNAUTHORIZED,
             BearerTokenErrorCodes.INVALID_TOKEN,
             "Token rejected"),
+    /**
+     * The issuer's UserInfo endpoint answered for another subject than the token's {@code sub} (OpenID Connect Core
+     * §5.3.2): its claims cannot be trusted for this token, which is refused whatever the failure policy.
+     */
+    USERINFO_SUBJECT_MISMATCH(
+            "userinfo_subject_mismatch",
+            HttpStatus.UNAUTHORIZED,
+            BearerTokenErrorCodes.INVALID_TOKEN,
+            "UserInfo subject mismatch"),
     TOKEN_REPLAYED("token_replayed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token replayed"),
     MODE_NOT_ALLOWED(
             "mode_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Mode not allowed"),
@@ -86,6 +95,12 @@ public enum ErrorCode {
     UPSTREAM_TLS_FAILED("upstream_tls_failed", HttpStatus.BAD_GATEWAY, null, "Upstream TLS handshake failed"),
     ISSUER_UNAVAILABLE(
             "issuer_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Token issuer temporarily unavailable"),
+    /**
+     * UserInfo enrichment with {@code failure-policy: deny}: the issuer's UserInfo endpoint did not answer in time or
+     * answered with an error, so the identity cannot be completed (fail closed).
+     */
+    USERINFO_UNAVAILABLE(
+            "userinfo_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "UserInfo temporarily unavailable"),
     REPLAY_CHECK_UNAVAILABLE(
             "replay_check_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Replay check temporarily unavailable");
 

@@ -131,6 +131,102 @@ class AuthenticationConfigurationTests {
     }
 
     @Test
+    void startWhenUserInfoConfiguredThenIssuerEnrichesWithItsPolicy() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
+                        "dualcore.auth.oidc.issuers[0].userinfo.claims=email,preferred_username",
+                        "dualcore.auth.oidc.issuers[0].userinfo.failure-policy=continue",
+                        "dualcore.auth.oidc.issuers[1].name=other",
+                        "dualcore.auth.oidc.issuers[1].issuer-uri=https://idp.test/realms/other",
+                        "dualcore.auth.oidc.issuers[1].audiences=gw")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    List<OidcTokenVerifier> verifiers = verifiers(context);
+                    assertThat(verifiers.get(0).userInfo()).isNotNull();
+                    assertThat(verifiers.get(0).userInfo().failurePolicy())
+                            .isEqualTo(AuthProperties.UserInfo.FailurePolicy.CONTINUE);
+                    assertThat(verifiers.get(0).settings().userinfo().timeout()).hasSeconds(2);
+                    assertThat(verifiers.get(1).userInfo()).isNull();
+                });
+    }
+
+    @Test
+    void startWhenUserInfoPolicyNotSetThenDeny() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
+                        "dualcore.auth.oidc.issuers[0].userinfo.claims=email")
+                .run(context -> assertThat(verifiers(context).get(0).userInfo().failurePolicy())
+                        .isEqualTo(AuthProperties.UserInfo.FailurePolicy.DENY));
+    }
+
+    @Test
+    void startWhenUserInfoClaimIsTokenClaimThenFailsNamingProperty() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
+                        "dualcore.auth.oidc.issuers[0].userinfo.claims=email,sub")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("dualcore.auth.oidc.issuers[0].userinfo.claims")
+                        .hasMessageContaining("'sub'"));
+    }
+
+    @Test
+    void startWhenUserInfoClaimsCollideOnOneHeaderThenFails() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
+                        "dualcore.auth.oidc.issuers[0].userinfo.claims=given_name,given.name")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("would share one identity header"));
+    }
+
+    @Test
+    void startWhenUserInfoEnabledWithoutClaimsThenFails() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
+                        "dualcore.auth.oidc.issuers[0].userinfo.uri=not a url")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("userinfo.claims (realm): is empty"));
+    }
+
+    @Test
     void startWhenEdgeIssuerEqualsOidcIssuerThenFails() {
         this.runner
                 .withPropertyValues(

@@ -179,7 +179,7 @@ public final class JwksKeySource implements Closeable {
                 "test", origin, settings, clock, scheduler, OpenTelemetry.noop().getTracer("dualcore"));
     }
 
-    private static String trimTrailingSlash(String uri) {
+    static String trimTrailingSlash(String uri) {
         return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
     }
 

@@ -82,6 +82,8 @@ public final class OidcTokenVerifier implements TokenVerifier {
 
     private final JwtExtensions extensions;
 
+    private final UserInfoEnricher userInfo;
+
     /**
      * @param settings the issuer's configuration
      * @param keys the issuer's JWKS
@@ -109,11 +111,30 @@ public final class OidcTokenVerifier implements TokenVerifier {
             Clock clock,
             Duration clockSkew,
             JwtExtensions extensions) {
+        this(settings, keys, blockingScheduler, clock, clockSkew, extensions, null);
+    }
+
+    /**
+     * @param settings the issuer's configuration
+     * @param keys the issuer's JWKS
+     * @param blockingScheduler where key look-ups that may fetch run, off the event loop
+     * @param extensions Spring Security validators and authorities mapping applied after the gateway's own checks
+     * @param userInfo completes identities from the issuer's UserInfo endpoint, or {@code null}
+     */
+    public OidcTokenVerifier(
+            AuthProperties.Issuer settings,
+            JwksKeySource keys,
+            Scheduler blockingScheduler,
+            Clock clock,
+            Duration clockSkew,
+            JwtExtensions extensions,
+            UserInfoEnricher userInfo) {
         Assert.notNull(settings, "settings cannot be null");
         Assert.notNull(keys, "keys cannot be null");
         Assert.notNull(blockingScheduler, "blockingScheduler cannot be null");
         Assert.notNull(extensions, "extensions cannot be null");
         this.extensions = extensions;
+        this.userInfo = userInfo;
         this.settings = settings;
         this.keys = keys;
         this.blockingScheduler = blockingScheduler;
@@ -147,6 +168,11 @@ public final class OidcTokenVerifier implements TokenVerifier {
         return this.keys;
     }
 
+    /** The UserInfo enrichment of this issuer, or {@code null} when it is off. */
+    public UserInfoEnricher userInfo() {
+        return this.userInfo;
+    }
+
     /** The Spring Security validators and authorities mapping this issuer applies ({@link JwtExtensions#none()}). */
     public JwtExtensions extensions() {
         return this.extensions;
@@ -174,17 +200,24 @@ public final class OidcTokenVerifier implements TokenVerifier {
                 .map(candidates -> {
                     checkSignature(token, candidates.get(0));
                     return toIdentity(token);
-                });
+                })
+                .flatMap(identity -> (this.userInfo != null)
+                        ? this.userInfo.enrich(token.jwt().getParsedString(), identity)
+                        : Mono.just(identity));
     }
 
     /**
      * Verifies on the calling thread when the token's key is in the key set already loaded (and not older than the
      * cache TTL plus the outage tolerance): the signature check is all it costs. A key not yet seen needs a fetch,
-     * and {@code null} sends the caller to {@link #verify}, which fetches off the event loop.
+     * and {@code null} sends the caller to {@link #verify}, which fetches off the event loop. So does UserInfo
+     * enrichment: with it on, every verification (a cache miss) goes to {@link #verify}.
      */
     @Override
     public GatewayIdentity verifyInline(ParsedToken token) {
         checkHeader(token);
+        if (this.userInfo != null) {
+            return null;
+        }
         List<JWK> candidates = this.keys.cachedKeys(new JWKSelector(JWKMatcher.forJWSHeader(token.header())));
         if (candidates == null || candidates.isEmpty()) {
             return null;
@@ -359,6 +392,21 @@ public final class OidcTokenVerifier implements TokenVerifier {
             }
         }
         return roles;
+    }
+
+    /**
+     * An identity that should carry UserInfo claims but was served without them ({@code failure-policy: continue})
+     * stays cached for {@code userinfo.degraded-cache-ttl} only, so the claims appear once UserInfo is back.
+     */
+    @Override
+    public Instant cacheUntil(GatewayIdentity identity) {
+        if (this.userInfo != null && identity.userInfo() == null) {
+            Duration ttl = this.settings.userinfo().degradedCacheTtl();
+            return (ttl.isZero() || ttl.isNegative())
+                    ? null
+                    : this.clock.instant().plus(ttl);
+        }
+        return identity.expiresAt();
     }
 
     @Override

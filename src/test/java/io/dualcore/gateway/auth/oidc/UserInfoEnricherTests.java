@@ -1,0 +1,353 @@
+package io.dualcore.gateway.auth.oidc;
+
+import static io.dualcore.gateway.auth.TestChain.AUDIENCE;
+import static io.dualcore.gateway.auth.TestChain.CLOCK_SKEW;
+import static io.dualcore.gateway.auth.TestChain.DEFAULT_JWKS;
+import static io.dualcore.gateway.auth.TestChain.ISSUER_A;
+import static io.dualcore.gateway.auth.TestChain.KEY_A;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.AuthProperties.UserInfo.FailurePolicy;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.ParsedToken;
+import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.VerifiedTokenCache;
+import io.dualcore.gateway.web.ErrorCode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * UserInfo enrichment against a local UserInfo stub on loopback: claims copied, {@code sub} checked, both failure
+ * policies, single flight per token, no call on a cache hit, and no inline verification while enrichment is on.
+ */
+class UserInfoEnricherTests {
+
+    private static final String SUBJECT = "user-4711";
+
+    private HttpServer server;
+
+    private ExecutorService executor;
+
+    private final AtomicInteger userInfoCalls = new AtomicInteger();
+
+    private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
+
+    /** What the stub answers: status and body. */
+    private volatile int status = 200;
+
+    private volatile String body = "{\"sub\":\"" + SUBJECT + "\",\"email\":\"alice@example.com\","
+            + "\"preferred_username\":\"alice\",\"groups\":[\"admins\",\"ops\"],\"phone_number\":\"+1 555\"}";
+
+    /** When set, the stub holds each UserInfo answer until it is released. */
+    private volatile CountDownLatch hold;
+
+    private final MutableClock clock = new MutableClock();
+
+    @BeforeEach
+    void startStub() throws IOException {
+        this.executor = Executors.newCachedThreadPool();
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this.server.setExecutor(this.executor);
+        this.server.createContext("/userinfo", this::userInfo);
+        this.server.createContext(
+                "/.well-known/openid-configuration",
+                exchange -> respond(
+                        exchange,
+                        200,
+                        "{\"issuer\":\"" + ISSUER_A + "\",\"userinfo_endpoint\":\"" + stubUri("/userinfo") + "\"}"));
+        this.server.start();
+    }
+
+    @AfterEach
+    void stopStub() {
+        CountDownLatch held = this.hold;
+        if (held != null) {
+            held.countDown();
+        }
+        this.server.stop(0);
+        this.executor.shutdownNow();
+    }
+
+    private void userInfo(HttpExchange exchange) throws IOException {
+        this.userInfoCalls.incrementAndGet();
+        this.lastAuthorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
+        CountDownLatch held = this.hold;
+        if (held != null) {
+            try {
+                held.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        respond(exchange, this.status, this.body);
+    }
+
+    private static void respond(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private String stubUri(String path) {
+        return "http://127.0.0.1:" + this.server.getAddress().getPort() + path;
+    }
+
+    @Test
+    void authenticateWhenUserInfoAnswersThenConfiguredClaimsAddedToIdentity() {
+        Chain chain = chain(FailurePolicy.DENY, Duration.ofSeconds(2), true);
+        String token = token();
+
+        GatewayIdentity identity = chain.authenticator.authenticate(token).block();
+
+        assertThat(identity.userInfo())
+                .containsOnly(
+                        Map.entry("email", "alice@example.com"),
+                        Map.entry("preferred_username", "alice"),
+                        Map.entry("groups", List.of("admins", "ops")));
+        assertThat(identity.claims())
+                .containsEntry("email", "alice@example.com")
+                .containsEntry("groups", List.of("admins", "ops"))
+                .doesNotContainKey("phone_number")
+                .containsEntry("sub", SUBJECT);
+        assertThat(this.userInfoCalls).hasValue(1);
+        assertThat(this.lastAuthorization.get()).isEqualTo("Bearer " + token);
+        assertThat(chain.enricher.calls()).isEqualTo(1);
+        assertThat(chain.enricher.failures()).isZero();
+    }
+
+    @Test
+    void authenticateWhenEndpointNotConfiguredThenDiscoveredFromMetadata() {
+        Chain chain = chain(FailurePolicy.DENY, Duration.ofSeconds(2), false);
+
+        GatewayIdentity identity = chain.authenticator.authenticate(token()).block();
+
+        assertThat(identity.userInfo()).containsEntry("preferred_username", "alice");
+        assertThat(this.userInfoCalls).hasValue(1);
+    }
+
+    @Test
+    void authenticateWhenCachedThenNoUserInfoCall() {
+        Chain chain = chain(FailurePolicy.DENY, Duration.ofSeconds(2), true);
+        String token = token();
+        GatewayIdentity first = chain.authenticator.authenticate(token).block();
+
+        GatewayIdentity again = chain.authenticator.authenticateNow(token);
+        GatewayIdentity reactive = chain.authenticator.authenticate(token).block();
+
+        assertThat(again).isSameAs(first);
+        assertThat(reactive).isSameAs(first);
+        assertThat(again.userInfo()).containsKey("email");
+        assertThat(this.userInfoCalls).hasValue(1);
+    }
+
+    @Test
+    void verifyInlineWhenEnrichmentEnabledThenDefersToReactiveVerification() {
+        Chain enriched = chain(FailurePolicy.DENY, Duration.ofSeconds(2), true);
+        Chain plain = chain(null, Duration.ofSeconds(2), true);
+        String token = token();
+        // keys loaded, so an issuer without enrichment verifies inline
+        plain.authenticator.authenticate(token()).block();
+        enriched.authenticator.authenticate(token()).block();
+        this.userInfoCalls.set(0);
+
+        assertThat(plain.verifier.verifyInline(ParsedToken.parse(token, 8192))).isNotNull();
+        assertThat(enriched.verifier.verifyInline(ParsedToken.parse(token, 8192)))
+                .isNull();
+        assertThat(enriched.authenticator.authenticateNow(token)).isNull();
+        assertThat(this.userInfoCalls).hasValue(0);
+    }
+
+    @Test
+    void authenticateWhenUserInfoSubjectDiffersThenRefusedAndNotCached() {
+        this.body = "{\"sub\":\"someone-else\",\"email\":\"mallory@example.com\"}";
+        Chain chain = chain(FailurePolicy.CONTINUE, Duration.ofSeconds(2), true);
+        String token = token();
+
+        TestChain.assertRejected(chain.authenticator, token, ErrorCode.USERINFO_SUBJECT_MISMATCH);
+        TestChain.assertRejected(chain.authenticator, token, ErrorCode.USERINFO_SUBJECT_MISMATCH);
+
+        assertThat(this.userInfoCalls).hasValue(2);
+        assertThat(chain.cache.get(token)).isNull();
+    }
+
+    @Test
+    void authenticateWhenUserInfoTimesOutAndPolicyDenyThenUnavailableAndNotCached() {
+        this.hold = new CountDownLatch(1);
+        Chain chain = chain(FailurePolicy.DENY, Duration.ofMillis(300), true);
+        String token = token();
+
+        TestChain.assertRejected(chain.authenticator, token, ErrorCode.USERINFO_UNAVAILABLE);
+
+        assertThat(ErrorCode.USERINFO_UNAVAILABLE.status().value()).isEqualTo(503);
+        assertThat(chain.cache.get(token)).isNull();
+        assertThat(chain.enricher.failures()).isEqualTo(1);
+    }
+
+    @Test
+    void authenticateWhenUserInfoFailsAndPolicyDenyThenUnavailable() {
+        this.status = 500;
+        Chain chain = chain(FailurePolicy.DENY, Duration.ofSeconds(2), true);
+
+        TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+    }
+
+    @Test
+    void authenticateWhenUserInfoTimesOutAndPolicyContinueThenIdentityWithoutClaimsCachedBriefly() {
+        this.hold = new CountDownLatch(1);
+        Chain chain = chain(FailurePolicy.CONTINUE, Duration.ofMillis(300), true);
+        String token = token();
+
+        GatewayIdentity degraded = chain.authenticator.authenticate(token).block();
+
+        assertThat(degraded.subject()).isEqualTo(SUBJECT);
+        assertThat(degraded.userInfo()).isNull();
+        assertThat(degraded.claims()).doesNotContainKey("email");
+        // cached for degraded-cache-ttl (10s here), not until the token expires
+        assertThat(chain.authenticator.authenticateNow(token)).isSameAs(degraded);
+        this.hold.countDown();
+        this.hold = null;
+        this.clock.advance(Duration.ofSeconds(11));
+        GatewayIdentity recovered = chain.authenticator.authenticate(token).block();
+        assertThat(recovered.userInfo()).containsEntry("email", "alice@example.com");
+        assertThat(chain.authenticator.authenticateNow(token)).isSameAs(recovered);
+    }
+
+    @Test
+    void authenticateWhenConcurrentMissesOfOneTokenThenOneUserInfoCall() throws Exception {
+        this.hold = new CountDownLatch(1);
+        Chain chain = chain(FailurePolicy.DENY, Duration.ofSeconds(10), true);
+        String token = token();
+        List<java.util.concurrent.CompletableFuture<GatewayIdentity>> results = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            // each a cache miss: nothing is cached until the call completes
+            results.add(chain.authenticator.authenticate(token).toFuture());
+        }
+        awaitCalls(1);
+
+        this.hold.countDown();
+
+        for (var result : results) {
+            assertThat(result.get(10, TimeUnit.SECONDS).userInfo()).containsEntry("email", "alice@example.com");
+        }
+        assertThat(this.userInfoCalls).hasValue(1);
+        assertThat(chain.enricher.calls()).isEqualTo(1);
+    }
+
+    @Test
+    void authenticateWhenDifferentTokensThenOneCallEach() {
+        Chain chain = chain(FailurePolicy.DENY, Duration.ofSeconds(2), true);
+
+        chain.authenticator.authenticate(token()).block();
+        chain.authenticator.authenticate(token()).block();
+
+        assertThat(this.userInfoCalls).hasValue(2);
+    }
+
+    private void awaitCalls(int expected) {
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(this.userInfoCalls).hasValue(expected));
+    }
+
+    private String token() {
+        return TestChain.realmAToken()
+                .claim("sub", SUBJECT)
+                .claim("jti", java.util.UUID.randomUUID().toString())
+                .sign();
+    }
+
+    /** @param policy the failure policy, or {@code null} for an issuer without enrichment */
+    private Chain chain(FailurePolicy policy, Duration timeout, boolean configuredUri) {
+        AuthProperties.UserInfo userInfo = (policy == null)
+                ? AuthProperties.UserInfo.DISABLED
+                : new AuthProperties.UserInfo(
+                        true,
+                        configuredUri ? stubUri("/userinfo") : null,
+                        List.of("email", "preferred_username", "groups"),
+                        policy,
+                        timeout,
+                        Duration.ofSeconds(10),
+                        51200);
+        AuthProperties.Issuer issuer = new AuthProperties.Issuer(
+                "realm-a",
+                ISSUER_A,
+                null,
+                stubUri("/.well-known/openid-configuration"),
+                List.of(AUDIENCE),
+                List.of("RS256"),
+                List.of(),
+                null,
+                "Bearer",
+                DEFAULT_JWKS,
+                userInfo);
+        UserInfoEnricher enricher = userInfo.enabled() ? UserInfoEnricher.of(issuer) : null;
+        OidcTokenVerifier verifier = new OidcTokenVerifier(
+                issuer,
+                JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), DEFAULT_JWKS, this.clock),
+                Schedulers.immediate(),
+                this.clock,
+                CLOCK_SKEW,
+                JwtExtensions.none(),
+                enricher);
+        VerifiedTokenCache cache = new VerifiedTokenCache(1_000, this.clock);
+        return new Chain(new TokenAuthenticator(List.of(verifier), cache, 8192), verifier, enricher, cache);
+    }
+
+    private record Chain(
+            TokenAuthenticator authenticator,
+            OidcTokenVerifier verifier,
+            UserInfoEnricher enricher,
+            VerifiedTokenCache cache) {}
+
+    private static final class MutableClock extends Clock {
+
+        private volatile Instant now = Instant.now();
+
+        void advance(Duration duration) {
+            this.now = this.now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return this.now;
+        }
+    }
+}
