@@ -35,6 +35,8 @@ NATIVE_WARMUP=${NATIVE_WARMUP:-10}   # the same for nginx and HAProxy (no JIT), 
 WARMUP_STEP=${WARMUP_STEP:-10}       # warm-up runs in steps of this many seconds: the throughput curve from start
 DURATION=${DURATION:-20}             # seconds per measured run
 ROUNDS=${ROUNDS:-3}                  # alternating rounds (each round runs every case once, in rotated order)
+REWARM=${REWARM:-5}                  # seconds of unrecorded load right before each measured run (a server resumed
+                                     # from SIGSTOP needs a few seconds to reach its pace again)
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 P99=${P99:-1}                        # 1: p99 at half the bare route's maximum load, per case
@@ -196,7 +198,8 @@ write_report() {
         echo
         echo "Method: the server under test pinned to CPU $GW_CPU (\`taskset -c $GW_CPU\`); \`wrk -t$THREADS -c$CONNECTIONS\`, the nginx"
         echo "backend (1 KiB JSON), the static IdP (OpenID metadata + JWKS) and Redis on CPU $LOAD_CPU. JVMs: \`$JVM_FLAGS\`."
-        echo "Only the server under load runs: every other server under test is stopped (SIGSTOP) during each wrk run."
+        echo "Only the server under load runs: every other server under test is stopped (SIGSTOP) during each wrk run, and"
+        echo "each measured run follows ${REWARM}s of unrecorded load (a resumed JVM needs a few seconds to reach its pace)."
         echo "Each server got ${WARMUP}s of its own load (nginx and HAProxy: ${NATIVE_WARMUP}s) before the rounds. Every"
         echo "request carries one of $TOKENS distinct RS256 tokens of one trusted issuer, round robin (each reused). $ROUNDS"
         echo "alternating rounds of ${DURATION}s, the order rotated each round; **ratio** = the median over rounds of the case's"
@@ -272,7 +275,7 @@ write_report() {
     log "report: $MD"
 }
 save_state() {
-    declare -p WARMUP NATIVE_WARMUP WARMUP_STEP DURATION ROUNDS CONNECTIONS THREADS P99 P99_DURATION RSS_MINUTES \
+    declare -p WARMUP NATIVE_WARMUP WARMUP_STEP DURATION ROUNDS REWARM CONNECTIONS THREADS P99 P99_DURATION RSS_MINUTES \
         RSS_CASES JFR_SECONDS TOKENS GW_CPU LOAD_CPU JVM_FLAGS CASES SMOKE LABEL RESULTS_DIR HALF_RATE LOAD_START LOAD_END \
         haproxy_version nproc_n commit dirty SELECTED ACTIVE S_READY S_LOAD S_RSS1 S_RSS1_AT S_RSS_END S_FAIL S_WARN \
         JFR_DONE >"$RUN/state.env" 2>/dev/null || true
@@ -708,7 +711,7 @@ record() { # phase round case offered -> appends WRK_LAST as a row; echoes rps
 n_jvm=0 n_native=0
 for c in "${SELECTED[@]}"; do case ${C_KIND[$c]} in nginx | haproxy) n_native=$((n_native + 1)) ;; *) n_jvm=$((n_jvm + 1)) ;; esac; done
 NATIVE_WARMUP=$((NATIVE_WARMUP < WARMUP ? NATIVE_WARMUP : WARMUP))
-estimate=$((n_jvm * (WARMUP + 20) + n_native * (NATIVE_WARMUP + 2) + ${#SELECTED[@]} * ROUNDS * (DURATION + 2)
+estimate=$((n_jvm * (WARMUP + 20) + n_native * (NATIVE_WARMUP + 2) + ${#SELECTED[@]} * ROUNDS * (DURATION + REWARM + 2)
     + (P99 == 1 ? ${#SELECTED[@]} * (P99_DURATION + 2) : 0) + RSS_MINUTES * 60 + JFR_SECONDS + 40))
 log "cases: ${SELECTED[*]}"
 log "plan: warm-up ${WARMUP}s per JVM, ${ROUNDS} rounds x ${DURATION}s, wrk -t$THREADS -c$CONNECTIONS; about $((estimate / 60)) min (MAX_SECONDS=$MAX_SECONDS)"
@@ -764,6 +767,7 @@ n_active=${#ACTIVE[@]}
 for r in $(seq 1 "$ROUNDS"); do
     for i in $(seq 0 $((n_active - 1))); do
         c=${ACTIVE[$(((i + r - 1) % n_active))]}
+        ((REWARM > 0)) && { run_wrk "$c" "$REWARM" || true; }
         run_wrk "$c" "$DURATION" || true
         rps=$(record round "$r" "$c")
         log "round $r/$ROUNDS $(printf '%-20s' "$c") $rps req/s"
@@ -775,6 +779,7 @@ BARE_MAX=$(median_of round bare 6)
 HALF_RATE=$(awk -v m="${BARE_MAX:-0}" 'BEGIN {printf "%.0f", m / 2}')
 if ((P99 == 1)) && ((HALF_RATE > 0)); then
     for c in "${ACTIVE[@]}"; do
+        ((REWARM > 0)) && { run_wrk "$c" "$REWARM" || true; }
         run_wrk "$c" "$P99_DURATION" "$HALF_RATE" || true
         rps=$(record p99 1 "$c" "$HALF_RATE")
         log "p99 at $HALF_RATE req/s offered: $(printf '%-20s' "$c") achieved $rps req/s"
@@ -801,6 +806,7 @@ if ((JFR_SECONDS > 0)); then
     for c in $JFR_CASES; do
         [[ " ${ACTIVE[*]} " == *" $c "* && ${C_KIND[$c]} != nginx && ${C_KIND[$c]} != haproxy ]] || continue
         rm -f "$RUN/$c.jfr"
+        ((REWARM > 0)) && { run_wrk "$c" "$REWARM" || true; }
         jcmd "${S_PID[$c]}" JFR.start name=bench settings=profile filename="$RUN/$c.jfr" >"$RUN/jfr-$c.log" 2>&1 || continue
         run_wrk "$c" "$JFR_SECONDS" || true
         rps=$(record jfr 1 "$c")
