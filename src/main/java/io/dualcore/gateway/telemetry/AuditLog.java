@@ -106,7 +106,7 @@ public final class AuditLog implements AutoCloseable {
         Sink sink = LOGGING;
         if (ClassUtils.isPresent("ch.qos.logback.classic.LoggerContext", AuditLog.class.getClassLoader())) {
             sink = EcsAuditLines.ifConsoleEcs(structuredJsonCustomized)
-                    .<Sink>map(lines -> lines)
+                    .map(Sink.class::cast)
                     .orElse(LOGGING);
         }
         return new AuditLog(logAllowed, capacity, denialWait, true, sink);
@@ -220,11 +220,6 @@ public final class AuditLog implements AutoCloseable {
     static String message(AuditEvent event) {
         return event.method() + " " + event.path() + " " + event.status()
                 + (event.allowed() ? " allowed" : " denied " + event.code());
-    }
-
-    /** Whether this log writes ECS lines itself rather than through the logging (README "Audit log"). */
-    public boolean writesEcsDirectly() {
-        return this.sink instanceof EcsAuditLines;
     }
 
     private static void add(LoggingEventBuilder line, String key, String value) {

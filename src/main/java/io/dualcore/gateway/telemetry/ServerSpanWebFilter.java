@@ -11,6 +11,7 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.InetSocketAddress;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
@@ -62,7 +63,7 @@ public final class ServerSpanWebFilter implements WebFilter, Ordered {
         }
 
         @Override
-        public java.util.Iterator<String> getAll(HttpHeaders carrier, String key) {
+        public Iterator<String> getAll(HttpHeaders carrier, String key) {
             List<String> values = (carrier != null) ? carrier.get(key) : null;
             return (values != null) ? values.iterator() : Collections.emptyIterator();
         }
@@ -114,8 +115,6 @@ public final class ServerSpanWebFilter implements WebFilter, Ordered {
     }
 
     private static void end(ServerWebExchange exchange, Span span) {
-        // the canonical path, once the request-path filter decided it
-        span.setAttribute(PATH, exchange.getRequest().getPath().value());
         Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
         String method = exchange.getRequest().getMethod().name();
         if (route != null) {
