@@ -3,6 +3,7 @@ package io.dualcore.gateway.config;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.IdentityHandOver;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.pipeline.RoutePipelineFilter;
 import io.dualcore.gateway.policy.RoutePolicies;
@@ -11,6 +12,7 @@ import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.NoRouteHandlerMapping;
+import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
@@ -31,7 +33,6 @@ public class PipelineConfiguration {
             CompiledRoutes compiledRoutes,
             RateLimiter rateLimiter,
             RateLimitProperties rateLimitProperties,
-            IdentityHeaders identityHeaders,
             IdentityAssertionSigner identityAssertionSigner,
             ProblemResponses authErrorResponses,
             ObjectProvider<PipelineObserver> observer) {
@@ -39,10 +40,14 @@ public class PipelineConfiguration {
                 compiledRoutes,
                 rateLimiter,
                 RateLimitHeaders.of(rateLimitProperties.headers()),
-                identityHeaders,
                 identityAssertionSigner,
                 authErrorResponses,
                 observer.getIfAvailable(() -> PipelineObserver.NONE));
+    }
+
+    @Bean
+    IdentityHandOver identityHandOver(IdentityHeaders identityHeaders) {
+        return new IdentityHandOver(identityHeaders, FilterOrders.IDENTITY_HAND_OVER);
     }
 
     @Bean

@@ -2,7 +2,6 @@ package io.dualcore.gateway.pipeline;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
-import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
@@ -18,7 +17,6 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
@@ -29,7 +27,8 @@ import reactor.core.publisher.SignalType;
  * The gateway's one filter after route matching. The identity was established before routing (see
  * {@code AuthenticationWebFilter}); this filter resolves the matched route's {@link CompiledRoute} once and runs, in
  * this order: the access policy (401 / 403), the rate limit (429), and the hand-over of the identity to the upstream
- * (identity headers, the optional assertion, the client's {@code Authorization} only where the route asks for it).
+ * (identity headers, the optional assertion, the client's {@code Authorization} only where the route asks for it),
+ * which {@link IdentityHandOver} writes into the headers Spring Cloud Gateway sends upstream.
  * Synchronous where no I/O is needed: only a shared (Redis) rate limit is reactive.
  */
 public final class RoutePipelineFilter implements GlobalFilter, Ordered {
@@ -43,8 +42,6 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
 
     private final RateLimitHeaders rateLimitHeaders;
 
-    private final IdentityHeaders identityHeaders;
-
     private final IdentityAssertionSigner signer;
 
     private final ProblemResponses errors;
@@ -55,21 +52,18 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
             CompiledRoutes routes,
             RateLimiter limiter,
             RateLimitHeaders rateLimitHeaders,
-            IdentityHeaders identityHeaders,
             IdentityAssertionSigner signer,
             ProblemResponses errors,
             PipelineObserver observer) {
         Assert.notNull(routes, "routes cannot be null");
         Assert.notNull(limiter, "limiter cannot be null");
         Assert.notNull(rateLimitHeaders, "rateLimitHeaders cannot be null");
-        Assert.notNull(identityHeaders, "identityHeaders cannot be null");
         Assert.notNull(signer, "signer cannot be null");
         Assert.notNull(errors, "errors cannot be null");
         Assert.notNull(observer, "observer cannot be null");
         this.routes = routes;
         this.limiter = limiter;
         this.rateLimitHeaders = rateLimitHeaders;
-        this.identityHeaders = identityHeaders;
         this.signer = signer;
         this.errors = errors;
         this.observer = observer;
@@ -167,13 +161,19 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
         return this.errors.write(exchange, code, description, null, retryAfter);
     }
 
-    /** Hands the identity to the upstream and records the final status once the exchange is done. */
+    /**
+     * Decides what goes upstream with the request ({@link IdentityHandOver} writes it into the upstream request's
+     * headers) and records the final status once the exchange is done.
+     */
     private Mono<Void> forward(
             ServerWebExchange exchange, GatewayFilterChain chain, CompiledRoute route, GatewayIdentity identity) {
-        ServerWebExchange upstream = withIdentity(exchange, route, identity);
-        return chain.filter(upstream)
+        String assertion = (identity != null && route.identityAssertion())
+                ? this.signer.assertionFor(identity, route.routeId())
+                : null;
+        IdentityHandOver.decide(exchange, identity, assertion, route.forwardAuthorization());
+        return chain.filter(exchange)
                 .doFinally(signal ->
-                        this.observer.completed(upstream, route.routeId(), identity, statusOf(upstream, signal), null));
+                        this.observer.completed(exchange, route.routeId(), identity, statusOf(exchange, signal), null));
     }
 
     private static int statusOf(ServerWebExchange exchange, SignalType signal) {
@@ -186,31 +186,6 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
         }
         HttpStatusCode status = exchange.getResponse().getStatusCode();
         return (status != null) ? status.value() : 200;
-    }
-
-    private ServerWebExchange withIdentity(ServerWebExchange exchange, CompiledRoute route, GatewayIdentity identity) {
-        boolean forwardAuthorization = route.forwardAuthorization();
-        if (identity == null
-                && (forwardAuthorization
-                        || !exchange.getRequest().getHeaders().containsHeader(HttpHeaders.AUTHORIZATION))) {
-            return exchange;
-        }
-        String assertion = (identity != null && route.identityAssertion())
-                ? this.signer.assertionFor(identity, route.routeId())
-                : null;
-        return exchange.mutate()
-                .request(request -> request.headers(headers -> {
-                    if (!forwardAuthorization) {
-                        headers.remove(HttpHeaders.AUTHORIZATION);
-                    }
-                    if (identity != null) {
-                        this.identityHeaders.write(identity, headers);
-                    }
-                    if (assertion != null) {
-                        headers.set(this.identityHeaders.assertion, assertion);
-                    }
-                }))
-                .build();
     }
 
     @Override

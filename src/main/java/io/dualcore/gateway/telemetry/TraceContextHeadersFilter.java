@@ -1,5 +1,6 @@
 package io.dualcore.gateway.telemetry;
 
+import io.dualcore.gateway.web.FilterOrders;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
@@ -52,6 +53,6 @@ public final class TraceContextHeadersFilter implements HttpHeadersFilter, Order
 
     @Override
     public int getOrder() {
-        return Ordered.LOWEST_PRECEDENCE;
+        return FilterOrders.TRACE_CONTEXT_HEADERS;
     }
 }

@@ -40,6 +40,18 @@ public final class FilterOrders {
      */
     public static final int CANONICAL_UPSTREAM_URL_FILTER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 1;
 
+    // ---- upstream request headers: Spring Cloud Gateway's HttpHeadersFilters, on the copy that goes upstream ----
+
+    /**
+     * The identity headers, the assertion and the {@code Authorization} decision of the route pipeline: after Spring
+     * Cloud Gateway's {@code RemoveHopByHopHeadersFilter} ({@code LOWEST_PRECEDENCE - 1}), which copies the headers,
+     * so they are written into that copy and no {@code Connection} option can remove them.
+     */
+    public static final int IDENTITY_HAND_OVER = Ordered.LOWEST_PRECEDENCE;
+
+    /** The upstream's {@code traceparent}: likewise after the hop-by-hop filter, into its copy. */
+    public static final int TRACE_CONTEXT_HEADERS = Ordered.LOWEST_PRECEDENCE;
+
     // ---- handler mappings ----
 
     /** The answer for a path no route matches: after every other handler mapping. */

@@ -9,10 +9,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -38,6 +41,9 @@ class GatewayRoutingIT {
 
     @LocalManagementPort
     int managementPort;
+
+    @Autowired
+    ObjectProvider<HttpHeadersFilter> headersFilters;
 
     @DynamicPropertySource
     static void upstreams(DynamicPropertyRegistry registry) {
@@ -104,6 +110,20 @@ class GatewayRoutingIT {
         @SuppressWarnings("unchecked")
         Map<String, List<String>> headers = (Map<String, List<String>>) echo.get("headers");
         assertThat(headers.toString()).doesNotContain("6.6.6.6").doesNotContain("evil.example");
+    }
+
+    @Test
+    void upstreamHeaderFiltersWhenShippedConfigThenNoGrpcCopiesAndIdentityWrittenAfterHopByHop() {
+        List<String> filters = this.headersFilters
+                .orderedStream()
+                .map(filter -> filter.getClass().getSimpleName())
+                .toList();
+
+        // server.http2.enabled=false: Spring Cloud Gateway's gRPC filters (a copy of all headers each) are not added
+        assertThat(filters).doesNotContain("GRPCRequestHeadersFilter", "GRPCResponseHeadersFilter");
+        assertThat(filters.indexOf("IdentityHandOver"))
+                .isGreaterThan(filters.indexOf("RemoveHopByHopHeadersFilter"))
+                .isGreaterThan(-1);
     }
 
     @Test

@@ -1,0 +1,125 @@
+package io.dualcore.gateway.pipeline;
+
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.identity.IdentityHeaders;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.util.Assert;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * The last step before the upstream: writes what {@link RoutePipelineFilter} decided to hand over (the identity
+ * headers, the identity assertion, the client's {@code Authorization} only where the route forwards it) into the
+ * request headers Spring Cloud Gateway sends upstream.
+ *
+ * <p>A Spring Cloud Gateway request {@link HttpHeadersFilter}, after its hop-by-hop filter: the headers it receives
+ * are already the copy that goes upstream, so the identity is written into that copy instead of into another
+ * mutated copy of the whole request. Written last, so a route's own filters cannot replace an identity header;
+ * what is removed of {@code Authorization} is what the client sent (a value a route's filter set for the upstream,
+ * {@code SetRequestHeader=Authorization, Basic ...}, goes along). Fails closed: an exchange the route pipeline did
+ * not hand over (there is none on a routed request; a filter placed before the pipeline could make one) gets no
+ * identity and no {@code Authorization}.
+ *
+ * <p>Applies to every request Spring Cloud Gateway sends to an upstream (HTTP and WebSocket routing); a
+ * {@code forward:} route is served inside the gateway, which reads the identity from the exchange.
+ */
+public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
+
+    /** The exchange attribute holding the {@link Decision} of the route pipeline. */
+    static final String ATTRIBUTE = IdentityHandOver.class.getName();
+
+    private final IdentityHeaders identityHeaders;
+
+    private final int order;
+
+    public IdentityHandOver(IdentityHeaders identityHeaders, int order) {
+        Assert.notNull(identityHeaders, "identityHeaders cannot be null");
+        this.identityHeaders = identityHeaders;
+        this.order = order;
+    }
+
+    /** Records, on the exchange, what goes upstream with it (before the route's own filters run). */
+    static void decide(ServerWebExchange exchange, GatewayIdentity identity, String assertion, boolean authorization) {
+        List<String> sent =
+                authorization ? null : exchange.getRequest().getHeaders().get(HttpHeaders.AUTHORIZATION);
+        exchange.getAttributes().put(ATTRIBUTE, new Decision(identity, assertion, authorization, sent));
+    }
+
+    @Override
+    public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+        Decision decision = exchange.getAttribute(ATTRIBUTE);
+        boolean authorization = decision != null && decision.authorization();
+        GatewayIdentity identity = (decision != null) ? decision.identity() : null;
+        if (identity == null && (authorization || !input.containsHeader(HttpHeaders.AUTHORIZATION))) {
+            return input;
+        }
+        try {
+            write(input, identity, decision, authorization);
+            return input;
+        } catch (UnsupportedOperationException readOnly) {
+            HttpHeaders copy = new HttpHeaders();
+            copy.addAll(input);
+            write(copy, identity, decision, authorization);
+            return copy;
+        }
+    }
+
+    private void write(HttpHeaders headers, GatewayIdentity identity, Decision decision, boolean authorization) {
+        if (!authorization) {
+            removeClientAuthorization(headers, decision);
+        }
+        if (identity != null) {
+            this.identityHeaders.write(identity, headers);
+            if (decision.assertion() != null) {
+                headers.set(this.identityHeaders.assertion, decision.assertion());
+            }
+        }
+    }
+
+    /** Removes the client's {@code Authorization} values; with no decision, every value. */
+    private static void removeClientAuthorization(HttpHeaders headers, Decision decision) {
+        List<String> values = headers.get(HttpHeaders.AUTHORIZATION);
+        if (values == null) {
+            return;
+        }
+        List<String> sent = (decision != null) ? decision.clientAuthorization() : null;
+        if (decision == null || (sent != null && sent.containsAll(values))) {
+            headers.remove(HttpHeaders.AUTHORIZATION);
+            return;
+        }
+        List<String> kept = new ArrayList<>(values);
+        if (sent != null) {
+            kept.removeAll(sent);
+        }
+        if (kept.isEmpty()) {
+            headers.remove(HttpHeaders.AUTHORIZATION);
+        } else {
+            headers.put(HttpHeaders.AUTHORIZATION, kept);
+        }
+    }
+
+    @Override
+    public boolean supports(Type type) {
+        return type == Type.REQUEST;
+    }
+
+    @Override
+    public int getOrder() {
+        return this.order;
+    }
+
+    /**
+     * What goes upstream with a request.
+     *
+     * @param identity the verified identity, or {@code null} for an anonymous request
+     * @param assertion the signed identity assertion, or {@code null} when the route has none
+     * @param authorization whether the client's {@code Authorization} header goes upstream as it came
+     * @param clientAuthorization the client's {@code Authorization} values (removed unless {@code authorization}),
+     *     or {@code null}
+     */
+    record Decision(
+            GatewayIdentity identity, String assertion, boolean authorization, List<String> clientAuthorization) {}
+}

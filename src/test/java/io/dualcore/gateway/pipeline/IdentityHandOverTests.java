@@ -1,0 +1,164 @@
+package io.dualcore.gateway.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dualcore.gateway.auth.AuthenticationMode;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.web.FilterOrders;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
+import org.springframework.core.annotation.AnnotationAwareOrderComparator;
+import org.springframework.http.HttpHeaders;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+
+/** What goes upstream: the route pipeline's decision written into the upstream request's headers. */
+class IdentityHandOverTests {
+
+    private final IdentityHandOver handOver = new IdentityHandOver(new IdentityHeaders("X-Auth-"), 0);
+
+    /** The client's request, with the client's Authorization. */
+    private final MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/api/orders")
+            .header(HttpHeaders.AUTHORIZATION, "Bearer abc.def.ghi")
+            .build());
+
+    private static GatewayIdentity alice() {
+        return new GatewayIdentity(
+                AuthenticationMode.OIDC,
+                "https://idp.test/realms/a",
+                "a",
+                "alice",
+                "web",
+                Set.of("user"),
+                Set.of("openid"),
+                null,
+                "kid-1",
+                Instant.now().plusSeconds(300),
+                Map.of("sub", "alice"));
+    }
+
+    private static HttpHeaders upstream() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.AUTHORIZATION, "Bearer abc.def.ghi");
+        headers.set(HttpHeaders.ACCEPT, "application/json");
+        return headers;
+    }
+
+    @Test
+    void filterWhenIdentityThenIdentityHeadersAndAssertionWithoutAuthorization() {
+        IdentityHandOver.decide(this.exchange, alice(), "signed.assertion.jwt", false);
+
+        HttpHeaders out = this.handOver.filter(upstream(), this.exchange);
+
+        assertThat(out.getFirst("X-Auth-Subject")).isEqualTo("alice");
+        assertThat(out.getFirst("X-Auth-Mode")).isEqualTo("oidc");
+        assertThat(out.getFirst("X-Auth-Roles")).isEqualTo("user");
+        assertThat(out.getFirst("X-Auth-Assertion")).isEqualTo("signed.assertion.jwt");
+        assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+        assertThat(out.getFirst(HttpHeaders.ACCEPT)).isEqualTo("application/json");
+    }
+
+    @Test
+    void filterWhenRouteForwardsAuthorizationThenKept() {
+        IdentityHandOver.decide(this.exchange, alice(), null, true);
+
+        HttpHeaders out = this.handOver.filter(upstream(), this.exchange);
+
+        assertThat(out.getFirst(HttpHeaders.AUTHORIZATION)).isEqualTo("Bearer abc.def.ghi");
+        assertThat(out.getFirst("X-Auth-Subject")).isEqualTo("alice");
+        assertThat(out.containsHeader("X-Auth-Assertion")).isFalse();
+    }
+
+    @Test
+    void filterWhenRouteFilterSetsItsOwnAuthorizationThenOnlyTheClientsIsRemoved() {
+        MockServerWebExchange routed = MockServerWebExchange.from(MockServerHttpRequest.get("/api/orders")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer client.token.value")
+                .build());
+        IdentityHandOver.decide(routed, alice(), null, false);
+        // what a route's AddRequestHeader=Authorization, Basic ... leaves in the upstream headers
+        HttpHeaders added = new HttpHeaders();
+        added.add(HttpHeaders.AUTHORIZATION, "Bearer client.token.value");
+        added.add(HttpHeaders.AUTHORIZATION, "Basic dXBzdHJlYW06c2VjcmV0");
+        // and SetRequestHeader=Authorization, Basic ...
+        HttpHeaders replaced = new HttpHeaders();
+        replaced.set(HttpHeaders.AUTHORIZATION, "Basic dXBzdHJlYW06c2VjcmV0");
+
+        assertThat(this.handOver.filter(added, routed).get(HttpHeaders.AUTHORIZATION))
+                .containsExactly("Basic dXBzdHJlYW06c2VjcmV0");
+        assertThat(this.handOver.filter(replaced, routed).get(HttpHeaders.AUTHORIZATION))
+                .containsExactly("Basic dXBzdHJlYW06c2VjcmV0");
+    }
+
+    @Test
+    void filterWhenRouteFilterSetsIdentityHeaderThenGatewaysValueWins() {
+        IdentityHandOver.decide(this.exchange, alice(), null, false);
+        HttpHeaders in = upstream();
+        in.set("X-Auth-Subject", "admin");
+
+        assertThat(this.handOver.filter(in, this.exchange).get("X-Auth-Subject"))
+                .containsExactly("alice");
+    }
+
+    @Test
+    void filterWhenAnonymousThenNoIdentityAndNoAuthorization() {
+        MockServerWebExchange basic = MockServerWebExchange.from(MockServerHttpRequest.get("/api/orders")
+                .header(HttpHeaders.AUTHORIZATION, "Basic dXNlcjpwYXNz")
+                .build());
+        IdentityHandOver.decide(basic, null, null, false);
+        HttpHeaders in = new HttpHeaders();
+        in.set(HttpHeaders.AUTHORIZATION, "Basic dXNlcjpwYXNz");
+
+        HttpHeaders out = this.handOver.filter(in, basic);
+
+        assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+        assertThat(out.headerNames()).noneMatch(name -> name.startsWith("X-Auth-"));
+    }
+
+    @Test
+    void filterWhenNoDecisionThenFailsClosed() {
+        HttpHeaders out = this.handOver.filter(upstream(), this.exchange);
+
+        assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+        assertThat(out.headerNames()).noneMatch(name -> name.startsWith("X-Auth-"));
+    }
+
+    @Test
+    void filterWhenHeadersReadOnlyThenWritesIntoACopy() {
+        IdentityHandOver.decide(this.exchange, alice(), "signed.assertion.jwt", false);
+        HttpHeaders readOnly = HttpHeaders.readOnlyHttpHeaders(upstream());
+
+        HttpHeaders out = this.handOver.filter(readOnly, this.exchange);
+
+        assertThat(out).isNotSameAs(readOnly);
+        assertThat(out.getFirst("X-Auth-Subject")).isEqualTo("alice");
+        assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+        assertThat(readOnly.containsHeader(HttpHeaders.AUTHORIZATION)).isTrue();
+    }
+
+    @Test
+    void filterWhenChainedLikeSpringCloudGatewayThenAfterHopByHopFilter() {
+        HttpHeaders in = upstream();
+        // a client naming the identity header as hop-by-hop cannot make it disappear: it is written after removal
+        in.set(HttpHeaders.CONNECTION, "X-Auth-Subject");
+        MockServerWebExchange routed = MockServerWebExchange.from(
+                MockServerHttpRequest.get("/api/orders").headers(in).build());
+        IdentityHandOver.decide(routed, alice(), null, false);
+        IdentityHandOver last = new IdentityHandOver(new IdentityHeaders("X-Auth-"), FilterOrders.IDENTITY_HAND_OVER);
+        List<HttpHeadersFilter> filters = new ArrayList<>(List.of(last, new RemoveHopByHopHeadersFilter()));
+        AnnotationAwareOrderComparator.sort(filters);
+
+        HttpHeaders out = HttpHeadersFilter.filterRequest(filters, routed);
+
+        assertThat(filters.get(filters.size() - 1)).isSameAs(last);
+        assertThat(out.getFirst("X-Auth-Subject")).isEqualTo("alice");
+        assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+        assertThat(out.containsHeader(HttpHeaders.CONNECTION)).isFalse();
+    }
+}
