@@ -34,10 +34,15 @@ public final class VerifiedTokenCache {
         Assert.notNull(clock, "clock cannot be null");
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
+                // Caffeine's upkeep (draining its read buffer every few hits, expiry, eviction) runs on the request's
+                // thread: a few amortized µs, cheaper than waking a common-pool thread for it every few hits, which on
+                // a gateway's busy event loops cost more than the upkeep itself (a profile: ~1.7 µs per request)
+                .executor(Runnable::run)
                 .maximumSize(maximumSize)
                 .expireAfter(new UntilTokenExpiry(clock))
                 .build();
         this.rejections = Caffeine.newBuilder()
+                .executor(Runnable::run)
                 .maximumSize(Math.max(1, maximumSize / 10))
                 .expireAfterWrite(REJECTION_TTL)
                 .build();

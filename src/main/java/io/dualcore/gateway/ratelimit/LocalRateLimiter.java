@@ -34,7 +34,8 @@ public final class LocalRateLimiter implements RateLimiter {
     LocalRateLimiter(long maximumKeys, String backendName, TimeMeter time) {
         this.backendName = backendName;
         this.time = time;
-        Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
+        // maintenance on the caller's thread (see VerifiedTokenCache)
+        Caffeine<Object, Object> caffeine = Caffeine.newBuilder().executor(Runnable::run);
         if (time != null) {
             caffeine.ticker(time::currentTimeNanos);
         }

@@ -130,8 +130,11 @@ final class EcsAuditLines implements AuditLog.Sink {
     @Override
     public void write(List<AuditEvent> batch) {
         StringBuilder chunk = new StringBuilder(Math.min(CHUNK + 2048, batch.size() * 900));
+        // the time the batch is written, as the logging path stamps each line with the time it writes it; formatted
+        // once per batch (a batch holds what queued up within a few milliseconds)
+        String now = Instant.now().toString();
         for (AuditEvent event : batch) {
-            append(chunk, event, Instant.now());
+            append(chunk, event, now);
             if (chunk.length() >= CHUNK) {
                 flush(chunk);
             }
@@ -153,11 +156,11 @@ final class EcsAuditLines implements AuditLog.Sink {
     /** One line, as Boot's ECS encoder would write it for {@link AuditLog}'s logging path. */
     String format(AuditEvent event, Instant now) {
         StringBuilder out = new StringBuilder(1024);
-        append(out, event, now);
+        append(out, event, now.toString());
         return out.toString();
     }
 
-    private void append(StringBuilder out, AuditEvent event, Instant now) {
+    private void append(StringBuilder out, AuditEvent event, String now) {
         out.append(this.head).append(now).append(this.middle);
         escape(out, AuditLog.message(event));
         out.append('"');
@@ -210,7 +213,18 @@ final class EcsAuditLines implements AuditLog.Sink {
 
     /** JSON string escaping (RFC 8259), plus the line and paragraph separators that break line-based collectors. */
     static void escape(StringBuilder out, String value) {
-        for (int i = 0; i < value.length(); i++) {
+        int length = value.length();
+        int plain = 0;
+        while (plain < length && !escaped(value.charAt(plain))) {
+            plain++;
+        }
+        if (plain == length) {
+            // the usual value: nothing to escape, appended in one copy
+            out.append(value);
+            return;
+        }
+        out.append(value, 0, plain);
+        for (int i = plain; i < length; i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '"' -> out.append("\\\"");
@@ -221,7 +235,7 @@ final class EcsAuditLines implements AuditLog.Sink {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20 || c == 0x7F || c == '\u2028' || c == '\u2029') {
+                    if (escaped(c)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);
@@ -229,5 +243,9 @@ final class EcsAuditLines implements AuditLog.Sink {
                 }
             }
         }
+    }
+
+    private static boolean escaped(char c) {
+        return c < 0x20 || c == '"' || c == '\\' || c == 0x7F || c == '\u2028' || c == '\u2029';
     }
 }

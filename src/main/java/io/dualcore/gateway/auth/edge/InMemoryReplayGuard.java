@@ -18,6 +18,8 @@ public final class InMemoryReplayGuard implements ReplayGuard {
     public InMemoryReplayGuard(long maximumSize, Clock clock) {
         this.clock = clock;
         this.seen = Caffeine.newBuilder()
+                // maintenance on the caller's thread (see VerifiedTokenCache)
+                .executor(Runnable::run)
                 .maximumSize(maximumSize)
                 .expireAfter(new Expiry<String, Instant>() {
                     @Override

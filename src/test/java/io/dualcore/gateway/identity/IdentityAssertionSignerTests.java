@@ -1,0 +1,158 @@
+package io.dualcore.gateway.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jwt.SignedJWT;
+import io.dualcore.gateway.auth.AuthenticationMode;
+import io.dualcore.gateway.auth.GatewayIdentity;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** When an identity assertion is reused and when it is signed anew. */
+class IdentityAssertionSignerTests {
+
+    private static final Duration TTL = Duration.ofSeconds(60);
+
+    private final MutableClock clock = new MutableClock();
+
+    private final IdentityAssertionSigner signer = new IdentityAssertionSigner(
+            new IdentityProperties.Assertion("dualcore-gateway", TTL, Duration.ofHours(24)), this.clock);
+
+    private GatewayIdentity identity(String subject, Duration validFor) {
+        return new GatewayIdentity(
+                AuthenticationMode.OIDC,
+                "https://idp.test/realms/a",
+                "a",
+                subject,
+                "web",
+                Set.of("user"),
+                Set.of("openid"),
+                null,
+                "kid-1",
+                this.clock.instant().plus(validFor),
+                Map.of("sub", subject));
+    }
+
+    @Test
+    void assertionForWhenWithinElevenSixteenthsOfLifetimeThenSameAssertion() {
+        GatewayIdentity alice = identity("alice", Duration.ofMinutes(10));
+        String first = this.signer.assertionFor(alice, "orders");
+
+        this.clock.advance(Duration.ofSeconds(41));
+
+        assertThat(this.signer.assertionFor(alice, "orders")).isSameAs(first);
+        // another token of the same caller (a new identity instance with the same content) reuses it too
+        assertThat(this.signer.assertionFor(identity("alice", Duration.ofMinutes(10)), "orders"))
+                .isEqualTo(first);
+    }
+
+    @Test
+    void assertionForWhenThirteenSixteenthsOfLifetimeGoneThenSignedAnew() throws Exception {
+        GatewayIdentity alice = identity("alice", Duration.ofMinutes(10));
+        String first = this.signer.assertionFor(alice, "orders");
+
+        this.clock.advance(Duration.ofMillis(48_750));
+        String second = this.signer.assertionFor(alice, "orders");
+
+        assertThat(second).isNotEqualTo(first);
+        // the new one still has a quarter of its lifetime left when it is renewed in turn
+        assertThat(SignedJWT.parse(second).getJWTClaimsSet().getExpirationTime().toInstant())
+                .isEqualTo(this.clock.instant().plus(TTL).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    @Test
+    void assertionForWhenOtherRouteThenOwnAssertion() throws Exception {
+        GatewayIdentity alice = identity("alice", Duration.ofMinutes(10));
+
+        String orders = this.signer.assertionFor(alice, "orders");
+        String billing = this.signer.assertionFor(alice, "billing");
+
+        assertThat(billing).isNotEqualTo(orders);
+        assertThat(SignedJWT.parse(billing).getJWTClaimsSet().getAudience()).containsExactly("billing");
+    }
+
+    @Test
+    void assertionForWhenTokenExpiresSoonThenShortAssertionStillReused() throws Exception {
+        // 10 s left: the assertion ends with the token, and is reused for most of those 10 s, not signed per request
+        GatewayIdentity soon = identity("bob", Duration.ofSeconds(10));
+        String first = this.signer.assertionFor(soon, "orders");
+
+        assertThat(SignedJWT.parse(first).getJWTClaimsSet().getExpirationTime().toInstant())
+                .isBeforeOrEqualTo(soon.expiresAt());
+        this.clock.advance(Duration.ofMillis(6_800));
+        assertThat(this.signer.assertionFor(soon, "orders")).isSameAs(first);
+        this.clock.advance(Duration.ofMillis(1_400));
+        assertThat(this.signer.assertionFor(soon, "orders")).isNotEqualTo(first);
+    }
+
+    @Test
+    void assertionForWhenKeyRotatedThenSignedWithNewKey() throws Exception {
+        GatewayIdentity alice = identity("alice", Duration.ofMinutes(10));
+        String first = this.signer.assertionFor(alice, "orders");
+
+        this.signer.rotate();
+        String second = this.signer.assertionFor(alice, "orders");
+
+        assertThat(SignedJWT.parse(second).getHeader().getKeyID())
+                .isEqualTo(this.signer.currentKeyId())
+                .isNotEqualTo(SignedJWT.parse(first).getHeader().getKeyID());
+    }
+
+    @Test
+    void renewAtWhenManySignedTogetherThenSpreadOverAnEighthOfTheLifetime() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        Instant expiresAt = now.plus(TTL);
+        Set<Instant> distinct = new HashSet<>();
+        Instant earliest = Instant.MAX;
+        Instant latest = Instant.MIN;
+        for (int i = 0; i < 1_000; i++) {
+            Instant renewAt = IdentityAssertionSigner.renewAt(now, expiresAt);
+            distinct.add(renewAt);
+            earliest = renewAt.isBefore(earliest) ? renewAt : earliest;
+            latest = renewAt.isAfter(latest) ? renewAt : latest;
+        }
+        assertThat(earliest).isAfterOrEqualTo(now.plusMillis(41_250));
+        assertThat(latest).isBeforeOrEqualTo(now.plusMillis(48_750));
+        // 1,000 draws over 7.5 s: spread, not one instant (the chance that they span under 5 s is ~1e-170)
+        assertThat(Duration.between(earliest, latest)).isGreaterThan(Duration.ofSeconds(5));
+        assertThat(distinct).hasSizeGreaterThan(900);
+    }
+
+    @Test
+    void renewAtWhenAlreadyExpiredThenNow() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        assertThat(IdentityAssertionSigner.renewAt(now, now.minusSeconds(1))).isEqualTo(now);
+    }
+
+    private static final class MutableClock extends Clock {
+
+        private volatile Instant now = Instant.parse("2026-01-01T00:00:00.250Z");
+
+        void advance(Duration duration) {
+            this.now = this.now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return this.now;
+        }
+    }
+}
