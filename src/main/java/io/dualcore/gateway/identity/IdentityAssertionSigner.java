@@ -17,6 +17,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -201,8 +202,7 @@ public final class IdentityAssertionSigner {
      * lifetime while costing as many signatures on average as a renewal at three-quarters.
      */
     static Instant renewAt(Instant signedAt, Instant expiresAt) {
-        long lifetime =
-                Math.max(0, java.time.Duration.between(signedAt, expiresAt).toNanos());
+        long lifetime = Math.max(0, Duration.between(signedAt, expiresAt).toNanos());
         long reuse = lifetime / 16 * 11 + ThreadLocalRandom.current().nextLong(lifetime / 8 + 1);
         return signedAt.plusNanos(reuse);
     }

@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import java.time.Clock;
+import io.dualcore.gateway.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +18,7 @@ class IdentityAssertionSignerTests {
 
     private static final Duration TTL = Duration.ofSeconds(60);
 
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00.250Z"));
 
     private final IdentityAssertionSigner signer = new IdentityAssertionSigner(
             new IdentityProperties.Assertion("dualcore-gateway", TTL, Duration.ofHours(24)), this.clock);
@@ -130,29 +128,5 @@ class IdentityAssertionSignerTests {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
         assertThat(IdentityAssertionSigner.renewAt(now, now.minusSeconds(1))).isEqualTo(now);
-    }
-
-    private static final class MutableClock extends Clock {
-
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00.250Z");
-
-        void advance(Duration duration) {
-            this.now = this.now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return this.now;
-        }
     }
 }

@@ -2,13 +2,11 @@ package io.dualcore.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.testsupport.MutableClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,7 +29,7 @@ class ResilientRateLimiterTests {
     private static final Duration HANG = Duration.ofSeconds(30);
 
     /** The breakers' clock: the open state ends when the test says so, not when a stalled machine lets it. */
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     private static final Supplier<Mono<RateLimitDecision>> FAILING =
             () -> Mono.error(new IllegalStateException("redis is down"));
@@ -293,30 +291,5 @@ class ResilientRateLimiterTests {
         assertThat(probe.backend()).isEqualTo("none");
         assertThat(afterProbe).isEqualTo(CircuitBreaker.State.OPEN);
         assertThat(callsAfterNext).as("open again: no further calls").isEqualTo(5);
-    }
-
-    /** A clock that moves only when told to. */
-    static final class MutableClock extends Clock {
-
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration duration) {
-            this.now = this.now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return this.now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }

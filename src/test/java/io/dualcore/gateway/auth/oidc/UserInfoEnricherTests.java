@@ -17,17 +17,15 @@ import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
+import io.dualcore.gateway.testsupport.MutableClock;
 import io.dualcore.gateway.web.ErrorCode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +65,7 @@ class UserInfoEnricherTests {
     /** When set, the stub holds each UserInfo answer until it is released. */
     private volatile CountDownLatch hold;
 
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = new MutableClock(Instant.now());
 
     @BeforeEach
     void startStub() throws IOException {
@@ -326,28 +324,4 @@ class UserInfoEnricherTests {
             OidcTokenVerifier verifier,
             UserInfoEnricher enricher,
             VerifiedTokenCache cache) {}
-
-    private static final class MutableClock extends Clock {
-
-        private volatile Instant now = Instant.now();
-
-        void advance(Duration duration) {
-            this.now = this.now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return this.now;
-        }
-    }
 }
