@@ -357,6 +357,25 @@ class HostileTokenTests {
     }
 
     @Test
+    void authenticateWhenHeaderOrPayloadHasImpossibleBase64LengthThenMalformedToken() {
+        // 4n+1 base64url characters encode no whole byte: refused, not silently truncated
+        String valid = realmAToken().sign();
+        String[] parts = valid.split("\\.");
+        this.chain.assertRejected(
+                impossibleLength(parts[0]) + "." + parts[1] + "." + parts[2], ErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(
+                parts[0] + "." + impossibleLength(parts[1]) + "." + parts[2], ErrorCode.MALFORMED_TOKEN);
+        this.chain.assertRejected(
+                parts[0] + "." + parts[1].substring(0, 1) + "." + parts[2], ErrorCode.MALFORMED_TOKEN);
+    }
+
+    private static String impossibleLength(String part) {
+        String longer = part + "A".repeat((5 - part.length() % 4) % 4);
+        assertThat(longer.length() % 4).isEqualTo(1);
+        return longer;
+    }
+
+    @Test
     void authenticateWhenHeaderOrPayloadIsNotJsonObjectThenMalformedToken() {
         this.chain.assertRejected(TestTokens.raw("[1,2]", validPayload(), "c2ln"), ErrorCode.MALFORMED_TOKEN);
         this.chain.assertRejected(

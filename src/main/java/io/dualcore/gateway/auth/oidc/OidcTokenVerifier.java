@@ -1,5 +1,7 @@
 package io.dualcore.gateway.auth.oidc;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
@@ -79,6 +81,18 @@ public final class OidcTokenVerifier implements TokenVerifier {
     private final Duration clockSkew;
 
     private final DefaultJWSVerifierFactory verifierFactory = new DefaultJWSVerifierFactory();
+
+    /**
+     * Public keys by the JWK object they were converted from (weak keys: identity, and gone with the key set that
+     * held them; a reloaded key set brings new objects, so a key replaced under the same {@code kid} is converted
+     * anew). Converting costs a Base64 decode of an RSA modulus and a {@code KeyFactory} look-up, a sixth of an
+     * uncached verification otherwise.
+     */
+    private final Cache<JWK, Key> publicKeys = Caffeine.newBuilder()
+            .weakKeys()
+            .maximumSize(256)
+            .executor(Runnable::run)
+            .build();
 
     private final JwtExtensions extensions;
 
@@ -272,7 +286,11 @@ public final class OidcTokenVerifier implements TokenVerifier {
             if (!(jwk instanceof AsymmetricJWK asymmetric)) {
                 throw unknownKey();
             }
-            Key key = asymmetric.toPublicKey();
+            Key key = this.publicKeys.getIfPresent(jwk);
+            if (key == null) {
+                key = asymmetric.toPublicKey();
+                this.publicKeys.put(jwk, key);
+            }
             JWSVerifier verifier = this.verifierFactory.createJWSVerifier(token.header(), key);
             if (!token.jwt().verify(verifier)) {
                 throw new TokenRejectedException(ErrorCode.INVALID_SIGNATURE, "The token signature is invalid");

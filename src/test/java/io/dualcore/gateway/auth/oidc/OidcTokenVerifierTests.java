@@ -75,6 +75,36 @@ class OidcTokenVerifierTests {
     }
 
     @Test
+    void authenticateWhenKeyReplacedUnderSameKidThenNewKeyVerifiesAndOldKeyNoLonger() throws Exception {
+        TestChain chain = TestChain.options().jwks(FAST_REFRESH).build();
+        chain.accept(realmAToken().claim("sub", "before").sign());
+        // the same kid, other key material: the converted public key must not outlive the JWK it came from
+        RSAKey replacement = TestTokens.rsaKey(KEY_A.getKeyID());
+        chain.jwksA.publish(replacement);
+
+        long deadline = System.nanoTime() + AWAIT.toNanos();
+        GatewayIdentity identity = null;
+        int attempt = 0;
+        while (identity == null && System.nanoTime() < deadline) {
+            // a new token each time: one refused before the reload is remembered as refused
+            identity = chain.authenticator
+                    .authenticate(TestTokens.oidc(replacement, TestChain.ISSUER_A)
+                            .claim("sub", "after-" + attempt++)
+                            .sign())
+                    .onErrorResume(ex -> reactor.core.publisher.Mono.empty())
+                    .block();
+            if (identity == null) {
+                Thread.sleep(20);
+            }
+        }
+        assertThat(identity)
+                .as("a token of the replacement key is accepted once the key set is reloaded")
+                .isNotNull();
+        assertThat(identity.subject()).startsWith("after-");
+        chain.assertRejected(realmAToken().claim("sub", "old-key").sign(), ErrorCode.INVALID_SIGNATURE);
+    }
+
+    @Test
     void authenticateWhenKeyRotatedInThenNewKidFetchedOnDemand() {
         TestChain chain = TestChain.create();
         chain.accept(realmAToken().sign());
