@@ -84,6 +84,8 @@ defcase scg_security_tuned scg-security-tuned /api/bench good 200 \
     "SCG + Spring Security resource server, tuned stateless chain (no session, request cache, CSRF; cached JWKS)"
 defcase gw_shipped gateway /api/bench good 200 \
     "Dualcore gateway, packaged jar, shipped config/application.yml"
+defcase gw_image gateway-image /api/bench good 200 \
+    "  as the container image runs it (Dockerfile): extracted jar with a class data sharing archive"
 defcase gw_quiet gateway /api/bench good 200 \
     "  quiet telemetry: audit lines for denials only, no sampled spans" \
     "--dualcore.telemetry.audit-allowed=false --management.tracing.sampling.probability=0"
@@ -107,6 +109,7 @@ declare -A C_CHECK=(
     [scg_security_stock]="rejects_bad_token"
     [scg_security_tuned]="rejects_bad_token"
     [gw_shipped]="log_has rejects_bad_token"
+    [gw_image]="log_has rejects_bad_token cds_mapped"
     [gw_quiet]="log_lacks"
     [gw_local_limit]="rate_limit_header"
     [gw_redis_limit]="rate_limit_header redis_keys"
@@ -222,7 +225,7 @@ write_report() {
             read -r unexp sock < <(sum_unexpected "$c")
             [[ -n "${S_WARN[$c]:-}" ]] && desc+=" **WARNING: ${S_WARN[$c]}**"
             shipped_ratio=""
-            [[ ${C_KIND[$c]} == gateway ]] && shipped_ratio=$(ratio_median "$c" gw_shipped)
+            [[ ${C_KIND[$c]} == gateway* ]] && shipped_ratio=$(ratio_median "$c" gw_shipped)
             echo "| \`$c\`: $desc | ${C_EXPECT[$c]} | $(fmt_int "$med") | $(ratio_median "$c") | ${shipped_ratio:-} | $(median_of round "$c" 10) | $(per_round "$c" 6) | $unexp / $sock |"
         done
         echo
@@ -427,6 +430,24 @@ alloc_port IDP_PORT
 ISSUER_BASE="http://127.0.0.1:$IDP_PORT"
 ISSUER="$ISSUER_BASE/realms/dualcore"
 
+# -------------------------------------------------------------------- the container image's layout (gw_image)
+# What the Dockerfile builds, without Docker: the layered extraction merged into one directory, and the class data
+# sharing training run (the application context started once with the shipped config, exiting after refresh).
+IMAGE_DIR=$RUN/image
+if [[ " ${SELECTED[*]} " == *" gw_image "* ]]; then
+    log "gw_image: extracting the jar and running the CDS training run, as the Dockerfile does"
+    mkdir -p "$IMAGE_DIR" "$RUN/image-build"
+    cp "$GW_JAR" "$RUN/image-build/application.jar"
+    java -Djarmode=tools -jar "$RUN/image-build/application.jar" extract --layers \
+        --destination "$RUN/image-build/extracted" >"$RUN/image-build.log" 2>&1 || die "extract failed; see $RUN/image-build.log"
+    for layer in dependencies spring-boot-loader snapshot-dependencies application; do
+        cp -r "$RUN/image-build/extracted/$layer/." "$IMAGE_DIR/"
+    done
+    env SERVER_PORT=0 MANAGEMENT_PORT=0 REDIS_URL= java -XX:ArchiveClassesAtExit="$IMAGE_DIR/application.jsa" -Xlog:cds=off \
+        -Dspring.context.exit=onRefresh -jar "$IMAGE_DIR/application.jar" >>"$RUN/image-build.log" 2>&1 \
+        || die "CDS training run failed; see $RUN/image-build.log"
+fi
+
 # ------------------------------------------------------------------------------------------- tokens and the IdP
 log "minting $TOKENS RS256 tokens for $ISSUER"
 java -cp "$BENCH_CP" dualcore.bench.apps.tokens.MintTokens "$RUN" "$ISSUER_BASE" dualcore,partners \
@@ -546,14 +567,16 @@ start_server() { # case -> sets S_PID S_PORT S_START
                 --bench.upstream-uri="http://127.0.0.1:$BACKEND_PORT" --bench.issuer-uri="$ISSUER" \
                 --bench.jwks-uri="$ISSUER/protocol/openid-connect/certs" >"$RUN/$c.log" 2>&1 &
             ;;
-        gateway)
+        gateway | gateway-image)
             alloc_port mport
+            local launch="-jar $GW_JAR"
+            [[ $kind == gateway-image ]] && launch="-XX:SharedArchiveFile=$IMAGE_DIR/application.jsa -jar $IMAGE_DIR/application.jar"
             # shellcheck disable=SC2086
             env SERVER_PORT="$port" MANAGEMENT_PORT="$mport" \
                 MICROSERVICE_CORE_URI="http://127.0.0.1:$BACKEND_PORT" EDGE_CORE_URI="http://127.0.0.1:$BACKEND_PORT" \
                 OIDC_ISSUER_BASE_URL="$ISSUER_BASE" KEYCLOAK_URL="$ISSUER_BASE" \
                 REDIS_URL="$([[ ${C_ENV[$c]} == redis ]] && echo "$REDIS_URL_BENCH")" \
-                taskset -c "$GW_CPU" java $JVM_FLAGS -jar "$GW_JAR" --server.address=127.0.0.1 \
+                taskset -c "$GW_CPU" java $JVM_FLAGS $launch --server.address=127.0.0.1 \
                 --management.server.address=127.0.0.1 ${C_ARGS[$c]} $GW_EXTRA_ARGS >"$RUN/$c.log" 2>&1 &
             ;;
         nginx)
@@ -660,6 +683,7 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
                 n=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $FIRST_BAD" \
                     "http://127.0.0.1:${S_PORT[$c]}${C_PATH[$c]}" || true)
                 [[ "$n" == 401 ]] || problems+=("a bad signature got $n, not 401: is it authenticating at all?") ;;
+            cds_mapped) grep -q 'application.jsa' "/proc/${S_PID[$c]}/maps" 2>/dev/null || problems+=("the JVM did not map the CDS archive") ;;
             redis_keys) n=$(redis_dbsize); ((${n:-0} > 0)) || problems+=("Redis holds no key: the limit did not use Redis") ;;
         esac
     done

@@ -320,7 +320,7 @@ class KubernetesManifestsTests {
     }
 
     @Test
-    void dockerfileWhenCheckedThenJarPortsUserAndLauncherMatch() throws IOException {
+    void dockerfileWhenCheckedThenJarPortsUserAndCdsArchiveMatch() throws IOException {
         String dockerfile = Files.readString(ROOT.resolve("Dockerfile"));
         String pom = Files.readString(ROOT.resolve("pom.xml"));
         Matcher finalName = Pattern.compile("<finalName>([^<]+)</finalName>").matcher(pom);
@@ -338,7 +338,16 @@ class KubernetesManifestsTests {
         PodSpec pod = deployment.getSpec().getTemplate().getSpec();
         assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(Long.parseLong(user.group(1)));
         assertThat(pod.getSecurityContext().getRunAsGroup()).isEqualTo(Long.parseLong(user.group(2)));
-        assertThat(dockerfile).contains("org.springframework.boot.loader.launch.JarLauncher");
+        // class data sharing: the archive the entrypoint maps is the one the build's training run wrote, from the
+        // same extracted application jar (a dynamic archive only serves the class path it was made with)
+        Matcher training = Pattern.compile(
+                        "(?m)^RUN java -XX:ArchiveClassesAtExit=(\\S+) .*-Dspring.context.exit=onRefresh -jar (\\S+)$")
+                .matcher(dockerfile);
+        assertThat(training.find()).as("CDS training run").isTrue();
+        assertThat(dockerfile)
+                .contains("ENTRYPOINT [\"java\", \"-XX:SharedArchiveFile=" + training.group(1) + "\", \"-jar\", \""
+                        + training.group(2) + "\"]");
+        assertThat(dockerfile).doesNotContain("--launcher");
         // the ConfigMap is mounted where the image keeps its config/ (Spring Boot reads ./config from WORKDIR)
         Matcher workdir = Pattern.compile("(?m)^WORKDIR (\\S+)$").matcher(dockerfile);
         String last = null;
