@@ -569,14 +569,14 @@ start_server() { # case -> sets S_PID S_PORT S_START
             ;;
         gateway | gateway-image)
             alloc_port mport
-            local launch="-jar $GW_JAR"
-            [[ $kind == gateway-image ]] && launch="-XX:SharedArchiveFile=$IMAGE_DIR/application.jsa -jar $IMAGE_DIR/application.jar"
+            local launch=(-jar "$GW_JAR")
+            [[ $kind == gateway-image ]] && launch=(-XX:SharedArchiveFile="$IMAGE_DIR/application.jsa" -jar "$IMAGE_DIR/application.jar")
             # shellcheck disable=SC2086
             env SERVER_PORT="$port" MANAGEMENT_PORT="$mport" \
                 MICROSERVICE_CORE_URI="http://127.0.0.1:$BACKEND_PORT" EDGE_CORE_URI="http://127.0.0.1:$BACKEND_PORT" \
                 OIDC_ISSUER_BASE_URL="$ISSUER_BASE" KEYCLOAK_URL="$ISSUER_BASE" \
                 REDIS_URL="$([[ ${C_ENV[$c]} == redis ]] && echo "$REDIS_URL_BENCH")" \
-                taskset -c "$GW_CPU" java $JVM_FLAGS $launch --server.address=127.0.0.1 \
+                taskset -c "$GW_CPU" java $JVM_FLAGS "${launch[@]}" --server.address=127.0.0.1 \
                 --management.server.address=127.0.0.1 ${C_ARGS[$c]} $GW_EXTRA_ARGS >"$RUN/$c.log" 2>&1 &
             ;;
         nginx)

@@ -2,6 +2,7 @@ package io.dualcore.gateway.pipeline;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.web.UpstreamHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
@@ -56,15 +57,7 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
         if (identity == null && (authorization || !input.containsHeader(HttpHeaders.AUTHORIZATION))) {
             return input;
         }
-        try {
-            write(input, identity, decision, authorization);
-            return input;
-        } catch (UnsupportedOperationException readOnly) {
-            HttpHeaders copy = new HttpHeaders();
-            copy.addAll(input);
-            write(copy, identity, decision, authorization);
-            return copy;
-        }
+        return UpstreamHeaders.write(input, headers -> write(headers, identity, decision, authorization));
     }
 
     private void write(HttpHeaders headers, GatewayIdentity identity, Decision decision, boolean authorization) {

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.telemetry;
 
 import io.dualcore.gateway.web.FilterOrders;
+import io.dualcore.gateway.web.UpstreamHeaders;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
@@ -35,15 +36,7 @@ public final class TraceContextHeadersFilter implements HttpHeadersFilter, Order
         if (context == null) {
             return input;
         }
-        try {
-            this.propagator.inject(context, input, SETTER);
-            return input;
-        } catch (UnsupportedOperationException readOnly) {
-            HttpHeaders copy = new HttpHeaders();
-            copy.addAll(input);
-            this.propagator.inject(context, copy, SETTER);
-            return copy;
-        }
+        return UpstreamHeaders.write(input, headers -> this.propagator.inject(context, headers, SETTER));
     }
 
     @Override
