@@ -1,6 +1,7 @@
 package io.dualcore.gateway;
 
 import io.dualcore.gateway.cli.GatewayCli;
+import io.dualcore.gateway.web.EventLoops;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -15,6 +16,9 @@ public class DualcoreGatewayApplication {
             GatewayCli.main(args);
             return;
         }
+        // one event loop per available processor, before Reactor Netty creates its loops (README "Event loops")
+        EventLoops.defaultToOnePerProcessor(
+                System.getProperties(), Runtime.getRuntime().availableProcessors());
         SpringApplication.run(DualcoreGatewayApplication.class, args);
     }
 }
