@@ -74,6 +74,8 @@ UNLIMITED_PLAN="--dualcore.rate-limit.plans.bench-unlimited.bandwidths[0].capaci
 --dualcore.routes.microservice-core.rate-limit.oidc=bench-unlimited"
 defcase bare scg-bare /api/bench good 200 \
     "bare Spring Cloud Gateway route (one Path=/** route, no actuator, no security)"
+defcase bare_tuned scg-bare-tuned /api/bench good 200 \
+    "  the same bare route given the gateway's transport settings: io_uring where the kernel allows it, one event loop"
 defcase nginx_proxy nginx /api/bench good 200 \
     "nginx reverse proxy, no token check (native reference)"
 defcase haproxy_jwt haproxy /api/bench good 200 \
@@ -108,8 +110,10 @@ declare -A C_CHECK=(
     [haproxy_jwt]="rejects_bad_token"
     [scg_security_stock]="rejects_bad_token"
     [scg_security_tuned]="rejects_bad_token"
-    [gw_shipped]="log_has rejects_bad_token"
-    [gw_image]="log_has rejects_bad_token cds_mapped"
+    [bare]="stock_transport"
+    [bare_tuned]="io_uring"
+    [gw_shipped]="log_has rejects_bad_token io_uring"
+    [gw_image]="log_has rejects_bad_token cds_mapped io_uring"
     [gw_quiet]="log_lacks"
     [gw_local_limit]="rate_limit_header"
     [gw_redis_limit]="rate_limit_header redis_keys"
@@ -410,9 +414,14 @@ DEPS=$(cat "$CP_FILE")
 # The benchmark-only apps run from the test classpath without Spring Boot's actuator, metrics, tracing and
 # OpenTelemetry modules (what a plain spring-cloud-starter-gateway-server-webflux app has), and without
 # target/classes (the gateway's own EnvironmentPostProcessor and classes stay out).
+# Netty's io_uring transport is the gateway's dependency, not the starter's: the stock apps run without it (epoll),
+# bare_tuned with it and with the gateway's one event loop per processor (the pipeline's cost alone, transport aside).
 BENCH_CP="target/test-classes:$(tr ':' '\n' <<<"$DEPS" \
     | grep -Ev '/spring-boot-(actuator|actuator-autoconfigure|health|micrometer-[a-z-]+|opentelemetry|starter-actuator[a-z-]*|starter-opentelemetry)/' \
+    | grep -Ev '/netty-transport-(native|classes)-io_uring/' \
     | paste -sd: -)"
+URING_CP=$(tr ':' '\n' <<<"$DEPS" | grep -E '/netty-transport-(native|classes)-io_uring/' | paste -sd: -)
+[[ -n "$URING_CP" ]] || die "no netty io_uring jars on the test classpath (pom.xml)"
 
 # ---------------------------------------------------------------------------------------------------- ports
 USED_PORTS=" "
@@ -554,15 +563,19 @@ start_server() { # case -> sets S_PID S_PORT S_START
     S_PORT[$c]=$port
     S_START[$c]=$(date +%s.%N)
     case $kind in
-        scg-bare | scg-security-stock | scg-security-tuned)
+        scg-bare | scg-bare-tuned | scg-security-stock | scg-security-tuned)
+            local cp=$BENCH_CP transport=()
             case $kind in
                 scg-bare) cls=dualcore.bench.apps.bare.BareRouteApplication ;;
+                scg-bare-tuned)
+                    cls=dualcore.bench.apps.bare.BareRouteApplication cp="$BENCH_CP:$URING_CP"
+                    transport=(-Dreactor.netty.ioWorkerCount="$(taskset -c "$GW_CPU" nproc)") ;;
                 scg-security-stock) cls=dualcore.bench.apps.security.stock.StockResourceServerApplication ;;
                 scg-security-tuned) cls=dualcore.bench.apps.security.tuned.TunedResourceServerApplication ;;
             esac
             # shellcheck disable=SC2086
-            taskset -c "$GW_CPU" java $JVM_FLAGS -Dlogback.configurationFile="$LOGBACK" -Dlogging.config="$LOGBACK" \
-                -cp "$BENCH_CP" "$cls" --spring.config.location=optional:classpath:/ \
+            taskset -c "$GW_CPU" java $JVM_FLAGS "${transport[@]}" -Dlogback.configurationFile="$LOGBACK" \
+                -Dlogging.config="$LOGBACK" -cp "$cp" "$cls" --spring.config.location=optional:classpath:/ \
                 --server.port="$port" --server.address=127.0.0.1 \
                 --bench.upstream-uri="http://127.0.0.1:$BACKEND_PORT" --bench.issuer-uri="$ISSUER" \
                 --bench.jwks-uri="$ISSUER/protocol/openid-connect/certs" >"$RUN/$c.log" 2>&1 &
@@ -683,6 +696,9 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
                 n=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $FIRST_BAD" \
                     "http://127.0.0.1:${S_PORT[$c]}${C_PATH[$c]}" || true)
                 [[ "$n" == 401 ]] || problems+=("a bad signature got $n, not 401: is it authenticating at all?") ;;
+            io_uring) event_loops "$c" | grep -q 'reactor-http-io' \
+                || problems+=("event loops '$(event_loops "$c")', not io_uring: kernel too old or io_uring blocked (seccomp)?") ;;
+            stock_transport) ! event_loops "$c" | grep -q 'reactor-http-io' || problems+=("the stock app runs on io_uring") ;;
             cds_mapped) grep -q 'application.jsa' "/proc/${S_PID[$c]}/maps" 2>/dev/null || problems+=("the JVM did not map the CDS archive") ;;
             redis_keys) n=$(redis_dbsize); ((${n:-0} > 0)) || problems+=("Redis holds no key: the limit did not use Redis") ;;
         esac
@@ -691,6 +707,15 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
         S_WARN[$c]="check failed: $(IFS=';'; echo "${problems[*]}") (settings renamed? see C_ARGS in compare.sh)"
         log "$c: WARNING: ${S_WARN[$c]}"
     fi
+}
+
+event_loops() { # case -> its Reactor Netty event-loop threads, as the kernel names them (15 characters: io_uring
+    # loops are reactor-http-io, epoll loops reactor-http-ep), on one line
+    local t name names=() # (no glob: the script runs with set -f)
+    for t in $(ls "/proc/${S_PID[$1]}/task" 2>/dev/null); do
+        read -r name <"/proc/${S_PID[$1]}/task/$t/comm" 2>/dev/null && [[ $name == reactor-http-* ]] && names+=("$name")
+    done
+    echo "${names[*]:-none}"
 }
 
 WRK_LAST=""
