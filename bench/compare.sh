@@ -5,7 +5,7 @@
 # alternating rounds, each case's ratio to the bare route measured in the same round, p99 at half the bare route's
 # maximum load, time to ready and to 90% of steady throughput, RSS, and the machine it ran on.
 #
-#   bench/compare.sh                                  # the real run (~37 min with the defaults; see bench/README.md)
+#   bench/compare.sh                                  # the real run (~45 min with the defaults; see bench/README.md)
 #   WARMUP=5 DURATION=3 ROUNDS=1 bench/compare.sh     # smoke: proves every row end to end (written as SMOKE)
 #   CASES="bare gw_shipped gw_no_cache" bench/compare.sh
 #   bench/compare.sh --list                           # the cases and what each one is
