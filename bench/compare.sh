@@ -41,6 +41,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 P99=${P99:-1}                        # 1: p99 at half the bare route's maximum load, per case
 P99_DURATION=${P99_DURATION:-$DURATION}
+P99_ROUNDS=${P99_ROUNDS:-3}          # alternating rounds of the p99 phase: one 15 s p99 swings by several ms here
 RSS_MINUTES=${RSS_MINUTES:-3}        # load RSS_CASES until they have had this many minutes of load, then read RSS
 RSS_CASES=${RSS_CASES:-gw_shipped}
 JFR_CASES=${JFR_CASES:-gw_shipped}   # after all measurements: a JFR profile of these cases under the same load
@@ -153,8 +154,16 @@ ratio_median() { # case [reference] -> median over rounds of rps(case)/rps(refer
               for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
               printf "%.2f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$TSV"
 }
-per_round() { # case column -> "a / b / c"
-    awk -F'\t' -v c="$1" -v col="$2" 'NR > 1 && $1 == "round" && $3 == c { s = s (s ? " / " : "") ($col == "" ? "NA" : $col) } END { print s }' "$TSV"
+per_round() { # case column [phase] -> "a / b / c"
+    awk -F'\t' -v c="$1" -v col="$2" -v phase="${3:-round}" 'NR > 1 && $1 == phase && $3 == c { s = s (s ? " / " : "") ($col == "" ? "NA" : $col) } END { print s }' "$TSV"
+}
+p99_delta() { # case -> median over p99 rounds of p99(case) - p99(bare) in the same round
+    awk -F'\t' -v c="$1" '
+        NR > 1 && $1 == "p99" && $13 != "" { p[$2, $3] = $13; rounds[$2] = 1 }
+        END { for (r in rounds) if (((r, c) in p) && ((r, "bare") in p)) v[++n] = p[r, c] - p[r, "bare"]
+              if (!n) { print ""; exit }
+              for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+              printf "%+.2f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$TSV"
 }
 sum_unexpected() { awk -F'\t' -v c="$1" 'NR > 1 && $3 == c && $1 != "soak" { u += $9; s += $8 } END { printf "%d %d\n", u, s }' "$TSV"; }
 time_to_90() { # case steady_rps
@@ -237,7 +246,9 @@ write_report() {
         echo
         if ((P99 == 1)) && ((${HALF_RATE:-0} > 0)); then
             bare_p99=$(median_of p99 bare 13)
-            echo "p99 at a fixed offered rate of **$(fmt_int "$HALF_RATE") req/s** (half the bare route's median maximum), ${P99_DURATION}s per case, paced"
+            echo "p99 at a fixed offered rate of **$(fmt_int "$HALF_RATE") req/s** (half the bare route's median maximum), ${P99_ROUNDS} alternating"
+            echo "rounds of ${P99_DURATION}s per case (order rotated, each after the re-warm); p50/p99 = the median over rounds (p99 per round in"
+            echo "brackets), p99 − bare = the median over rounds of the difference to the bare route's p99 in the same round. Paced"
             echo "by \`bench/compare/paced.lua\` (wrk has no fixed-rate mode and Debian has no wrk2: requests follow a schedule, but"
             echo "latency is measured from the actual send, without wrk2's coordinated-omission correction; a case that cannot"
             echo "sustain the rate is marked *saturated* and its p99 is not comparable). Closed-loop p99 at saturation is in the TSV."
@@ -251,7 +262,8 @@ write_report() {
             [[ -n "${S_FAIL[$c]:-}" ]] && { echo "| \`$c\` | FAILED | | | | | | | | |"; continue; }
             p50=$(median_of p99 "$c" 11) p99=$(median_of p99 "$c" 13) got=$(median_of p99 "$c" 6)
             delta=""; sat=""
-            [[ -n "$p99" && -n "${bare_p99:-}" ]] && delta=$(awk -v a="$p99" -v b="$bare_p99" 'BEGIN {printf "%+.2f", a - b}')
+            [[ -n "$p99" && -n "${bare_p99:-}" ]] && delta=$(p99_delta "$c")
+            ((P99_ROUNDS > 1)) && [[ -n "$p99" ]] && p99="$p99 ($(per_round "$c" 13 p99))"
             [[ -n "$got" ]] && awk -v g="$got" -v r="$HALF_RATE" 'BEGIN {exit !(g < 0.95 * r)}' && sat=" (saturated)"
             rss1_note=""
             ((${S_RSS1_AT[$c]:-0} < 60)) && rss1_note=" (after ${S_RSS1_AT[$c]:-0}s)"
@@ -282,7 +294,7 @@ write_report() {
     log "report: $MD"
 }
 save_state() {
-    declare -p WARMUP NATIVE_WARMUP WARMUP_STEP DURATION ROUNDS REWARM CONNECTIONS THREADS P99 P99_DURATION RSS_MINUTES \
+    declare -p WARMUP NATIVE_WARMUP WARMUP_STEP DURATION ROUNDS REWARM CONNECTIONS THREADS P99 P99_DURATION P99_ROUNDS RSS_MINUTES \
         RSS_CASES JFR_SECONDS TOKENS GW_CPU LOAD_CPU JVM_FLAGS CASES SMOKE LABEL RESULTS_DIR HALF_RATE LOAD_START LOAD_END \
         haproxy_version nproc_n commit dirty SELECTED ACTIVE S_READY S_LOAD S_RSS1 S_RSS1_AT S_RSS_END S_FAIL S_WARN \
         JFR_DONE >"$RUN/state.env" 2>/dev/null || true
@@ -761,7 +773,7 @@ n_jvm=0 n_native=0
 for c in "${SELECTED[@]}"; do case ${C_KIND[$c]} in nginx | haproxy) n_native=$((n_native + 1)) ;; *) n_jvm=$((n_jvm + 1)) ;; esac; done
 NATIVE_WARMUP=$((NATIVE_WARMUP < WARMUP ? NATIVE_WARMUP : WARMUP))
 estimate=$((n_jvm * (WARMUP + 20) + n_native * (NATIVE_WARMUP + 2) + ${#SELECTED[@]} * ROUNDS * (DURATION + REWARM + 2)
-    + (P99 == 1 ? ${#SELECTED[@]} * (P99_DURATION + 2) : 0) + RSS_MINUTES * 60 + JFR_SECONDS + 40))
+    + (P99 == 1 ? ${#SELECTED[@]} * P99_ROUNDS * (P99_DURATION + REWARM + 2) : 0) + RSS_MINUTES * 60 + JFR_SECONDS + 40))
 log "cases: ${SELECTED[*]}"
 log "plan: warm-up ${WARMUP}s per JVM, ${ROUNDS} rounds x ${DURATION}s, wrk -t$THREADS -c$CONNECTIONS; about $((estimate / 60)) min (MAX_SECONDS=$MAX_SECONDS)"
 ((estimate < MAX_SECONDS)) || die "the plan needs about ${estimate}s, more than MAX_SECONDS=$MAX_SECONDS: raise MAX_SECONDS"
@@ -827,11 +839,14 @@ done
 BARE_MAX=$(median_of round bare 6)
 HALF_RATE=$(awk -v m="${BARE_MAX:-0}" 'BEGIN {printf "%.0f", m / 2}')
 if ((P99 == 1)) && ((HALF_RATE > 0)); then
-    for c in "${ACTIVE[@]}"; do
-        ((REWARM > 0)) && { run_wrk "$c" "$REWARM" || true; }
-        run_wrk "$c" "$P99_DURATION" "$HALF_RATE" || true
-        rps=$(record p99 1 "$c" "$HALF_RATE")
-        log "p99 at $HALF_RATE req/s offered: $(printf '%-20s' "$c") achieved $rps req/s"
+    for r in $(seq 1 "$P99_ROUNDS"); do
+        for i in $(seq 0 $((n_active - 1))); do
+            c=${ACTIVE[$(((i + r - 1) % n_active))]}
+            ((REWARM > 0)) && { run_wrk "$c" "$REWARM" || true; }
+            run_wrk "$c" "$P99_DURATION" "$HALF_RATE" || true
+            rps=$(record p99 "$r" "$c" "$HALF_RATE")
+            log "p99 round $r/$P99_ROUNDS at $HALF_RATE req/s offered: $(printf '%-20s' "$c") achieved $rps req/s"
+        done
     done
 fi
 
