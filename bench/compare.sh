@@ -146,25 +146,21 @@ median_of() { # phase case column -> median over that phase's rows
 # Everything the report needs is in $RUN (runs.tsv, warmup.tsv, state.env), so `compare.sh --report` can write it
 # again from a finished (or interrupted) run.
 fmt_int() { [[ -z "$1" ]] && echo "–" || printf "%'.0f" "$1" 2>/dev/null || echo "$1"; }
-ratio_median() { # case [reference] -> median over rounds of rps(case)/rps(reference) in the same round
-    awk -F'\t' -v c="$1" -v ref="${2:-bare}" '
-        NR > 1 && $1 == "round" && $6 != "" { rps[$2, $3] = $6; rounds[$2] = 1 }
-        END { for (r in rounds) if (((r, c) in rps) && ((r, ref) in rps) && rps[r, ref] > 0) v[++n] = rps[r, c] / rps[r, ref]
+paired_median() { # phase column case reference ratio|diff -> median over rounds of case vs reference in the same round
+    awk -F'\t' -v phase="$1" -v col="$2" -v c="$3" -v ref="$4" -v op="$5" '
+        NR > 1 && $1 == phase && $col != "" { x[$2, $3] = $col; rounds[$2] = 1 }
+        END { for (r in rounds) if (((r, c) in x) && ((r, ref) in x))
+                  if (op == "diff") v[++n] = x[r, c] - x[r, ref]; else if (x[r, ref] > 0) v[++n] = x[r, c] / x[r, ref]
               if (!n) { print ""; exit }
               for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-              printf "%.2f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$TSV"
+              m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+              printf (op == "diff" ? "%+.2f" : "%.2f"), m }' "$TSV"
 }
+ratio_median() { paired_median round 6 "$1" "${2:-bare}" ratio; } # case [reference] -> median of same-round req/s ratios
 per_round() { # case column [phase] -> "a / b / c"
     awk -F'\t' -v c="$1" -v col="$2" -v phase="${3:-round}" 'NR > 1 && $1 == phase && $3 == c { s = s (s ? " / " : "") ($col == "" ? "NA" : $col) } END { print s }' "$TSV"
 }
-p99_delta() { # case -> median over p99 rounds of p99(case) - p99(bare) in the same round
-    awk -F'\t' -v c="$1" '
-        NR > 1 && $1 == "p99" && $13 != "" { p[$2, $3] = $13; rounds[$2] = 1 }
-        END { for (r in rounds) if (((r, c) in p) && ((r, "bare") in p)) v[++n] = p[r, c] - p[r, "bare"]
-              if (!n) { print ""; exit }
-              for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-              printf "%+.2f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$TSV"
-}
+p99_delta() { paired_median p99 13 "$1" bare diff; } # case -> median of same-round p99 differences to bare
 sum_unexpected() { awk -F'\t' -v c="$1" 'NR > 1 && $3 == c && $1 != "soak" { u += $9; s += $8 } END { printf "%d %d\n", u, s }' "$TSV"; }
 time_to_90() { # case steady_rps
     [[ -z "$2" ]] && { echo "–"; return; }

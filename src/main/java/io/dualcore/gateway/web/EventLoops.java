@@ -33,17 +33,11 @@ public final class EventLoops {
     /**
      * Sets Reactor Netty's event-loop count to {@code processors} unless it is already set. Takes effect only
      * before Reactor Netty's loop resources are first used, so the application's {@code main} calls it first.
-     *
-     * @return the event-loop count now configured
      */
-    public static String defaultToOnePerProcessor(Properties systemProperties, int processors) {
-        String explicit = systemProperties.getProperty(ReactorNetty.IO_WORKER_COUNT);
-        if (explicit != null) {
-            return explicit;
+    public static void defaultToOnePerProcessor(Properties systemProperties, int processors) {
+        if (systemProperties.getProperty(ReactorNetty.IO_WORKER_COUNT) == null) {
+            systemProperties.setProperty(ReactorNetty.IO_WORKER_COUNT, String.valueOf(Math.max(1, processors)));
         }
-        String count = String.valueOf(Math.max(1, processors));
-        systemProperties.setProperty(ReactorNetty.IO_WORKER_COUNT, count);
-        return count;
     }
 
     /** The transport Reactor Netty uses here: {@code io_uring}, {@code epoll} or {@code nio}. */
