@@ -77,7 +77,7 @@ public final class ClaimChecks {
         try {
             return claims.getStringClaim(name);
         } catch (ParseException ex) {
-            throw new TokenRejectedException(ErrorCode.MALFORMED_TOKEN, "The " + name + " claim is not a string");
+            throw ClaimValues.notString(name);
         }
     }
 

@@ -16,6 +16,9 @@ import org.springframework.web.server.ServerWebExchange;
  * values derived from it (identity header values, rate-limit keys, assertions) are computed once per instance and
  * memoized on it through {@link #derived(Derived)}, so a token served from the verified-token cache pays for them
  * once, not per request.
+ *
+ * <p>Constructing one checks every value that becomes an identity header ({@link ClaimValues}): a value the
+ * gateway cannot hand over exactly is refused here as 401 {@code invalid_claim}, never later on the way upstream.
  */
 public final class GatewayIdentity {
 
@@ -93,8 +96,18 @@ public final class GatewayIdentity {
             Map<String, Object> userInfo) {
         Assert.notNull(mode, "mode cannot be null");
         Assert.hasText(issuer, "issuer cannot be empty");
-        Assert.hasText(subject, "subject cannot be empty");
+        Assert.hasLength(subject, "subject cannot be empty");
         Assert.notNull(expiresAt, "expiresAt cannot be null");
+        // every value that becomes an identity header is checked before the identity exists (401 invalid_claim)
+        ClaimValues.text("sub", subject);
+        ClaimValues.text("azp", clientId);
+        ClaimValues.text("device_id", deviceId);
+        ClaimValues.text("kid", keyId);
+        ClaimValues.list("roles", roles);
+        ClaimValues.list("scope", scopes);
+        if (userInfo != null) {
+            ClaimValues.userInfo(userInfo);
+        }
         this.mode = mode;
         this.issuer = issuer;
         this.realm = realm;

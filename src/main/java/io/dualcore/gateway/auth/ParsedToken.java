@@ -10,6 +10,7 @@ import io.dualcore.gateway.web.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.util.Assert;
@@ -44,9 +45,13 @@ public final class ParsedToken {
 
     private final JWTClaimsSet claims;
 
-    private ParsedToken(SignedJWT jwt, JWTClaimsSet claims) {
+    /** Whether {@code sub} is absent or a JSON string (Nimbus turns a JSON number into text; RFC 7519 does not). */
+    private final boolean subjectIsText;
+
+    private ParsedToken(SignedJWT jwt, JWTClaimsSet claims, boolean subjectIsText) {
         this.jwt = jwt;
         this.claims = claims;
+        this.subjectIsText = subjectIsText;
     }
 
     /**
@@ -97,8 +102,17 @@ public final class ParsedToken {
         } catch (ParseException ex) {
             throw reject(ErrorCode.MALFORMED_TOKEN, "The token header is not a valid JWS header");
         }
+        Map<String, Object> payload = parseJson(payloadPart, "payload");
+        Object subject = payload.get("sub");
+        boolean subjectIsText = subject == null || subject instanceof String;
+        if (!subjectIsText) {
+            // Nimbus would turn a number into text and refuse other types as malformed; the verifier refuses it as
+            // invalid_claim after the signature (subject())
+            payload = new HashMap<>(payload);
+            payload.remove("sub");
+        }
         try {
-            claims = JWTClaimsSet.parse(parseJson(payloadPart, "payload"));
+            claims = JWTClaimsSet.parse(payload);
         } catch (ParseException ex) {
             throw reject(ErrorCode.MALFORMED_TOKEN, "The token payload is not a valid JWT claims set");
         }
@@ -106,7 +120,7 @@ public final class ParsedToken {
         if (!(issuer instanceof String text) || text.isEmpty()) {
             throw reject(ErrorCode.MISSING_CLAIM, "The token has no iss claim");
         }
-        return new ParsedToken(jwt, claims);
+        return new ParsedToken(jwt, claims, subjectIsText);
     }
 
     private static Map<String, Object> parseJson(Base64URL part, String what) {
@@ -214,6 +228,18 @@ public final class ParsedToken {
 
     public JWTClaimsSet claims() {
         return this.claims;
+    }
+
+    /**
+     * The {@code sub} claim: a non-empty JSON string (RFC 7519 §4.1.2), checked after the signature by the verifiers.
+     *
+     * @throws TokenRejectedException {@code missing_claim} when absent or empty, {@code invalid_claim} when not a string
+     */
+    public String subject() {
+        if (!this.subjectIsText) {
+            throw ClaimValues.notString("sub");
+        }
+        return ClaimChecks.requireString(this.claims, "sub");
     }
 
     public String issuer() {

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.Assert;
@@ -115,15 +116,15 @@ public final class IdentityHeaders {
 
     private String[] headerValues(GatewayIdentity identity) {
         List<String> pairs = new ArrayList<>(18);
-        add(pairs, this.subject, identity.subject());
-        add(pairs, this.mode, identity.mode().value());
-        add(pairs, this.issuer, identity.issuer());
-        add(pairs, this.realm, identity.realm());
-        add(pairs, this.client, identity.clientId());
-        add(pairs, this.roles, join(identity.roles(), ","));
-        add(pairs, this.scopes, join(identity.scopes(), " "));
-        add(pairs, this.device, identity.deviceId());
-        add(pairs, this.keyId, identity.keyId());
+        add(pairs, this.subject, encode(identity.subject()));
+        add(pairs, this.mode, encode(identity.mode().value()));
+        add(pairs, this.issuer, encode(identity.issuer()));
+        add(pairs, this.realm, encode(identity.realm()));
+        add(pairs, this.client, encode(identity.clientId()));
+        add(pairs, this.roles, list(identity.roles(), ","));
+        add(pairs, this.scopes, list(identity.scopes(), " "));
+        add(pairs, this.device, encode(identity.deviceId()));
+        add(pairs, this.keyId, encode(identity.keyId()));
         if (identity.userInfo() != null) {
             for (Map.Entry<String, Object> claim : new TreeMap<>(identity.userInfo()).entrySet()) {
                 add(pairs, claimHeader(claim.getKey()), claimValue(claim.getValue()));
@@ -132,33 +133,51 @@ public final class IdentityHeaders {
         return pairs.toArray(String[]::new);
     }
 
-    /** Text as is, numbers and booleans as written, arrays of those comma-joined in order; objects are left out. */
+    /**
+     * Text encoded, numbers and booleans as written, arrays of those with each member encoded and comma-joined in
+     * order; objects, and arrays holding anything else, are left out (the assertion carries them).
+     */
     private static String claimValue(Object value) {
-        if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+        if (value instanceof String text) {
+            return HeaderValues.encode(text);
+        }
+        if (value instanceof Number || value instanceof Boolean) {
             return value.toString();
         }
         if (value instanceof Collection<?> values) {
-            List<String> parts = new ArrayList<>(values.size());
+            StringJoiner members = new StringJoiner(",");
             for (Object element : values) {
-                if (element instanceof String || element instanceof Number || element instanceof Boolean) {
-                    parts.add(element.toString());
+                if (element instanceof String text) {
+                    members.add(HeaderValues.encode(text));
+                } else if (element instanceof Number || element instanceof Boolean) {
+                    members.add(element.toString());
+                } else {
+                    return null;
                 }
             }
-            return parts.isEmpty() ? null : String.join(",", parts);
+            return members.toString();
         }
         return null;
+    }
+
+    private static String encode(String value) {
+        return (value != null) ? HeaderValues.encode(value) : null;
     }
 
     private static void add(List<String> pairs, String name, String value) {
         if (value != null && !value.isEmpty()) {
             pairs.add(name);
-            pairs.add(HeaderValues.encode(value));
+            pairs.add(value);
         }
     }
 
-    private static String join(Collection<String> values, String separator) {
-        return values.isEmpty()
-                ? null
-                : String.join(separator, values.stream().sorted().toList());
+    /** Members sorted, each encoded (so none holds the separator), joined by the separator. */
+    private static String list(Collection<String> values, String separator) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        StringJoiner members = new StringJoiner(separator);
+        values.stream().sorted().forEach(value -> members.add(HeaderValues.encode(value)));
+        return members.toString();
     }
 }

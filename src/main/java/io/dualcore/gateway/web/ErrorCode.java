@@ -46,6 +46,11 @@ public enum ErrorCode {
     CLIENT_NOT_ALLOWED(
             "client_not_allowed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Client not allowed"),
     MISSING_CLAIM("missing_claim", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Missing claim"),
+    /**
+     * A claim the gateway would hand over has a value it cannot carry exactly: not a string where one is required, a
+     * control character, an unpaired surrogate, too long, an empty list member (see {@code auth.ClaimValues}).
+     */
+    INVALID_CLAIM("invalid_claim", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Invalid claim value"),
     WRONG_TOKEN_TYPE(
             "wrong_token_type", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Wrong token type"),
     /** An {@code OAuth2TokenValidator} the deployment registered refused the token; its description is the detail. */

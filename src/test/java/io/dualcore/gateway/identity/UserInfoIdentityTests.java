@@ -1,10 +1,13 @@
 package io.dualcore.gateway.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.web.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,7 +41,7 @@ class UserInfoIdentityTests {
     private static GatewayIdentity enriched() {
         Map<String, Object> userInfo = new LinkedHashMap<>();
         userInfo.put("email", "alice@example.com");
-        userInfo.put("preferred_username", "Älice\r\nX-Auth-Subject: admin");
+        userInfo.put("preferred_username", "Älice, \"the\" admin ");
         userInfo.put("groups", List.of("admins", "ops"));
         userInfo.put("email_verified", true);
         userInfo.put("address", Map.of("country", "DE"));
@@ -54,12 +57,31 @@ class UserInfoIdentityTests {
         assertThat(out.getFirst("X-Auth-Claim-Email")).isEqualTo("alice@example.com");
         assertThat(out.getFirst("X-Auth-Claim-Groups")).isEqualTo("admins,ops");
         assertThat(out.getFirst("X-Auth-Claim-Email-Verified")).isEqualTo("true");
-        // encoded: no header splitting, no raw non-ASCII
-        assertThat(out.getFirst("X-Auth-Claim-Preferred-Username")).isEqualTo("%C3%84lice%0D%0AX-Auth-Subject: admin");
+        // encoded: no raw non-ASCII, comma, quote or space (a trailing space would be trimmed upstream)
+        assertThat(out.getFirst("X-Auth-Claim-Preferred-Username")).isEqualTo("%C3%84lice%2C%20%22the%22%20admin%20");
         assertThat(out.get("X-Auth-Subject")).containsExactly("user-1");
         // objects are not flattened into headers
         assertThat(out.containsHeader("X-Auth-Claim-Address")).isFalse();
         assertThat(this.headers.isReserved("X-Auth-Claim-Email")).isTrue();
+    }
+
+    @Test
+    void withUserInfoWhenClaimHoldsControlCharacterThenInvalidClaim() {
+        Map<String, Object> userInfo = Map.of("preferred_username", "alice\r\nX-Auth-Subject: admin");
+
+        assertThatExceptionOfType(TokenRejectedException.class)
+                .isThrownBy(() -> identity().withUserInfo(userInfo))
+                .satisfies(ex -> assertThat(ex.errorCode()).isEqualTo(ErrorCode.INVALID_CLAIM))
+                .satisfies(ex -> assertThat(ex.description()).doesNotContain("alice"));
+    }
+
+    @Test
+    void writeWhenArrayHoldsAnObjectThenNoHeaderForIt() {
+        HttpHeaders out = new HttpHeaders();
+
+        this.headers.write(identity().withUserInfo(Map.of("groups", List.of("a", Map.of("b", 1)))), out);
+
+        assertThat(out.containsHeader("X-Auth-Claim-Groups")).isFalse();
     }
 
     @Test

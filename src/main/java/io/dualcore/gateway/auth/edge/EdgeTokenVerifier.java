@@ -6,6 +6,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.ClaimChecks;
+import io.dualcore.gateway.auth.ClaimValues;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TokenRejectedException;
@@ -162,7 +163,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
                             + this.settings.maxLifetime().toSeconds() + " s (exp - iat)");
         }
         ClaimChecks.checkAudience(claims, this.settings.audiences());
-        String subject = ClaimChecks.requireString(claims, "sub");
+        String subject = token.subject();
         ClaimChecks.requireString(claims, "jti");
         String device = ClaimChecks.optionalString(claims, "device_id");
         return new GatewayIdentity(
@@ -179,18 +180,27 @@ public final class EdgeTokenVerifier implements TokenVerifier {
                 claims.getClaims());
     }
 
+    /** A JSON array of strings, or nothing; any other JSON type or member is {@code invalid_claim}. */
     private static Set<String> stringSet(JWTClaimsSet claims, String name) {
+        Object claim = claims.getClaim(name);
+        if (claim == null) {
+            return Set.of();
+        }
+        if (!(claim instanceof List<?> list)) {
+            throw ClaimValues.invalid(name, "is not an array of strings");
+        }
         Set<String> values = new LinkedHashSet<>();
-        if (claims.getClaim(name) instanceof List<?> list) {
-            for (Object value : list) {
-                if (value instanceof String text && !text.isEmpty()) {
-                    values.add(text);
-                }
+        for (Object value : list) {
+            if (!(value instanceof String text)) {
+                throw ClaimValues.invalid(name, "is not an array of strings");
             }
+            // an empty member is refused when the identity is built (ClaimValues.list), never silently dropped
+            values.add(text);
         }
         return values;
     }
 
+    /** RFC 8693 §4.2 {@code scope}: space-delimited text (empty items between spaces skipped), or an array. */
     private static Set<String> scopes(JWTClaimsSet claims) {
         if (claims.getClaim("scope") instanceof String text) {
             Set<String> scopes = new LinkedHashSet<>();

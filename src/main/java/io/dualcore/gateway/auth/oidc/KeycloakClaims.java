@@ -1,6 +1,7 @@
 package io.dualcore.gateway.auth.oidc;
 
 import com.nimbusds.jwt.JWTClaimsSet;
+import io.dualcore.gateway.auth.ClaimValues;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,10 +18,10 @@ final class KeycloakClaims {
 
     static Set<String> roles(JWTClaimsSet claims, Collection<String> clients) {
         Set<String> roles = new LinkedHashSet<>();
-        addStrings(roles, "", rolesOf(claims.getClaim("realm_access")));
+        addStrings(roles, "", rolesOf(claims.getClaim("realm_access")), "realm_access.roles");
         if (claims.getClaim("resource_access") instanceof Map<?, ?> resourceAccess) {
             for (String client : clients) {
-                addStrings(roles, client + ":", rolesOf(resourceAccess.get(client)));
+                addStrings(roles, client + ":", rolesOf(resourceAccess.get(client)), "resource_access.roles");
             }
         }
         return roles;
@@ -36,7 +37,7 @@ final class KeycloakClaims {
                 }
             }
         }
-        addStrings(scopes, "", claims.getClaim("scp"));
+        addStrings(scopes, "", claims.getClaim("scp"), "scp");
         return scopes;
     }
 
@@ -44,13 +45,20 @@ final class KeycloakClaims {
         return (access instanceof Map<?, ?> map) ? map.get("roles") : null;
     }
 
-    private static void addStrings(Set<String> target, String prefix, Object values) {
-        if (values instanceof List<?> list) {
-            for (Object value : list) {
-                if (value instanceof String text && !text.isEmpty()) {
-                    target.add(prefix + text);
-                }
+    /** Adds a JSON array of strings; an array with another member, or another JSON type, is {@code invalid_claim}. */
+    private static void addStrings(Set<String> target, String prefix, Object values, String claim) {
+        if (values == null) {
+            return;
+        }
+        if (!(values instanceof List<?> list)) {
+            throw ClaimValues.invalid(claim, "is not an array of strings");
+        }
+        for (Object value : list) {
+            if (!(value instanceof String text)) {
+                throw ClaimValues.invalid(claim, "is not an array of strings");
             }
+            // an empty member is refused when the identity is built (ClaimValues.list), never silently dropped
+            target.add(text.isEmpty() ? text : prefix + text);
         }
     }
 }

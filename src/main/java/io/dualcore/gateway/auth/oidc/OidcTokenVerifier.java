@@ -311,7 +311,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
                     "Only access tokens are accepted as bearer tokens (typ " + this.settings.tokenType() + ")");
         }
         ClaimChecks.checkAudience(claims, this.settings.audiences());
-        String subject = ClaimChecks.requireString(claims, "sub");
+        String subject = token.subject();
         String client = ClaimChecks.optionalString(claims, "azp");
         if (client == null) {
             client = ClaimChecks.optionalString(claims, "client_id");
