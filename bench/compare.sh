@@ -53,6 +53,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 JVM_FLAGS=${JVM_FLAGS:-"-Xms512m -Xmx512m -XX:+UseSerialGC"}
 GW_EXTRA_ARGS=${GW_EXTRA_ARGS:-}     # appended to every Dualcore gateway case (e.g. a renamed property)
 GW_JAR=${GW_JAR:-target/dualcore-gateway.jar}
+BASELINE_JAR=${BASELINE_JAR:-}       # case gw_baseline: another build of the gateway (e.g. the previous main), shipped config
 READY_TIMEOUT=${READY_TIMEOUT:-180}
 MAX_SECONDS=${MAX_SECONDS:-5400}
 BUILD=${BUILD:-auto}                 # auto: build when the jar, test classes or classpath are missing or stale; 1; 0
@@ -87,6 +88,8 @@ defcase scg_security_tuned scg-security-tuned /api/bench good 200 \
     "SCG + Spring Security resource server, tuned stateless chain (no session, request cache, CSRF; cached JWKS)"
 defcase gw_shipped gateway /api/bench good 200 \
     "Dualcore gateway, packaged jar, shipped config/application.yml"
+defcase gw_baseline gateway /api/bench good 200 \
+    "  the gateway jar of BASELINE_JAR (another commit, same shipped config): before/after in one run"
 defcase gw_image gateway-image /api/bench good 200 \
     "  as the container image runs it (Dockerfile): extracted jar with a class data sharing archive"
 defcase gw_quiet gateway /api/bench good 200 \
@@ -114,6 +117,7 @@ declare -A C_CHECK=(
     [bare]="stock_transport"
     [bare_tuned]="io_uring"
     [gw_shipped]="log_has rejects_bad_token io_uring"
+    [gw_baseline]="log_has rejects_bad_token io_uring"
     [gw_image]="log_has rejects_bad_token cds_mapped io_uring"
     [gw_quiet]="log_lacks"
     [gw_local_limit]="rate_limit_header"
@@ -306,8 +310,14 @@ fi
 
 SELECTED=()
 for c in "${CASE_NAMES[@]}"; do
+    # gw_baseline only when asked for by name, with a jar
+    [[ $c == gw_baseline && ( -z "$BASELINE_JAR" || " $CASES " != *" $c "* ) ]] && continue
     if [[ -z "$CASES" || "$c" == bare || " $CASES " == *" $c "* ]]; then SELECTED+=("$c"); fi
 done
+if [[ " ${SELECTED[*]} " == *" gw_baseline "* ]]; then
+    [[ -f "$BASELINE_JAR" ]] || { echo "compare.sh: BASELINE_JAR '$BASELINE_JAR' is not a file" >&2; exit 2; }
+    BASELINE_JAR=$(readlink -f "$BASELINE_JAR")
+fi
 for c in $CASES; do
     [[ -n "${C_KIND[$c]:-}" ]] || { echo "compare.sh: unknown case '$c' (see bench/compare.sh --list)" >&2; exit 2; }
 done
@@ -591,6 +601,7 @@ start_server() { # case -> sets S_PID S_PORT S_START
         gateway | gateway-image)
             alloc_port mport
             local launch=(-jar "$GW_JAR")
+            [[ $c == gw_baseline ]] && launch=(-jar "$BASELINE_JAR")
             [[ $kind == gateway-image ]] && launch=(-XX:SharedArchiveFile="$IMAGE_DIR/application.jsa" -jar "$IMAGE_DIR/application.jar")
             # shellcheck disable=SC2086
             env SERVER_PORT="$port" MANAGEMENT_PORT="$mport" \
