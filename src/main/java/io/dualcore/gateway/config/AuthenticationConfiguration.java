@@ -138,7 +138,7 @@ public class AuthenticationConfiguration {
                     new JwtExtensions(
                             issuerChecks.isEmpty() ? null : new DelegatingOAuth2TokenValidator<>(issuerChecks),
                             authoritiesConverter),
-                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer) : null));
+                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null));
         }
         return verifiers;
     }

@@ -10,6 +10,7 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.support.redis.RedisProperties;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -188,6 +189,30 @@ class AuthenticationConfigurationTests {
                         .rootCause()
                         .hasMessageContaining("dualcore.auth.oidc.issuers[0].userinfo.claims")
                         .hasMessageContaining("'sub'"));
+    }
+
+    @Test
+    void startWhenUserInfoBreakerSettingsUnusableThenFailsNamingEachProperty() {
+        Map<String, String> unusable = Map.of(
+                "circuit-breaker.failure-rate-threshold", "0",
+                "circuit-breaker.minimum-calls", "0",
+                "circuit-breaker.open-for", "0s",
+                "failure-log-interval", "-1s");
+        unusable.forEach((property, value) -> this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
+                        "dualcore.auth.oidc.issuers[0].userinfo.claims=email",
+                        "dualcore.auth.oidc.issuers[0].userinfo." + property + "=" + value)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("dualcore.auth.oidc.issuers[0].userinfo." + property + " (realm)")));
     }
 
     @Test
