@@ -3,6 +3,7 @@ package io.dualcore.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
@@ -12,8 +13,11 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,6 +32,7 @@ import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 
 /** Startup validation of the authentication settings: a bad key or issuer stops the gateway with a clear message. */
+@ExtendWith(OutputCaptureExtension.class)
 class AuthenticationConfigurationTests {
 
     private static final String KEY_32 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -44,6 +49,35 @@ class AuthenticationConfigurationTests {
         this.runner
                 .withPropertyValues("dualcore.auth.edge.keys[0].kid=k1", "dualcore.auth.edge.keys[0].secret=" + KEY_32)
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(TokenAuthenticator.class));
+    }
+
+    @Test
+    void startWhenPublishedDemoKeyOutsideDemoProfileThenOneWarningWithoutTheSecret(CapturedOutput output) {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=edge-demo-1",
+                        "dualcore.auth.edge.keys[0].secret=" + TestTokens.DEMO_EDGE_KEY_BASE64)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    String log = output.getAll();
+                    assertThat(log.split("published demo key", -1))
+                            .as("one warning")
+                            .hasSize(2);
+                    assertThat(log).contains("EDGE_HMAC_DEMO_KEY").doesNotContain(TestTokens.DEMO_EDGE_KEY_BASE64);
+                });
+    }
+
+    @Test
+    void startWhenPublishedDemoKeyInDemoProfileThenNoWarning(CapturedOutput output) {
+        this.runner
+                .withInitializer(context -> context.getEnvironment().setActiveProfiles("demo"))
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=edge-demo-1",
+                        "dualcore.auth.edge.keys[0].secret=" + TestTokens.DEMO_EDGE_KEY_BASE64)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(output.getAll()).doesNotContain("published demo key");
+                });
     }
 
     @Test
