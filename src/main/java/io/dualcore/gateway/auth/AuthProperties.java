@@ -106,6 +106,10 @@ public record AuthProperties(
      *     in the verified-token cache, so an outage costs one UserInfo attempt per token per period; {@code 0} caches
      *     none
      * @param sizeLimit largest UserInfo or discovery answer accepted, in bytes
+     * @param circuitBreaker how quickly an unavailable UserInfo endpoint is given up on (requests then get the failure
+     *     policy at once, without a call), and retried
+     * @param failureLogInterval at most one warning per interval for this issuer's UserInfo failures, with the number
+     *     of failures and skipped calls since the last one
      */
     public record UserInfo(
             @DefaultValue("false") boolean enabled,
@@ -114,11 +118,35 @@ public record AuthProperties(
             @DefaultValue("deny") FailurePolicy failurePolicy,
             @DefaultValue("2s") Duration timeout,
             @DefaultValue("30s") Duration degradedCacheTtl,
-            @DefaultValue("51200") int sizeLimit) {
+            @DefaultValue("51200") int sizeLimit,
+            @DefaultValue CircuitBreaker circuitBreaker,
+            @DefaultValue("1m") Duration failureLogInterval) {
 
         /** No enrichment. */
         public static final UserInfo DISABLED = new UserInfo(
-                false, null, List.of(), FailurePolicy.DENY, Duration.ofSeconds(2), Duration.ofSeconds(30), 51200);
+                false,
+                null,
+                List.of(),
+                FailurePolicy.DENY,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(30),
+                51200,
+                CircuitBreaker.DEFAULTS,
+                Duration.ofMinutes(1));
+
+        /**
+         * @param failureRateThreshold percentage of failed UserInfo calls (no answer in time, a connection error, a
+         *     5xx or 429, an unreadable answer) that opens the breaker; a 4xx about one token does not count
+         * @param minimumCalls calls needed before the rate is judged
+         * @param openFor how long requests skip UserInfo before one call probes it again
+         */
+        public record CircuitBreaker(
+                @DefaultValue("50") float failureRateThreshold,
+                @DefaultValue("5") int minimumCalls,
+                @DefaultValue("10s") Duration openFor) {
+
+            public static final CircuitBreaker DEFAULTS = new CircuitBreaker(50, 5, Duration.ofSeconds(10));
+        }
 
         /** What a request gets when UserInfo is unavailable. */
         public enum FailurePolicy {

@@ -126,6 +126,23 @@ public final class AuthSettingsCheck {
         if (userInfo.sizeLimit() <= 0) {
             problems.add(where + ".size-limit" + name + ": must be positive (bytes)");
         }
+        AuthProperties.UserInfo.CircuitBreaker breaker = userInfo.circuitBreaker();
+        if (breaker.failureRateThreshold() <= 0 || breaker.failureRateThreshold() > 100) {
+            problems.add(where + ".circuit-breaker.failure-rate-threshold" + name
+                    + ": must be a percentage above 0 and at most 100 (e.g. 50)");
+        }
+        if (breaker.minimumCalls() < 1) {
+            problems.add(where + ".circuit-breaker.minimum-calls" + name + ": must be at least 1 (e.g. 5)");
+        }
+        if (breaker.openFor() == null
+                || breaker.openFor().isZero()
+                || breaker.openFor().isNegative()) {
+            problems.add(where + ".circuit-breaker.open-for" + name + ": must be positive (e.g. 10s)");
+        }
+        if (userInfo.failureLogInterval() == null
+                || userInfo.failureLogInterval().isNegative()) {
+            problems.add(where + ".failure-log-interval" + name + ": must not be negative (0 logs every failure)");
+        }
         if (StringUtils.hasText(userInfo.uri())) {
             URI uri;
             try {

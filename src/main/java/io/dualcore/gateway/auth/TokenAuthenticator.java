@@ -23,9 +23,9 @@ public final class TokenAuthenticator {
     private static final Log logger = LogFactory.getLog(TokenAuthenticator.class);
 
     /**
-     * Rejections that the same token would get again on every later attempt: remembered, so that a bad token
-     * replayed costs a cache look-up like a good one. Not: unknown keys (a rotation may publish them), time-bound
-     * or availability failures, replays.
+     * Rejections that the same token would get again on every later attempt while its verifier holds the same key
+     * under its kid: remembered (until that key changes), so that a bad token replayed costs a cache look-up like a
+     * good one. Not: unknown keys (a rotation may publish them), time-bound or availability failures, replays.
      */
     private static final Set<ErrorCode> FINAL_REJECTIONS = EnumSet.of(
             ErrorCode.MALFORMED_TOKEN,
@@ -116,21 +116,23 @@ public final class TokenAuthenticator {
         if (cached != null) {
             return cached;
         }
-        ParsedToken parsed;
-        TokenVerifier verifier;
+        ParsedToken parsed = null;
+        TokenVerifier verifier = null;
+        Object heldKey = null;
         GatewayIdentity identity;
         try {
             parsed = ParsedToken.parse(token, this.maxTokenLength);
             verifier = verifierFor(parsed);
+            heldKey = heldKey(verifier, parsed);
             identity = verifier.verifyInline(parsed);
         } catch (TokenRejectedException ex) {
-            remember(token, ex);
+            remember(token, ex, verifier, parsed, heldKey);
             throw ex;
         } catch (RuntimeException ex) {
             throw unexpected(ex);
         }
         if (identity != null && this.cache != null && verifier.cacheable()) {
-            remember(token, identity, verifier);
+            remember(token, identity, verifier, heldKey);
         }
         return identity;
     }
@@ -143,25 +145,39 @@ public final class TokenAuthenticator {
             parsed = ParsedToken.parse(token, this.maxTokenLength);
             verifier = verifierFor(parsed);
         } catch (TokenRejectedException ex) {
-            remember(token, ex);
+            remember(token, ex, null, null, null);
             return Mono.error(ex);
         } catch (RuntimeException ex) {
             return Mono.error(unexpected(ex));
         }
+        Object heldKey = heldKey(verifier, parsed);
         Mono<GatewayIdentity> verified = verifier.verify(parsed)
                 .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected)
-                .doOnError(TokenRejectedException.class, ex -> remember(token, ex));
+                .doOnError(TokenRejectedException.class, ex -> remember(token, ex, verifier, parsed, heldKey));
         if (this.cache == null || !verifier.cacheable()) {
             return verified;
         }
-        return verified.doOnNext(identity -> remember(token, identity, verifier));
+        return verified.doOnNext(identity -> remember(token, identity, verifier, heldKey));
     }
 
-    private void remember(String token, GatewayIdentity identity, TokenVerifier verifier) {
+    /**
+     * The key the verifier holds under the token's kid, taken before the verification: a key replaced while the
+     * verification runs then never vouches for a verdict reached with the key it replaced.
+     */
+    private Object heldKey(TokenVerifier verifier, ParsedToken parsed) {
+        return (this.cache != null) ? verifier.currentKey(parsed.keyId()) : null;
+    }
+
+    private void remember(String token, GatewayIdentity identity, TokenVerifier verifier, Object heldKey) {
         Instant until = verifier.cacheUntil(identity);
-        if (until != null) {
-            this.cache.put(token, identity, verifier, until);
+        if (until == null) {
+            return;
         }
+        // a kid nobody held before the verification had no earlier key to be confused with: the key that verified
+        // it is the one held now (a second key under that kid within one verification would need two fetches, which
+        // the JWKS refresh gate spaces by min-refresh-interval)
+        Object key = (heldKey != null) ? heldKey : verifier.currentKey(identity.keyId());
+        this.cache.put(token, identity, verifier, key, until);
     }
 
     private TokenVerifier verifierFor(ParsedToken parsed) {
@@ -172,9 +188,18 @@ public final class TokenAuthenticator {
         return verifier;
     }
 
-    private void remember(String token, TokenRejectedException rejection) {
+    private void remember(
+            String token,
+            TokenRejectedException rejection,
+            TokenVerifier verifier,
+            ParsedToken parsed,
+            Object heldKey) {
         if (this.cache != null && rejection != UNEXPECTED && FINAL_REJECTIONS.contains(rejection.errorCode())) {
-            this.cache.reject(token, rejection);
+            if (verifier == null) {
+                this.cache.reject(token, rejection);
+            } else {
+                this.cache.reject(token, rejection, verifier, parsed.keyId(), heldKey);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.auth;
 
 import java.time.Instant;
+import java.util.Objects;
 import reactor.core.publisher.Mono;
 
 /**
@@ -38,6 +39,24 @@ public interface TokenVerifier {
      * key is still published (OIDC) or still inside its validity window (edge).
      */
     boolean stillTrusts(GatewayIdentity identity);
+
+    /**
+     * The key this verifier holds now under a {@code kid}, as an opaque value, or {@code null} when it holds none. The
+     * verified-token cache takes it before a verification and keeps the verdict (accepted or refused) only while
+     * {@link #holdsKey} answers that the same key material is still held under that kid, so that a key replaced
+     * under the same kid never answers for the key it replaced.
+     */
+    default Object currentKey(String kid) {
+        return null;
+    }
+
+    /**
+     * Whether this verifier still holds, under {@code kid}, the key material of {@code key} (a value of
+     * {@link #currentKey}). Called on every cache hit: cheap, no I/O.
+     */
+    default boolean holdsKey(String kid, Object key) {
+        return Objects.equals(currentKey(kid), key);
+    }
 
     /** Whether identities of this verifier may be cached (not for one-time tokens). */
     default boolean cacheable() {

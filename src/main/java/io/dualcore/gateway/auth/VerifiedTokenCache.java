@@ -16,7 +16,9 @@ import org.springframework.util.Assert;
  * Remembers verified tokens so a client reusing its token pays for one signature check, not one per request.
  * Entries are keyed by the SHA-256 of the whole token, so no other token can hit an entry; an entry lives no longer
  * than its token's {@code exp}, and is re-checked against its verifier on every hit so that a removed key stops
- * verifying.
+ * verifying. Each verdict, accepted or refused, remembers the key its verifier held under the token's {@code kid} and
+ * stands only while that key is held: a key replaced under the same kid (an edge key removed and re-added, a JWKS
+ * that reuses a kid) neither keeps accepting the old key's tokens nor keeps refusing the new key's.
  */
 public final class VerifiedTokenCache {
 
@@ -25,7 +27,7 @@ public final class VerifiedTokenCache {
     private final Cache<ByteBuffer, Entry> cache;
 
     /** Tokens refused for a reason that can never change (a bad signature, an expired token, ...). */
-    private final Cache<ByteBuffer, TokenRejectedException> rejections;
+    private final Cache<ByteBuffer, Rejection> rejections;
 
     private final Clock clock;
 
@@ -60,23 +62,41 @@ public final class VerifiedTokenCache {
         ByteBuffer key = key(token);
         Entry entry = this.cache.getIfPresent(key);
         if (entry == null) {
-            TokenRejectedException rejection = this.rejections.getIfPresent(key);
+            Rejection rejection = this.rejections.getIfPresent(key);
             if (rejection != null) {
-                throw rejection;
+                if (rejection.stands()) {
+                    throw rejection.exception();
+                }
+                this.rejections.invalidate(key);
             }
             return null;
         }
-        if (!this.clock.instant().isBefore(entry.notAfter())
-                || !entry.verifier().stillTrusts(entry.identity())) {
+        if (!entry.trusted(this.clock)) {
             this.cache.invalidate(key);
             return null;
         }
         return entry.identity();
     }
 
-    /** Remembers a final rejection of this exact token; the exception has no stack trace and is shared. */
+    /**
+     * Remembers a final rejection of this exact token before any verifier claimed it (it cannot be parsed, or its
+     * issuer is not trusted); the exception has no stack trace and is shared.
+     */
     public void reject(String token, TokenRejectedException rejection) {
-        this.rejections.put(key(token), rejection);
+        reject(token, rejection, null, null, null);
+    }
+
+    /**
+     * Remembers a final rejection of this exact token by a verifier, while that verifier holds the same key under
+     * the token's {@code kid}.
+     *
+     * @param verifier the verifier that refused the token, or {@code null} when none claimed it
+     * @param kid the token's {@code kid}
+     * @param heldKey what {@link TokenVerifier#currentKey} answered for that kid before the verification
+     */
+    public void reject(
+            String token, TokenRejectedException rejection, TokenVerifier verifier, String kid, Object heldKey) {
+        this.rejections.put(key(token), new Rejection(rejection, verifier, kid, heldKey));
     }
 
     /** The cached identity of this exact token, or {@code null} when it must be verified. */
@@ -85,25 +105,31 @@ public final class VerifiedTokenCache {
         if (entry == null) {
             return null;
         }
-        if (!this.clock.instant().isBefore(entry.notAfter())
-                || !entry.verifier().stillTrusts(entry.identity())) {
+        if (!entry.trusted(this.clock)) {
             this.cache.invalidate(key(token));
             return null;
         }
         return entry.identity();
     }
 
-    public void put(String token, GatewayIdentity identity, TokenVerifier verifier) {
-        put(token, identity, verifier, identity.expiresAt());
+    /**
+     * Remembers a verified identity until its {@code exp}.
+     *
+     * @param heldKey what {@link TokenVerifier#currentKey} answered for the identity's kid before the verification
+     */
+    public void put(String token, GatewayIdentity identity, TokenVerifier verifier, Object heldKey) {
+        put(token, identity, verifier, heldKey, identity.expiresAt());
     }
 
     /**
      * Remembers a verified identity until {@code notAfter} at the latest (never beyond the token's {@code exp}): an
      * identity served without its UserInfo claims is kept only briefly.
+     *
+     * @param heldKey what {@link TokenVerifier#currentKey} answered for the identity's kid before the verification
      */
-    public void put(String token, GatewayIdentity identity, TokenVerifier verifier, Instant notAfter) {
+    public void put(String token, GatewayIdentity identity, TokenVerifier verifier, Object heldKey, Instant notAfter) {
         Instant until = notAfter.isBefore(identity.expiresAt()) ? notAfter : identity.expiresAt();
-        this.cache.put(key(token), new Entry(identity, verifier, until));
+        this.cache.put(key(token), new Entry(identity, verifier, heldKey, until));
     }
 
     public long size() {
@@ -123,7 +149,22 @@ public final class VerifiedTokenCache {
         }
     }
 
-    private record Entry(GatewayIdentity identity, TokenVerifier verifier, Instant notAfter) {}
+    private record Entry(GatewayIdentity identity, TokenVerifier verifier, Object heldKey, Instant notAfter) {
+
+        boolean trusted(Clock clock) {
+            return clock.instant().isBefore(this.notAfter)
+                    && this.verifier.stillTrusts(this.identity)
+                    && this.verifier.holdsKey(this.identity.keyId(), this.heldKey);
+        }
+    }
+
+    /** A final rejection; one by a verifier stands while the verifier holds the key it was refused with. */
+    private record Rejection(TokenRejectedException exception, TokenVerifier verifier, String kid, Object heldKey) {
+
+        boolean stands() {
+            return this.verifier == null || this.verifier.holdsKey(this.kid, this.heldKey);
+        }
+    }
 
     private static final class UntilTokenExpiry implements Expiry<ByteBuffer, Entry> {
 

@@ -5,6 +5,7 @@ import io.dualcore.gateway.auth.AuthSettingsCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
+import io.dualcore.gateway.auth.edge.DemoEdgeKey;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.edge.RedisReplayGuard;
@@ -43,6 +44,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.Converter;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.Profiles;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
@@ -138,7 +141,7 @@ public class AuthenticationConfiguration {
                     new JwtExtensions(
                             issuerChecks.isEmpty() ? null : new DelegatingOAuth2TokenValidator<>(issuerChecks),
                             authoritiesConverter),
-                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer) : null));
+                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null));
         }
         return verifiers;
     }
@@ -184,10 +187,11 @@ public class AuthenticationConfiguration {
      */
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("'${dualcore.auth.edge.issuer:}' != ''")
-    ReloadableEdgeKeyRing edgeKeyRing(AuthProperties properties, Clock clock) {
+    ReloadableEdgeKeyRing edgeKeyRing(AuthProperties properties, Clock clock, Environment environment) {
         AuthProperties.Edge edge = properties.edge();
         ReloadableEdgeKeyRing ring =
                 new ReloadableEdgeKeyRing(edge.keys(), edge.keyDirectory(), edge.keyDirectoryRescan(), clock);
+        DemoEdgeKey.warnOutsideDemo(ring.get(), environment.acceptsProfiles(Profiles.of(DemoEdgeKey.DEMO_PROFILE)));
         ring.start();
         return ring;
     }

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.edge.DemoEdgeKey;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.telemetry.EdgeKeysHealthIndicator;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -8,6 +9,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.Profiles;
 
 /** Readiness and metrics of the edge key ring: its version and the outcome of key-directory reloads. */
 @Configuration(proxyBeanMethods = false)
@@ -15,8 +18,10 @@ public class EdgeKeyRingTelemetryConfiguration {
 
     /** Shown as {@code edgeKeys} in health and readiness. */
     @Bean
-    EdgeKeysHealthIndicator edgeKeysHealthIndicator(ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing) {
-        return new EdgeKeysHealthIndicator(edgeKeyRing.getIfAvailable());
+    EdgeKeysHealthIndicator edgeKeysHealthIndicator(
+            ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing, Environment environment) {
+        return new EdgeKeysHealthIndicator(
+                edgeKeyRing.getIfAvailable(), environment.acceptsProfiles(Profiles.of(DemoEdgeKey.DEMO_PROFILE)));
     }
 
     @Bean

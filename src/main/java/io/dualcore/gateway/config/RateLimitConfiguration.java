@@ -122,7 +122,12 @@ public class RateLimitConfiguration {
                         new LocalRateLimiter(properties.maximumLocalKeys()),
                         breaker,
                         redis.timeout(),
-                        sharedBy(properties, gatewayInstances.getIfAvailable()));
+                        sharedBy(properties, gatewayInstances.getIfAvailable()),
+                        () -> switch (redisConnections.reachability()) {
+                            case UNKNOWN -> ResilientRateLimiter.Backend.UNKNOWN;
+                            case UP -> ResilientRateLimiter.Backend.UP;
+                            case UNREACHABLE -> ResilientRateLimiter.Backend.UNREACHABLE;
+                        });
             default:
                 throw new IllegalStateException("dualcore.rate-limit.backend: unknown backend '" + properties.backend()
                         + "'; use local or redis");

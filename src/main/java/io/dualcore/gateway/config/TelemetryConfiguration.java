@@ -145,6 +145,9 @@ public class TelemetryConfiguration {
                     FunctionCounter.builder("dualcore.userinfo.calls", userInfo, u -> u.failures())
                             .tags("issuer", verifier.name(), "result", "failure")
                             .register(registry);
+                    FunctionCounter.builder("dualcore.userinfo.calls", userInfo, u -> u.skipped())
+                            .tags("issuer", verifier.name(), "result", "skipped")
+                            .register(registry);
                 }
             }
         };

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -31,6 +32,18 @@ public final class ResilientRateLimiter implements RateLimiter {
 
     private final IntSupplier instances;
 
+    private final Supplier<Backend> reachability;
+
+    /** What is known of the shared backend. */
+    public enum Backend {
+        /** Not contacted yet (the first connection attempt has not ended): neither up nor down is known. */
+        UNKNOWN,
+        /** Reachable. */
+        UP,
+        /** Not reachable (no connection, or the breaker is open): each plan's failure policy applies. */
+        UNREACHABLE
+    }
+
     /**
      * Each plan's local share per gateway count, built once so its fallback buckets persist across requests (a
      * bucket is rebuilt when the count, and so its share, changes).
@@ -49,6 +62,21 @@ public final class ResilientRateLimiter implements RateLimiter {
             CircuitBreaker breaker,
             Duration timeout,
             IntSupplier instances) {
+        this(shared, fallback, breaker, timeout, instances, () -> Backend.UNKNOWN);
+    }
+
+    /**
+     * @param instances the number of gateways sharing the limits, asked whenever a fallback share is needed
+     * @param reachability what the backend's connection says without a command (asked by health checks only)
+     */
+    public ResilientRateLimiter(
+            RateLimiter shared,
+            LocalRateLimiter fallback,
+            CircuitBreaker breaker,
+            Duration timeout,
+            IntSupplier instances,
+            Supplier<Backend> reachability) {
+        this.reachability = reachability;
         this.shared = shared;
         this.fallback = fallback;
         this.breaker = breaker;
@@ -96,6 +124,14 @@ public final class ResilientRateLimiter implements RateLimiter {
     public boolean degraded() {
         return this.breaker.getState() == CircuitBreaker.State.OPEN
                 || this.breaker.getState() == CircuitBreaker.State.FORCED_OPEN;
+    }
+
+    /**
+     * What is known of the shared backend: {@link Backend#UNREACHABLE} while the breaker is open, else what its
+     * connection says ({@link Backend#UNKNOWN} until the first connection attempt ends).
+     */
+    public Backend backend() {
+        return degraded() ? Backend.UNREACHABLE : this.reachability.get();
     }
 
     public CircuitBreaker breaker() {

@@ -15,7 +15,8 @@ import org.springframework.boot.health.contributor.Status;
 /**
  * What the gateway can verify right now, per trusted issuer: keys loaded and fresh ({@code up}), known keys still
  * verifying while the IdP is unreachable ({@code stale}, with how long), or no keys at all. One realm's IdP
- * blinking makes the gateway {@code DEGRADED}, never {@code DOWN}: edge traffic and other realms still work.
+ * blinking makes the gateway {@code DEGRADED}, never {@code DOWN}: edge traffic and other realms still work. So does
+ * an issuer's UserInfo endpoint whose circuit breaker is open.
  */
 public final class IssuersHealthIndicator implements HealthIndicator {
 
@@ -60,6 +61,12 @@ public final class IssuersHealthIndicator implements HealthIndicator {
                                 ? Duration.between(lastSuccess, this.clock.instant())
                                         .toSeconds()
                                 : 0);
+            }
+            if (verifier.userInfo() != null) {
+                // closed: calls made; open: UserInfo keeps failing and cache misses get the failure policy at once
+                String userInfo = verifier.userInfo().breakerState();
+                details.put("userinfo", userInfo);
+                degraded |= "open".equals(userInfo);
             }
             issuers.put(verifier.name(), details);
         }

@@ -115,7 +115,9 @@ public class UserInfoBenchmark {
                         AuthProperties.UserInfo.FailurePolicy.DENY,
                         Duration.ofSeconds(2),
                         Duration.ofSeconds(30),
-                        51200)
+                        51200,
+                        AuthProperties.UserInfo.CircuitBreaker.DEFAULTS,
+                        Duration.ofMinutes(1))
                 : AuthProperties.UserInfo.DISABLED;
         AuthProperties.Issuer issuer = new AuthProperties.Issuer(
                 "realm-a",

@@ -3,6 +3,7 @@ package io.dualcore.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
@@ -10,9 +11,13 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.support.redis.RedisProperties;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -27,6 +32,7 @@ import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 
 /** Startup validation of the authentication settings: a bad key or issuer stops the gateway with a clear message. */
+@ExtendWith(OutputCaptureExtension.class)
 class AuthenticationConfigurationTests {
 
     private static final String KEY_32 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -43,6 +49,35 @@ class AuthenticationConfigurationTests {
         this.runner
                 .withPropertyValues("dualcore.auth.edge.keys[0].kid=k1", "dualcore.auth.edge.keys[0].secret=" + KEY_32)
                 .run(context -> assertThat(context).hasNotFailed().hasSingleBean(TokenAuthenticator.class));
+    }
+
+    @Test
+    void startWhenPublishedDemoKeyOutsideDemoProfileThenOneWarningWithoutTheSecret(CapturedOutput output) {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=edge-demo-1",
+                        "dualcore.auth.edge.keys[0].secret=" + TestTokens.DEMO_EDGE_KEY_BASE64)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    String log = output.getAll();
+                    assertThat(log.split("published demo key", -1))
+                            .as("one warning")
+                            .hasSize(2);
+                    assertThat(log).contains("EDGE_HMAC_DEMO_KEY").doesNotContain(TestTokens.DEMO_EDGE_KEY_BASE64);
+                });
+    }
+
+    @Test
+    void startWhenPublishedDemoKeyInDemoProfileThenNoWarning(CapturedOutput output) {
+        this.runner
+                .withInitializer(context -> context.getEnvironment().setActiveProfiles("demo"))
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=edge-demo-1",
+                        "dualcore.auth.edge.keys[0].secret=" + TestTokens.DEMO_EDGE_KEY_BASE64)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(output.getAll()).doesNotContain("published demo key");
+                });
     }
 
     @Test
@@ -188,6 +223,30 @@ class AuthenticationConfigurationTests {
                         .rootCause()
                         .hasMessageContaining("dualcore.auth.oidc.issuers[0].userinfo.claims")
                         .hasMessageContaining("'sub'"));
+    }
+
+    @Test
+    void startWhenUserInfoBreakerSettingsUnusableThenFailsNamingEachProperty() {
+        Map<String, String> unusable = Map.of(
+                "circuit-breaker.failure-rate-threshold", "0",
+                "circuit-breaker.minimum-calls", "0",
+                "circuit-breaker.open-for", "0s",
+                "failure-log-interval", "-1s");
+        unusable.forEach((property, value) -> this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
+                        "dualcore.auth.oidc.issuers[0].userinfo.claims=email",
+                        "dualcore.auth.oidc.issuers[0].userinfo." + property + "=" + value)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("dualcore.auth.oidc.issuers[0].userinfo." + property + " (realm)")));
     }
 
     @Test

@@ -151,6 +151,26 @@ class GatewayRoutingIT {
     }
 
     @Test
+    void readinessWhenPublishedDemoKeyOutsideDemoProfileThenEdgeKeysDegradedAndStill200() {
+        // the shipped configuration's EDGE_HMAC_DEMO_KEY default is in force, and the demo profile is not active
+        client(this.managementPort)
+                .get()
+                .uri("/actuator/health/readiness")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.components.edgeKeys.status")
+                .isEqualTo("DEGRADED")
+                .jsonPath("$.components.edgeKeys.details.demoKey")
+                .isEqualTo(true)
+                .jsonPath("$.components.edgeKeys.details.warning")
+                .value(warning -> org.assertj.core.api.Assertions.assertThat((String) warning)
+                        .contains("EDGE_HMAC_DEMO_KEY")
+                        .doesNotContain(TestTokens.DEMO_EDGE_KEY_BASE64));
+    }
+
+    @Test
     void gatewayActuatorWhenRequestedOnEitherPortThenNotFound() {
         for (int candidate : new int[] {this.port, this.managementPort}) {
             for (String path : List.of("/actuator/gateway/routes", "/actuator/gateway/refresh", "/actuator/gateway")) {

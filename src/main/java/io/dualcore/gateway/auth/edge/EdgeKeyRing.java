@@ -92,7 +92,13 @@ public final class EdgeKeyRing {
             secrets.add(secret);
             keys.put(
                     key.kid(),
-                    new EdgeKey(key.kid(), JWSAlgorithm.parse(algorithm), secret, key.notBefore(), key.notAfter()));
+                    new EdgeKey(
+                            key.kid(),
+                            JWSAlgorithm.parse(algorithm),
+                            secret,
+                            key.notBefore(),
+                            key.notAfter(),
+                            origins.get(i)));
         }
         return new EdgeKeyRing(keys);
     }
@@ -175,8 +181,11 @@ public final class EdgeKeyRing {
 
         private final byte[] digest;
 
-        EdgeKey(String kid, JWSAlgorithm algorithm, byte[] secret, Instant notBefore, Instant notAfter) {
+        private final String origin;
+
+        EdgeKey(String kid, JWSAlgorithm algorithm, byte[] secret, Instant notBefore, Instant notAfter, String origin) {
             this.kid = kid;
+            this.origin = origin;
             this.digest = sha256(secret);
             this.algorithm = algorithm;
             this.notBefore = notBefore;
@@ -211,6 +220,16 @@ public final class EdgeKeyRing {
         /** Whether both keys are the same secret for the same algorithm (compared by digest, in constant time). */
         public boolean sameSecretAs(EdgeKey other) {
             return this.algorithm.equals(other.algorithm) && MessageDigest.isEqual(this.digest, other.digest);
+        }
+
+        /** Where the key comes from: a property ({@code dualcore.auth.edge.keys[0]}) or a key file. */
+        public String origin() {
+            return this.origin;
+        }
+
+        /** Whether the secret is the published demo key ({@link DemoEdgeKey}), compared by digest. */
+        public boolean isDemoKey() {
+            return DemoEdgeKey.matches(this.digest);
         }
 
         /** Whether the key verifies tokens at this instant. */

@@ -221,6 +221,21 @@ public final class EdgeTokenVerifier implements TokenVerifier {
     }
 
     @Override
+    public Object currentKey(String kid) {
+        return this.keyRing.get().get(kid);
+    }
+
+    /** The same secret and algorithm under the kid (a reloaded ring holds new key objects for unchanged keys). */
+    @Override
+    public boolean holdsKey(String kid, Object key) {
+        EdgeKeyRing.EdgeKey current = this.keyRing.get().get(kid);
+        if (current == key) {
+            return true;
+        }
+        return current != null && key instanceof EdgeKeyRing.EdgeKey held && current.sameSecretAs(held);
+    }
+
+    @Override
     public boolean cacheable() {
         return this.replayGuard == null;
     }

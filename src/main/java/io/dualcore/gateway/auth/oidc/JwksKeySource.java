@@ -27,7 +27,10 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +91,12 @@ public final class JwksKeySource implements Closeable {
     private final Scheduler scheduler;
 
     private volatile JWKSet snapshot;
+
+    /**
+     * The keys of {@link #snapshot} by {@code kid}; a kid whose keys did not change keeps the list object it had, so
+     * that a cached verification compares its key by reference.
+     */
+    private volatile Map<String, List<JWK>> keysByKid = Map.of();
 
     // guarded by this.gate: when the last fetch started, and the refresh all current waiters share
     private final Object gate = new Object();
@@ -185,8 +194,26 @@ public final class JwksKeySource implements Closeable {
 
     private void onEvent(Event<CachingJWKSetSource<SecurityContext>, SecurityContext> event) {
         if (event instanceof CachingJWKSetSource.RefreshCompletedEvent<SecurityContext> completed) {
-            this.snapshot = completed.getJWKSet();
+            JWKSet keys = completed.getJWKSet();
+            this.keysByKid = byKid(keys, this.keysByKid);
+            this.snapshot = keys;
         }
+    }
+
+    private static Map<String, List<JWK>> byKid(JWKSet keys, Map<String, List<JWK>> previous) {
+        Map<String, List<JWK>> grouped = new HashMap<>();
+        for (JWK key : keys.getKeys()) {
+            if (key.getKeyID() != null) {
+                grouped.computeIfAbsent(key.getKeyID(), kid -> new ArrayList<>())
+                        .add(key);
+            }
+        }
+        Map<String, List<JWK>> byKid = new HashMap<>();
+        grouped.forEach((kid, list) -> {
+            List<JWK> before = previous.get(kid);
+            byKid.put(kid, list.equals(before) ? before : List.copyOf(list));
+        });
+        return Map.copyOf(byKid);
     }
 
     /**
@@ -329,8 +356,16 @@ public final class JwksKeySource implements Closeable {
 
     /** Whether the last key set seen still publishes this key id. Never fetches. */
     public boolean publishes(String kid) {
-        JWKSet keys = this.snapshot;
-        return keys != null && kid != null && keys.getKeyByKeyId(kid) != null;
+        return kid != null && this.keysByKid.containsKey(kid);
+    }
+
+    /**
+     * The keys the last key set seen publishes under this key id, or {@code null}. The same list object as long as
+     * those keys do not change from one fetch to the next; another one (not equal) when a key was replaced under the
+     * same kid. Never fetches.
+     */
+    public List<JWK> publishedKeys(String kid) {
+        return (kid != null) ? this.keysByKid.get(kid) : null;
     }
 
     /** Whether a key set has been loaded at least once. */

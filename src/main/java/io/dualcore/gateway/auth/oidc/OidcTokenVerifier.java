@@ -432,6 +432,18 @@ public final class OidcTokenVerifier implements TokenVerifier {
         return this.keys.publishes(identity.keyId());
     }
 
+    /** The keys the JWKS publishes under the kid (the same list object while they are unchanged). */
+    @Override
+    public Object currentKey(String kid) {
+        return this.keys.publishedKeys(kid);
+    }
+
+    @Override
+    public boolean holdsKey(String kid, Object key) {
+        List<JWK> current = this.keys.publishedKeys(kid);
+        return current == key || (current != null && current.equals(key));
+    }
+
     @Override
     public String toString() {
         return "OidcTokenVerifier[" + this.settings.name() + " " + this.settings.issuerUri() + "]";

@@ -5,6 +5,9 @@ import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.web.ErrorCode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,8 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -22,6 +27,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -36,8 +42,11 @@ import reactor.core.scheduler.Schedulers;
  * asynchronous {@link HttpClient}: no thread waits for the answer (neither an event loop nor a worker), the whole
  * exchange is bounded by {@code userinfo.timeout}, and concurrent misses of one token share one call. The answer's
  * {@code sub} must equal the token's, or the token is refused ({@code userinfo_subject_mismatch}) whatever the
- * failure policy; any other failure applies the issuer's failure policy. Neither the token nor the answer is ever
- * logged.
+ * failure policy; any other failure applies the issuer's failure policy. A circuit breaker per issuer stops calling
+ * an endpoint that keeps failing (no answer in time, a connection error, a 5xx or 429, an unreadable answer): while
+ * it is open, requests get the failure policy at once without a call, and one call probes the endpoint again after
+ * {@code circuit-breaker.open-for}. Failures are logged at most once per {@code failure-log-interval}, with the
+ * number of failures and skipped calls since the last report. Neither the token nor the answer is ever logged.
  *
  * @see <a href="https://openid.net/specs/openid-connect-core-1_0.html#UserInfo">OpenID Connect Core §5.3</a>
  */
@@ -69,13 +78,36 @@ public final class UserInfoEnricher {
 
     private final LongAdder successes = new LongAdder();
 
+    private final LongAdder skipped = new LongAdder();
+
+    private final Clock clock;
+
+    private final CircuitBreaker breaker;
+
+    /** When the next failure may be logged (epoch millis), and what happened since the last report. */
+    private final AtomicLong nextReportAt = new AtomicLong();
+
+    private final AtomicLong unreportedFailures = new AtomicLong();
+
+    private final AtomicLong unreportedSkips = new AtomicLong();
+
     /**
      * @param issuer the issuer's settings; its {@code userinfo} must be enabled
      * @param http the client of UserInfo and discovery calls
      */
     public UserInfoEnricher(AuthProperties.Issuer issuer, HttpClient http) {
+        this(issuer, http, Clock.systemUTC());
+    }
+
+    /**
+     * @param issuer the issuer's settings; its {@code userinfo} must be enabled
+     * @param http the client of UserInfo and discovery calls
+     * @param clock the clock of the circuit breaker's open period and of the failure log's interval
+     */
+    public UserInfoEnricher(AuthProperties.Issuer issuer, HttpClient http, Clock clock) {
         Assert.notNull(issuer, "issuer cannot be null");
         Assert.notNull(http, "http cannot be null");
+        Assert.notNull(clock, "clock cannot be null");
         Assert.isTrue(issuer.userinfo().enabled(), "userinfo must be enabled");
         this.issuerName = issuer.name();
         this.issuerUri = issuer.issuerUri();
@@ -86,16 +118,64 @@ public final class UserInfoEnricher {
         this.claims = List.copyOf(this.settings.claims());
         this.http = http;
         this.endpoint = StringUtils.hasText(this.settings.uri()) ? URI.create(this.settings.uri()) : null;
+        this.clock = clock;
+        this.breaker = breaker(issuer.name(), this.settings.circuitBreaker(), clock);
+        this.breaker.getEventPublisher().onStateTransition(this::onTransition);
     }
 
     /** An enricher with its own HTTP/1.1 client (no proxy; connect timeout = {@code userinfo.timeout}). */
     public static UserInfoEnricher of(AuthProperties.Issuer issuer) {
+        return of(issuer, Clock.systemUTC());
+    }
+
+    /** An enricher with its own HTTP/1.1 client, its breaker and failure log on this clock. */
+    public static UserInfoEnricher of(AuthProperties.Issuer issuer, Clock clock) {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(issuer.userinfo().timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        return new UserInfoEnricher(issuer, http);
+        return new UserInfoEnricher(issuer, http, clock);
+    }
+
+    /**
+     * Opens when {@code failure-rate-threshold}% of at least {@code minimum-calls} calls failed for want of an answer,
+     * stays open for {@code open-for}, then lets one probe call through on the next cache miss.
+     */
+    private static CircuitBreaker breaker(String issuer, AuthProperties.UserInfo.CircuitBreaker settings, Clock clock) {
+        return CircuitBreaker.of(
+                "userinfo-" + issuer,
+                CircuitBreakerConfig.custom()
+                        .failureRateThreshold(settings.failureRateThreshold())
+                        .minimumNumberOfCalls(settings.minimumCalls())
+                        .slidingWindowSize(Math.max(settings.minimumCalls(), 10))
+                        .waitDurationInOpenState(settings.openFor())
+                        .permittedNumberOfCallsInHalfOpenState(1)
+                        .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                        .recordException(UserInfoEnricher::isOutage)
+                        .clock(clock)
+                        .build());
+    }
+
+    /**
+     * Whether a failure says the endpoint is unavailable to everyone (what the breaker counts), rather than that it
+     * refused one token (a 4xx other than 408 and 429: the endpoint answers, and a few logged-out users must not
+     * open the breaker for all).
+     */
+    private static boolean isOutage(Throwable ex) {
+        Throwable cause = (ex instanceof CompletionException && ex.getCause() != null) ? ex.getCause() : ex;
+        return !(cause instanceof UserInfoException failure) || failure.outage();
+    }
+
+    private void onTransition(CircuitBreakerOnStateTransitionEvent event) {
+        CircuitBreaker.StateTransition transition = event.getStateTransition();
+        if (transition == CircuitBreaker.StateTransition.CLOSED_TO_OPEN) {
+            logger.warn("UserInfo of issuer " + this.issuerName + " keeps failing: calls are skipped for "
+                    + this.settings.circuitBreaker().openFor().toSeconds() + " s at a time (failure policy "
+                    + policyName() + " applies at once) until a probe call succeeds");
+        } else if (transition.getToState() == CircuitBreaker.State.CLOSED) {
+            logger.info("UserInfo of issuer " + this.issuerName + " answers again: calls resumed");
+        }
     }
 
     /**
@@ -136,13 +216,34 @@ public final class UserInfoEnricher {
         return this.failures.sum();
     }
 
+    /** Cache misses that got the failure policy without a call, the circuit breaker being open. */
+    public long skipped() {
+        return this.skipped.sum();
+    }
+
+    /** The circuit breaker's state: {@code closed} (calls made), {@code open} (calls skipped) or {@code half_open}. */
+    public String breakerState() {
+        return this.breaker.getState().name().toLowerCase(Locale.ROOT);
+    }
+
     private CompletableFuture<Map<String, Object>> fetch(String token) {
-        CompletableFuture<Map<String, Object>> promise = new CompletableFuture<>();
-        CompletableFuture<Map<String, Object>> running = this.inFlight.putIfAbsent(token, promise);
+        CompletableFuture<Map<String, Object>> running = this.inFlight.get(token);
         if (running != null) {
             return running;
         }
+        if (!this.breaker.tryAcquirePermission()) {
+            this.skipped.increment();
+            report(null);
+            return CompletableFuture.failedFuture(CIRCUIT_OPEN);
+        }
+        CompletableFuture<Map<String, Object>> promise = new CompletableFuture<>();
+        running = this.inFlight.putIfAbsent(token, promise);
+        if (running != null) {
+            this.breaker.releasePermission();
+            return running;
+        }
         this.calls.increment();
+        long start = System.nanoTime();
         CompletableFuture<Map<String, Object>> call;
         try {
             call = endpoint().thenCompose(uri -> get(uri, token)).toCompletableFuture();
@@ -152,18 +253,47 @@ public final class UserInfoEnricher {
         call.orTimeout(this.settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((answer, ex) -> {
                     this.inFlight.remove(token, promise);
+                    long elapsed = System.nanoTime() - start;
                     if (ex != null) {
                         this.failures.increment();
-                        logger.warn("UserInfo of issuer " + this.issuerName + " unavailable (" + describe(ex)
-                                + "); failure policy "
-                                + this.settings.failurePolicy().name().toLowerCase());
+                        this.breaker.onError(elapsed, TimeUnit.NANOSECONDS, ex);
+                        report(ex);
                         promise.completeExceptionally(ex);
                     } else {
                         this.successes.increment();
+                        this.breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
                         promise.complete(answer);
                     }
                 });
         return promise;
+    }
+
+    /**
+     * Logs a failure, or a call skipped ({@code failure == null}), at most once per {@code failure-log-interval}; the
+     * report counts what happened since the previous one.
+     */
+    private void report(Throwable failure) {
+        long now = this.clock.millis();
+        long due = this.nextReportAt.get();
+        if (failure == null
+                || now < due
+                || !this.nextReportAt.compareAndSet(
+                        due, now + this.settings.failureLogInterval().toMillis())) {
+            (failure != null ? this.unreportedFailures : this.unreportedSkips).incrementAndGet();
+            return;
+        }
+        long failures = this.unreportedFailures.getAndSet(0);
+        long skips = this.unreportedSkips.getAndSet(0);
+        String since = (failures + skips == 0)
+                ? ""
+                : "; since the last report " + failures + " more failure(s) and " + skips
+                        + " request(s) without a call (circuit open)";
+        logger.warn("UserInfo of issuer " + this.issuerName + " unavailable (" + describe(failure)
+                + "); failure policy " + policyName() + since);
+    }
+
+    private String policyName() {
+        return this.settings.failurePolicy().name().toLowerCase(Locale.ROOT);
     }
 
     private CompletionStage<URI> endpoint() {
@@ -204,8 +334,10 @@ public final class UserInfoEnricher {
     }
 
     private static Map<String, Object> json(HttpResponse<byte[]> response, String what) {
-        if (response.statusCode() != 200) {
-            throw new UserInfoException(what + " answered HTTP " + response.statusCode());
+        int status = response.statusCode();
+        if (status != 200) {
+            boolean outage = status >= 500 || status == 429 || status == 408 || status < 400;
+            throw new UserInfoException(what + " answered HTTP " + status, outage);
         }
         // a signed or encrypted UserInfo answer (application/jwt) is not supported: refused, not misread
         String type = response.headers().firstValue("Content-Type").orElse("");
@@ -269,11 +401,27 @@ public final class UserInfoEnricher {
         return "UserInfoEnricher[" + this.issuerName + "]";
     }
 
+    /** What a request skipped by the open breaker fails with: shared, no stack trace. */
+    private static final UserInfoException CIRCUIT_OPEN =
+            new UserInfoException("the circuit breaker is open after repeated failures", true);
+
     /** A failure of a UserInfo or discovery call, described by the gateway (no answer content). */
     static final class UserInfoException extends RuntimeException {
 
+        private final boolean outage;
+
         UserInfoException(String message) {
+            this(message, true);
+        }
+
+        /** @param outage whether the failure says the endpoint is unavailable to everyone (see {@code isOutage}) */
+        UserInfoException(String message, boolean outage) {
             super(message, null, false, false);
+            this.outage = outage;
+        }
+
+        boolean outage() {
+            return this.outage;
         }
     }
 

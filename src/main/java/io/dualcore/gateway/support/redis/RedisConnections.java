@@ -40,6 +40,20 @@ public final class RedisConnections implements AutoCloseable {
 
     private final Mono<StatefulConnection<byte[], byte[]>> binaryConnection;
 
+    /** What the binary connection (the rate limiter's) has shown so far. */
+    private final ConnectionState binaryState = new ConnectionState();
+
+    /**
+     * What is known of Redis without sending a command: {@code UNKNOWN} until the first connection attempt ends,
+     * then {@code UP} while a connection is open and {@code UNREACHABLE} while none is (the attempt failed, or lettuce
+     * lost the connection and is reconnecting).
+     */
+    public enum Reachability {
+        UNKNOWN,
+        UP,
+        UNREACHABLE
+    }
+
     public RedisConnections(RedisProperties properties) {
         Assert.isTrue(properties.configured(), "dualcore.redis.url is not set");
         this.clustered = properties.clustered();
@@ -51,8 +65,10 @@ public final class RedisConnections implements AutoCloseable {
             // and requests from blocking on an unreachable cluster
             this.connection = cached(() ->
                     cluster.refreshPartitionsAsync().thenCompose(loaded -> cluster.connectAsync(StringCodec.UTF8)));
-            this.binaryConnection = cached(() -> cluster.refreshPartitionsAsync()
-                    .thenCompose(loaded -> cluster.connectAsync(ByteArrayCodec.INSTANCE)));
+            this.binaryConnection = cached(
+                    () -> cluster.refreshPartitionsAsync()
+                            .thenCompose(loaded -> cluster.connectAsync(ByteArrayCodec.INSTANCE)),
+                    this.binaryState);
         } else {
             RedisURI uri = RedisURI.create(properties.url().trim());
             uri.setTimeout(properties.timeout());
@@ -64,7 +80,8 @@ public final class RedisConnections implements AutoCloseable {
                     .build());
             this.client = standalone;
             this.connection = cached(() -> standalone.connectAsync(StringCodec.UTF8, uri));
-            this.binaryConnection = cached(() -> standalone.connectAsync(ByteArrayCodec.INSTANCE, uri));
+            this.binaryConnection =
+                    cached(() -> standalone.connectAsync(ByteArrayCodec.INSTANCE, uri), this.binaryState);
         }
     }
 
@@ -143,9 +160,37 @@ public final class RedisConnections implements AutoCloseable {
 
     private static <K, V> Mono<StatefulConnection<K, V>> cached(
             Supplier<? extends CompletionStage<? extends StatefulConnection<K, V>>> connect) {
+        return cached(connect, new ConnectionState());
+    }
+
+    /** The connection, opened once and shared; each attempt's outcome (not each subscriber) recorded in state. */
+    private static <K, V> Mono<StatefulConnection<K, V>> cached(
+            Supplier<? extends CompletionStage<? extends StatefulConnection<K, V>>> connect, ConnectionState state) {
         return Mono.<StatefulConnection<K, V>>fromCompletionStage(
                         () -> connect.get().thenApply(c -> c))
+                .doOnNext(opened -> {
+                    state.connection = opened;
+                    state.failed = false;
+                })
+                .doOnError(error -> state.failed = true)
                 .cache(value -> Duration.ofMillis(Long.MAX_VALUE), error -> Duration.ZERO, () -> Duration.ZERO);
+    }
+
+    /**
+     * What is known of Redis without sending a command (see {@link Reachability}). While no connection could be
+     * opened, each call starts a new attempt in the background (lettuce reconnects an opened connection by itself),
+     * so a Redis that comes up is noticed by the next health check even without traffic.
+     */
+    public Reachability reachability() {
+        StatefulConnection<?, ?> connection = this.binaryState.connection;
+        if (connection != null) {
+            return connection.isOpen() ? Reachability.UP : Reachability.UNREACHABLE;
+        }
+        if (this.binaryState.failed) {
+            this.binaryConnection.subscribe(opened -> {}, error -> {});
+            return Reachability.UNREACHABLE;
+        }
+        return Reachability.UNKNOWN;
     }
 
     /** Opens both connections in the background, so the first requests do not pay for connecting. */
@@ -189,5 +234,13 @@ public final class RedisConnections implements AutoCloseable {
     @Override
     public void close() {
         this.client.shutdown();
+    }
+
+    /** The outcome of a connection's attempts: the connection once opened, and whether the last attempt failed. */
+    private static final class ConnectionState {
+
+        volatile StatefulConnection<?, ?> connection;
+
+        volatile boolean failed;
     }
 }

@@ -35,6 +35,9 @@ class EdgeKeyDirectoryIT {
 
     private static final byte[] SECRET_2 = TestChain.randomBytes(48);
 
+    /** The shipped inline key's secret, overridden as a deployment must (the published demo key degrades readiness). */
+    private static final byte[] INLINE_SECRET = TestChain.randomBytes(32);
+
     private static EchoCore core;
 
     @TempDir
@@ -58,6 +61,7 @@ class EdgeKeyDirectoryIT {
         properties.put("dualcore.auth.oidc.issuers[0].name", "nowhere");
         properties.put("dualcore.auth.oidc.issuers[0].issuer-uri", "http://127.0.0.1:9/realms/nowhere");
         properties.put("dualcore.auth.oidc.issuers[0].audiences", "dualcore-gateway");
+        properties.put("EDGE_HMAC_DEMO_KEY", TestChain.base64(INLINE_SECRET));
         properties.put("dualcore.auth.edge.key-directory", this.keys.toString());
         // the watch service normally answers at once; the re-scan is the fallback
         properties.put("dualcore.auth.edge.key-directory-rescan", "2s");
@@ -96,7 +100,7 @@ class EdgeKeyDirectoryIT {
         try (TestGateway gateway = TestGateway.start(gatewayProperties())) {
             String k1 = token("k1", SECRET_1, JWSAlgorithm.HS256);
             String k2 = token("k2", SECRET_2, JWSAlgorithm.HS384);
-            String inline = TestTokens.demoEdge().sign();
+            String inline = token("edge-demo-1", INLINE_SECRET, JWSAlgorithm.HS256);
             assertThat(code(gateway.get("/edge/telemetry", k1))).isEqualTo("200 ");
             assertThat(code(gateway.get("/edge/telemetry", inline)))
                     .as("inline keys keep working")

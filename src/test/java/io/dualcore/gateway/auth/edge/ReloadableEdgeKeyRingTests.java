@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.web.ErrorCode;
 import java.nio.file.Files;
@@ -199,6 +201,79 @@ class ReloadableEdgeKeyRingTests {
 
         assertThat(authenticator.cached(token)).isNull();
         TestChain.assertRejected(authenticator, token, ErrorCode.UNKNOWN_KEY);
+    }
+
+    @Test
+    void reloadWhenKidReAddedWithNewSecretThenTokenOfNewSecretRefusedBeforeIsAccepted() {
+        EdgeKeyDirectory directory = secret(files(
+                "k1.properties", keyFile("k1", "HS256", SECRET_1), "k2.properties", keyFile("k2", "HS512", SECRET_2)));
+        ReloadableEdgeKeyRing ring = ring(directory);
+        TokenAuthenticator authenticator = authenticator(ring);
+        byte[] replacement = TestChain.randomBytes(32);
+        String token = token("k1", replacement, JWSAlgorithm.HS256);
+        TestChain.assertRejected(authenticator, token, ErrorCode.INVALID_SIGNATURE);
+        assertThatThrownBy(() -> authenticator.cached(token))
+                .as("the refusal is remembered")
+                .isInstanceOf(TokenRejectedException.class);
+
+        // a kid never changes its secret in one step: it is removed, then added back with the new secret
+        directory.update(files("k2.properties", keyFile("k2", "HS512", SECRET_2)));
+        assertThat(ring.reload()).isTrue();
+        directory.update(files(
+                "k1.properties",
+                keyFile("k1", "HS256", replacement),
+                "k2.properties",
+                keyFile("k2", "HS512", SECRET_2)));
+        assertThat(ring.reload()).isTrue();
+
+        assertThat(authenticator.authenticate(token).block().keyId()).isEqualTo("k1");
+    }
+
+    @Test
+    void reloadWhenKidReAddedWithNewSecretThenCachedTokenOfOldSecretRefused() {
+        EdgeKeyDirectory directory = secret(files(
+                "k1.properties", keyFile("k1", "HS256", SECRET_1), "k2.properties", keyFile("k2", "HS512", SECRET_2)));
+        ReloadableEdgeKeyRing ring = ring(directory);
+        TokenAuthenticator authenticator = authenticator(ring);
+        String token = token("k1", SECRET_1, JWSAlgorithm.HS256);
+        authenticator.authenticate(token).block();
+        assertThat(authenticator.cached(token))
+                .as("in the verified-token cache")
+                .isNotNull();
+
+        // no request between the two reloads: the cache never saw k1 missing
+        directory.update(files("k2.properties", keyFile("k2", "HS512", SECRET_2)));
+        assertThat(ring.reload()).isTrue();
+        directory.update(files(
+                "k1.properties",
+                keyFile("k1", "HS256", TestChain.randomBytes(32)),
+                "k2.properties",
+                keyFile("k2", "HS512", SECRET_2)));
+        assertThat(ring.reload()).isTrue();
+
+        assertThat(authenticator.cached(token)).isNull();
+        TestChain.assertRejected(authenticator, token, ErrorCode.INVALID_SIGNATURE);
+    }
+
+    @Test
+    void reloadWhenOtherKeyAddedThenVerdictsOfUnchangedKeysKept() {
+        EdgeKeyDirectory directory = secret(files("k2.properties", keyFile("k2", "HS512", SECRET_2)));
+        ReloadableEdgeKeyRing ring = ring(directory);
+        TokenAuthenticator authenticator = authenticator(ring);
+        String good = token("k2", SECRET_2, JWSAlgorithm.HS512);
+        String forged = token("k2", TestChain.randomBytes(64), JWSAlgorithm.HS512);
+        GatewayIdentity identity = authenticator.authenticate(good).block();
+        TestChain.assertRejected(authenticator, forged, ErrorCode.INVALID_SIGNATURE);
+
+        directory.update(files(
+                "k1.properties", keyFile("k1", "HS256", SECRET_1), "k2.properties", keyFile("k2", "HS512", SECRET_2)));
+        assertThat(ring.reload()).isTrue();
+
+        assertThat(authenticator.cached(good)).isSameAs(identity);
+        assertThatThrownBy(() -> authenticator.cached(forged))
+                .isInstanceOfSatisfying(
+                        TokenRejectedException.class,
+                        ex -> assertThat(ex.errorCode()).isEqualTo(ErrorCode.INVALID_SIGNATURE));
     }
 
     @Test

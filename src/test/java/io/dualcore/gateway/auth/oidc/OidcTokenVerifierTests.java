@@ -4,8 +4,11 @@ import static io.dualcore.gateway.auth.TestChain.KEY_A;
 import static io.dualcore.gateway.auth.TestChain.realmAToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
@@ -102,6 +105,52 @@ class OidcTokenVerifierTests {
                 .isNotNull();
         assertThat(identity.subject()).startsWith("after-");
         chain.assertRejected(realmAToken().claim("sub", "old-key").sign(), ErrorCode.INVALID_SIGNATURE);
+    }
+
+    @Test
+    void authenticateWhenKeyReplacedUnderSameKidThenCachedVerdictsOfTheOldKeyDropped() {
+        TestChain chain = TestChain.create();
+        String oldKeyToken = realmAToken().claim("sub", "old").sign();
+        chain.accept(oldKeyToken);
+        RSAKey replacement = TestTokens.rsaKey(KEY_A.getKeyID());
+        String newKeyToken = TestTokens.oidc(replacement, TestChain.ISSUER_A)
+                .claim("sub", "new")
+                .sign();
+        chain.assertRejected(newKeyToken, ErrorCode.INVALID_SIGNATURE);
+        assertThatThrownBy(() -> chain.authenticator.cached(newKeyToken))
+                .as("the refusal is remembered")
+                .isInstanceOf(TokenRejectedException.class);
+
+        chain.jwksA.publish(replacement);
+        refresh(chain.keysA);
+
+        assertThat(chain.authenticator.cached(oldKeyToken))
+                .as("the old key no longer vouches for its cached token")
+                .isNull();
+        chain.assertRejected(oldKeyToken, ErrorCode.INVALID_SIGNATURE);
+        assertThat(chain.accept(newKeyToken).subject()).isEqualTo("new");
+    }
+
+    @Test
+    void authenticateWhenJwksRefetchedUnchangedThenCachedVerdictsKept() {
+        TestChain chain = TestChain.create();
+        String token = realmAToken().sign();
+        String forged = TestTokens.oidc(TestTokens.rsaKey(KEY_A.getKeyID()), TestChain.ISSUER_A)
+                .sign();
+        GatewayIdentity identity = chain.accept(token);
+        chain.assertRejected(forged, ErrorCode.INVALID_SIGNATURE);
+        long fetches = chain.keysA.fetchCount();
+
+        refresh(chain.keysA);
+
+        assertThat(chain.keysA.fetchCount()).isEqualTo(fetches + 1);
+        assertThat(chain.authenticator.cached(token)).isSameAs(identity);
+        assertThatThrownBy(() -> chain.authenticator.cached(forged)).isInstanceOf(TokenRejectedException.class);
+    }
+
+    /** Fetches the key set once more (after the refresh gate's interval) and waits for it. */
+    private static void refresh(JwksKeySource keys) {
+        keys.refreshed(new JWKSelector(new JWKMatcher.Builder().build())).block(AWAIT);
     }
 
     @Test

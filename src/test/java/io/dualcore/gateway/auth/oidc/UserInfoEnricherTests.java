@@ -48,6 +48,10 @@ class UserInfoEnricherTests {
 
     private static final String SUBJECT = "user-4711";
 
+    private static final Duration OPEN_FOR = Duration.ofSeconds(10);
+
+    private static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
+
     private HttpServer server;
 
     private ExecutorService executor;
@@ -82,8 +86,11 @@ class UserInfoEnricherTests {
         this.server.start();
     }
 
+    private Runnable detach = () -> {};
+
     @AfterEach
     void stopStub() {
+        this.detach.run();
         CountDownLatch held = this.hold;
         if (held != null) {
             held.countDown();
@@ -270,6 +277,137 @@ class UserInfoEnricherTests {
         assertThat(this.userInfoCalls).hasValue(2);
     }
 
+    @Test
+    void authenticateWhenUserInfoKeepsFailingThenBreakerOpensAndDenyFailsFastWithoutCall() {
+        this.status = 503;
+        Chain chain = chainWithBreaker(FailurePolicy.DENY, 3);
+        for (int i = 0; i < 3; i++) {
+            TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        }
+        assertThat(chain.enricher.breakerState()).isEqualTo("open");
+
+        for (int i = 0; i < 5; i++) {
+            TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        }
+
+        assertThat(this.userInfoCalls).as("no call while the breaker is open").hasValue(3);
+        assertThat(chain.enricher.skipped()).isEqualTo(5);
+        assertThat(chain.enricher.calls()).isEqualTo(3);
+    }
+
+    @Test
+    void authenticateWhenBreakerOpenAndPolicyContinueThenIdentityWithoutClaimsAndNoCall() {
+        this.status = 500;
+        Chain chain = chainWithBreaker(FailurePolicy.CONTINUE, 3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(chain.authenticator.authenticate(token()).block().userInfo())
+                    .isNull();
+        }
+
+        GatewayIdentity identity = chain.authenticator.authenticate(token()).block();
+
+        assertThat(identity.subject()).isEqualTo(SUBJECT);
+        assertThat(identity.userInfo()).isNull();
+        assertThat(this.userInfoCalls).hasValue(3);
+        assertThat(chain.enricher.skipped()).isEqualTo(1);
+    }
+
+    @Test
+    void authenticateWhenOpenForElapsedAndUserInfoBackThenOneProbeClosesBreaker() {
+        this.status = 503;
+        Chain chain = chainWithBreaker(FailurePolicy.DENY, 3);
+        for (int i = 0; i < 3; i++) {
+            TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        }
+        TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        assertThat(this.userInfoCalls).hasValue(3);
+
+        this.status = 200;
+        this.clock.advance(OPEN_FOR.plusSeconds(1));
+        GatewayIdentity probed = chain.authenticator.authenticate(token()).block();
+
+        assertThat(probed.userInfo()).containsEntry("email", "alice@example.com");
+        assertThat(chain.enricher.breakerState()).isEqualTo("closed");
+        assertThat(chain.authenticator.authenticate(token()).block().userInfo())
+                .containsEntry("email", "alice@example.com");
+        assertThat(this.userInfoCalls).hasValue(5);
+    }
+
+    @Test
+    void authenticateWhenProbeFailsThenBreakerOpensAgain() {
+        this.status = 503;
+        Chain chain = chainWithBreaker(FailurePolicy.DENY, 3);
+        for (int i = 0; i < 3; i++) {
+            TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        }
+
+        this.clock.advance(OPEN_FOR.plusSeconds(1));
+        TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+
+        assertThat(this.userInfoCalls).as("one probe, then skipped again").hasValue(4);
+        assertThat(chain.enricher.breakerState()).isEqualTo("open");
+    }
+
+    @Test
+    void authenticateWhenUserInfoRefusesTokensWith401ThenBreakerStaysClosed() {
+        this.status = 401;
+        Chain chain = chainWithBreaker(FailurePolicy.DENY, 3);
+
+        for (int i = 0; i < 6; i++) {
+            TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        }
+
+        assertThat(this.userInfoCalls)
+                .as("a few refused tokens must not cut everyone off")
+                .hasValue(6);
+        assertThat(chain.enricher.breakerState()).isEqualTo("closed");
+        assertThat(chain.enricher.skipped()).isZero();
+    }
+
+    @Test
+    void authenticateWhenUserInfoFailsRepeatedlyThenOneWarningPerIntervalWithCount() {
+        this.status = 503;
+        // a breaker that never opens here: every request makes a failing call
+        Chain chain = chainWithBreaker(FailurePolicy.DENY, 100);
+        List<String> warnings = captureWarnings();
+        String first = token();
+        TestChain.assertRejected(chain.authenticator, first, ErrorCode.USERINFO_UNAVAILABLE);
+        for (int i = 0; i < 4; i++) {
+            TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+        }
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("realm-a").contains("HTTP 503").doesNotContain(first);
+
+        this.clock.advance(LOG_INTERVAL);
+        TestChain.assertRejected(chain.authenticator, token(), ErrorCode.USERINFO_UNAVAILABLE);
+
+        assertThat(this.userInfoCalls).hasValue(6);
+        assertThat(warnings).hasSize(2);
+        assertThat(warnings.get(1)).contains("4 more failure(s)");
+    }
+
+    /** The WARN lines of the enricher's logger from now on (detached after the test). */
+    private List<String> captureWarnings() {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(UserInfoEnricher.class);
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.AppenderBase<>() {
+                    @Override
+                    protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+                        if (event.getLevel() == ch.qos.logback.classic.Level.WARN
+                                && event.getFormattedMessage().contains("unavailable")) {
+                            warnings.add(event.getFormattedMessage());
+                        }
+                    }
+                };
+        appender.start();
+        logger.addAppender(appender);
+        this.detach = () -> logger.detachAppender(appender);
+        return warnings;
+    }
+
     private void awaitCalls(int expected) {
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(this.userInfoCalls).hasValue(expected));
@@ -284,6 +422,23 @@ class UserInfoEnricherTests {
 
     /** @param policy the failure policy, or {@code null} for an issuer without enrichment */
     private Chain chain(FailurePolicy policy, Duration timeout, boolean configuredUri) {
+        return chain(policy, timeout, configuredUri, AuthProperties.UserInfo.CircuitBreaker.DEFAULTS);
+    }
+
+    /** A chain whose breaker opens after {@code minimumCalls} failed calls in a row, for {@code OPEN_FOR}. */
+    private Chain chainWithBreaker(FailurePolicy policy, int minimumCalls) {
+        return chain(
+                policy,
+                Duration.ofSeconds(2),
+                true,
+                new AuthProperties.UserInfo.CircuitBreaker(50, minimumCalls, OPEN_FOR));
+    }
+
+    private Chain chain(
+            FailurePolicy policy,
+            Duration timeout,
+            boolean configuredUri,
+            AuthProperties.UserInfo.CircuitBreaker breaker) {
         AuthProperties.UserInfo userInfo = (policy == null)
                 ? AuthProperties.UserInfo.DISABLED
                 : new AuthProperties.UserInfo(
@@ -293,7 +448,9 @@ class UserInfoEnricherTests {
                         policy,
                         timeout,
                         Duration.ofSeconds(10),
-                        51200);
+                        51200,
+                        breaker,
+                        LOG_INTERVAL);
         AuthProperties.Issuer issuer = new AuthProperties.Issuer(
                 "realm-a",
                 ISSUER_A,
@@ -306,7 +463,7 @@ class UserInfoEnricherTests {
                 "Bearer",
                 DEFAULT_JWKS,
                 userInfo);
-        UserInfoEnricher enricher = userInfo.enabled() ? UserInfoEnricher.of(issuer) : null;
+        UserInfoEnricher enricher = userInfo.enabled() ? UserInfoEnricher.of(issuer, this.clock) : null;
         OidcTokenVerifier verifier = new OidcTokenVerifier(
                 issuer,
                 JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), DEFAULT_JWKS, this.clock),

@@ -4,13 +4,16 @@ import static io.dualcore.gateway.auth.oidc.OidcAuthenticationIT.assertProblem;
 import static io.dualcore.gateway.auth.oidc.OidcAuthenticationIT.claims;
 import static io.dualcore.gateway.auth.oidc.OidcAuthenticationIT.identityHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.demo.EchoCore;
 import io.dualcore.gateway.testsupport.ControllableProxy;
+import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +22,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * UserInfo enrichment against real Keycloak, with a {@link ControllableProxy} in front of its UserInfo endpoints to
@@ -27,6 +32,9 @@ import org.springframework.http.ResponseEntity;
  */
 @ExtendWith(KeycloakExtension.class)
 class UserInfoEnrichmentIT {
+
+    /** Short, so the breaker test can await the recovery instead of leaving the breaker open for the others. */
+    private static final String BREAKER_OPEN_FOR = "1s";
 
     private static EchoCore core;
 
@@ -64,6 +72,8 @@ class UserInfoEnrichmentIT {
         properties.put(prefix + "userinfo.claims", "email,preferred_username,email_verified");
         properties.put(prefix + "userinfo.failure-policy", policy);
         properties.put(prefix + "userinfo.timeout", "2s");
+        properties.put(prefix + "userinfo.circuit-breaker.minimum-calls", "3");
+        properties.put(prefix + "userinfo.circuit-breaker.open-for", BREAKER_OPEN_FOR);
     }
 
     @AfterEach
@@ -148,6 +158,50 @@ class UserInfoEnrichmentIT {
                 .containsEntry("x-auth-realm", "partners")
                 .containsEntry("x-auth-subject", claims(carol).path("sub").asString())
                 .doesNotContainKeys("x-auth-claim-email", "x-auth-claim-preferred-username");
+    }
+
+    @Test
+    void userInfoDownWhenPolicyDenyThenBreakerOpensRequestsFailFastAndProbeRecovers() {
+        userInfo.cut();
+        for (int i = 0; i < 10 && !breakerOpen("dualcore"); i++) {
+            String alice = this.keycloak.passwordToken("dualcore", "dualcore-demo", "alice", "alice-demo-password");
+            assertProblem(gateway.get("/api/profile", alice), 503, "userinfo_unavailable");
+        }
+        assertThat(breakerOpen("dualcore")).as("the breaker opened").isTrue();
+        double skippedBefore = skipped("dualcore");
+
+        String alice = this.keycloak.passwordToken("dualcore", "dualcore-demo", "alice", "alice-demo-password");
+        ResponseEntity<String> fast = gateway.get("/api/profile", alice);
+
+        assertProblem(fast, 503, "userinfo_unavailable");
+        assertThat(fast.getHeaders().getFirst("Retry-After")).isNotNull();
+        assertThat(skipped("dualcore")).as("answered without a UserInfo call").isGreaterThan(skippedBefore);
+
+        userInfo.restore();
+        ResponseEntity<String> recovered = await().atMost(TestClients.TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> gateway.get("/api/profile", alice),
+                        response -> response.getStatusCode().value() == 200);
+        assertThat(identityHeaders(recovered)).containsEntry("x-auth-claim-email", "alice@example.com");
+        assertThat(breakerOpen("dualcore")).isFalse();
+    }
+
+    private static boolean breakerOpen(String realm) {
+        String readiness = gateway.management("/actuator/health/readiness").getBody();
+        JsonNode issuer =
+                JsonMapper.builder().build().readTree(readiness).at("/components/issuers/details/issuers/" + realm);
+        return "open".equals(issuer.path("userinfo").asString());
+    }
+
+    private static double skipped(String realm) {
+        String metrics = gateway.management("/actuator/prometheus").getBody();
+        String prefix = "dualcore_userinfo_calls_total{issuer=\"" + realm + "\",result=\"skipped\"}";
+        return metrics.lines()
+                .filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no metric " + prefix));
     }
 
     @Test

@@ -2,8 +2,12 @@ package io.dualcore.gateway.support.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.awaitility.Awaitility.await;
 
+import io.dualcore.gateway.testsupport.TestClients;
 import io.lettuce.core.RedisURI;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -11,6 +15,25 @@ import org.junit.jupiter.api.Test;
 class RedisConnectionsTests {
 
     private static final Duration TIMEOUT = Duration.ofMillis(250);
+
+    @Test
+    void reachabilityWhenNoAttemptYetThenUnknownAndWhenNothingListensThenUnreachable() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        try (RedisConnections connections =
+                new RedisConnections(RedisProperties.of("redis://127.0.0.1:" + port, TIMEOUT))) {
+            assertThat(connections.reachability())
+                    .as("never contacted: not up")
+                    .isEqualTo(RedisConnections.Reachability.UNKNOWN);
+
+            connections.warmUp();
+
+            await().atMost(TestClients.TIMEOUT)
+                    .until(connections::reachability, RedisConnections.Reachability.UNREACHABLE::equals);
+        }
+    }
 
     @Test
     void clusterUrlWhenSeveralHostsThenOneSeedEachWithCredentialsTlsAndTimeout() {
