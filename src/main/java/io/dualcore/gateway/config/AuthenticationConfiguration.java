@@ -5,6 +5,8 @@ import io.dualcore.gateway.auth.AuthSettingsCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.edge.RedisReplayGuard;
@@ -17,6 +19,7 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.oidc.UserInfoEnricher;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.AuthenticationWebFilter;
+import io.dualcore.gateway.auth.web.FormCredentialsWebFilter;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
@@ -224,6 +227,29 @@ public class AuthenticationConfiguration {
     @Bean
     UpstreamFailureFilter upstreamFailureFilter(ProblemResponses authErrorResponses) {
         return new UpstreamFailureFilter(authErrorResponses);
+    }
+
+    @Bean
+    CredentialCarriers credentialCarriers(CredentialsProperties properties) {
+        return CredentialCarriers.of(properties);
+    }
+
+    @Bean
+    FormCredentialsWebFilter formCredentialsWebFilter(
+            CredentialsProperties properties,
+            ProblemResponses authErrorResponses,
+            ObjectProvider<AuthenticationObserver> observer,
+            ApplicationContext context) {
+        long maxFormSize = properties.maxFormSize().toBytes();
+        if (maxFormSize <= 0 || maxFormSize > Integer.MAX_VALUE) {
+            throw new IllegalStateException("dualcore.credentials.max-form-size must be between 1B and 2GB, not "
+                    + properties.maxFormSize() + "; the default is 64KB");
+        }
+        return new FormCredentialsWebFilter(
+                (int) maxFormSize,
+                authErrorResponses,
+                observer.getIfAvailable(() -> AuthenticationObserver.NONE),
+                context);
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
@@ -24,8 +25,9 @@ import org.springframework.context.annotation.Configuration;
 public class PipelineConfiguration {
 
     @Bean
-    CompiledRoutes compiledRoutes(RoutePolicies routePolicies, Map<String, RatePlan> ratePlans) {
-        return CompiledRoutes.of(routePolicies, ratePlans);
+    CompiledRoutes compiledRoutes(
+            RoutePolicies routePolicies, Map<String, RatePlan> ratePlans, CredentialCarriers credentialCarriers) {
+        return CompiledRoutes.of(routePolicies, ratePlans, credentialCarriers);
     }
 
     @Bean
@@ -46,8 +48,8 @@ public class PipelineConfiguration {
     }
 
     @Bean
-    IdentityHandOver identityHandOver(IdentityHeaders identityHeaders) {
-        return new IdentityHandOver(identityHeaders, FilterOrders.IDENTITY_HAND_OVER);
+    IdentityHandOver identityHandOver(IdentityHeaders identityHeaders, CredentialCarriers credentialCarriers) {
+        return new IdentityHandOver(identityHeaders, credentialCarriers, FilterOrders.IDENTITY_HAND_OVER);
     }
 
     @Bean
