@@ -40,6 +40,7 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GlobalCorsProperties;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -56,8 +57,12 @@ import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
-/** Wires the verification chain from {@link AuthProperties}: OIDC issuers first, then the edge key ring. */
+/**
+ * Wires the verification chain from {@link AuthProperties}: OIDC issuers first, then the edge key ring; and the
+ * credentials beside the token ({@link CredentialsProperties}).
+ */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(CredentialsProperties.class)
 public class AuthenticationConfiguration {
 
     private static final Log logger = LogFactory.getLog(AuthenticationConfiguration.class);
