@@ -78,7 +78,7 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
             CredentialCarriers credentials) {
         HttpHeaders client = exchange.getRequest().getHeaders();
         List<String> sent = authorization ? null : client.get(HttpHeaders.AUTHORIZATION);
-        ClientCredentials found = (credentials != null) ? credentials.find(client) : null;
+        ClientCredentials found = (credentials != null) ? credentials.find(exchange.getRequest()) : null;
         exchange.getAttributes().put(ATTRIBUTE, new Decision(identity, assertion, authorization, sent, found));
     }
 

@@ -3,13 +3,18 @@ package io.dualcore.gateway.auth.credentials;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.util.Assert;
+import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * Which request headers and cookies carry credentials the gateway did not verify, for one route: the configured
@@ -124,65 +129,113 @@ public final class CredentialCarriers {
     }
 
     /**
-     * The credential headers and cookies of a client's request that must not reach the upstream.
+     * The credential headers and cookies the client sent with a request that must not reach the upstream: read from
+     * the headers as Reactor Netty decoded them (what the client sent, one pass without copies), else from the
+     * request's headers.
      *
      * @return what to remove, or {@code null} when the request carries none (the usual case)
      */
-    public ClientCredentials find(HttpHeaders headers) {
-        Map<String, List<String>> stripped = null;
-        List<String> cookiesSent = null;
-        List<String> cookiesKept = null;
-        for (Map.Entry<String, List<String>> header : headers.headerSet()) {
-            String name = header.getKey();
-            if (name.equalsIgnoreCase(HttpHeaders.AUTHORIZATION)) {
-                continue;
-            }
-            if (name.equalsIgnoreCase(HttpHeaders.COOKIE)) {
-                for (String value : header.getValue()) {
-                    String kept = withoutCredentialCookies(value);
-                    if (kept != value) {
-                        if (cookiesSent == null) {
-                            cookiesSent = new ArrayList<>(2);
-                            cookiesKept = new ArrayList<>(2);
-                        }
-                        cookiesSent.add(value);
-                        cookiesKept.add(kept);
-                    }
-                }
-                continue;
-            }
-            if (stripsHeader(name, header.getValue())) {
-                if (stripped == null) {
-                    stripped = new LinkedHashMap<>();
-                }
-                stripped.put(name, List.copyOf(header.getValue()));
-            }
+    public ClientCredentials find(ServerHttpRequest request) {
+        Object nativeRequest;
+        try {
+            nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        } catch (IllegalStateException none) {
+            // a request without a server behind it (a mock)
+            nativeRequest = null;
         }
-        if (stripped == null && cookiesSent == null) {
-            return null;
+        if (nativeRequest instanceof HttpServerRequest netty) {
+            return find(netty.requestHeaders());
         }
-        return new ClientCredentials(
-                (stripped != null) ? stripped : Map.of(),
-                (cookiesSent != null) ? cookiesSent : List.of(),
-                (cookiesKept != null) ? cookiesKept : List.of());
+        return find(request.getHeaders());
     }
 
-    /** Whether a header other than {@code Authorization} and {@code Cookie} must not reach the upstream. */
-    boolean stripsHeader(String name, List<String> values) {
+    /**
+     * The credential headers and cookies among Reactor Netty's request headers that must not reach the upstream.
+     * Allocates nothing but the iterator when there are none.
+     *
+     * @return what to remove, or {@code null} when there are none
+     */
+    public ClientCredentials find(io.netty.handler.codec.http.HttpHeaders headers) {
+        Found found = null;
+        Iterator<Map.Entry<CharSequence, CharSequence>> entries = headers.iteratorCharSequence();
+        while (entries.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = entries.next();
+            found = judge(found, header.getKey(), header.getValue());
+        }
+        return (found != null) ? found.credentials() : null;
+    }
+
+    /**
+     * The credential headers and cookies among a request's headers that must not reach the upstream.
+     *
+     * @return what to remove, or {@code null} when there are none
+     */
+    public ClientCredentials find(HttpHeaders headers) {
+        Found found = null;
+        for (Map.Entry<String, List<String>> header : headers.headerSet()) {
+            for (String value : header.getValue()) {
+                found = judge(found, header.getKey(), value);
+            }
+        }
+        return (found != null) ? found.credentials() : null;
+    }
+
+    /** Judges one header line; returns {@code found}, created when this line is the first to remove. */
+    private Found judge(Found found, CharSequence name, CharSequence value) {
+        if (isNamed(name, HttpHeaders.AUTHORIZATION)) {
+            return found;
+        }
+        if (isNamed(name, HttpHeaders.COOKIE)) {
+            String cookies = value.toString();
+            String kept = withoutCredentialCookies(cookies);
+            if (kept == cookies) {
+                return found;
+            }
+            found = (found != null) ? found : new Found();
+            found.cookiesSent.add(cookies);
+            found.cookiesKept.add(kept);
+            return found;
+        }
+        if (!stripsHeader(name, value)) {
+            return found;
+        }
+        found = (found != null) ? found : new Found();
+        found.headers
+                .computeIfAbsent(name.toString(), key -> new ArrayList<>(1))
+                .add(value.toString());
+        return found;
+    }
+
+    private static boolean isNamed(CharSequence name, String expected) {
+        return name.length() == expected.length() && name.toString().equalsIgnoreCase(expected);
+    }
+
+    /**
+     * Whether a header line other than {@code Authorization} and {@code Cookie} must not reach the upstream: a listed
+     * name, or a value with a JWS/JWE, unless the route forwards the name.
+     */
+    boolean stripsHeader(CharSequence name, CharSequence value) {
         if (!this.forwardedHeaders.isEmpty() && this.forwardedHeaders.matches(name)) {
             return false;
         }
-        if (this.stripHeaders.matches(name)) {
-            return true;
+        return this.stripHeaders.matches(name) || (this.jwtHeaders && JwtShape.in(value));
+    }
+
+    /** What one request carries, collected once something is to be removed. */
+    private static final class Found {
+
+        final Map<String, List<String>> headers = new LinkedHashMap<>();
+
+        final List<String> cookiesSent = new ArrayList<>(1);
+
+        final List<String> cookiesKept = new ArrayList<>(1);
+
+        ClientCredentials credentials() {
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            this.headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
+            return new ClientCredentials(
+                    Collections.unmodifiableMap(copy), List.copyOf(this.cookiesSent), List.copyOf(this.cookiesKept));
         }
-        if (this.jwtHeaders) {
-            for (String value : values) {
-                if (JwtShape.in(value)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     /**

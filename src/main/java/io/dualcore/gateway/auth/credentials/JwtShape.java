@@ -16,12 +16,12 @@ public final class JwtShape {
     private JwtShape() {}
 
     /** Whether the value carries a compact JWS or JWE. Allocation-free, one pass over the value. */
-    public static boolean in(String value) {
+    public static boolean in(CharSequence value) {
         return in(value, 0, value.length());
     }
 
     /** Whether {@code value[from, to)} carries a compact JWS or JWE. */
-    public static boolean in(String value, int from, int to) {
+    public static boolean in(CharSequence value, int from, int to) {
         int last = to - MIN_HEADER_LENGTH;
         for (int at = from; at < last; at++) {
             if (value.charAt(at) == 'e'
@@ -34,7 +34,7 @@ public final class JwtShape {
         return false;
     }
 
-    private static boolean shapeAt(String value, int start, int to) {
+    private static boolean shapeAt(CharSequence value, int start, int to) {
         int dots = 0;
         int headerLength = -1;
         for (int i = start; i < to; i++) {

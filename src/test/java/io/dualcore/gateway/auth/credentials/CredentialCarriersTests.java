@@ -3,6 +3,7 @@ package io.dualcore.gateway.auth.credentials;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -221,5 +222,26 @@ class CredentialCarriersTests {
         found.removeFrom(upstream);
 
         assertThat(upstream.headerNames()).containsExactly("Accept");
+    }
+
+    @Test
+    void findWhenReadFromNettyHeadersThenSameAsFromSpringHeaders() {
+        DefaultHttpHeaders netty = new DefaultHttpHeaders();
+        netty.add("Accept", "application/json");
+        netty.add("X_Edge_Token", "t");
+        netty.add("X-Session", "v1");
+        netty.add("X-Session", "Bearer " + JWS);
+        netty.add("Authorization", "Bearer " + JWS);
+        netty.add("Cookie", "theme=dark; id_token=x");
+
+        ClientCredentials found = this.carriers.find(netty);
+
+        assertThat(found.headers()).containsOnlyKeys("X_Edge_Token", "X-Session");
+        assertThat(found.headers().get("X-Session")).containsExactly("Bearer " + JWS);
+        assertThat(found.cookiesSent()).containsExactly("theme=dark; id_token=x");
+        assertThat(found.cookiesKept()).containsExactly("theme=dark");
+        assertThat(this.carriers.find(
+                        new DefaultHttpHeaders().add("Accept", "*/*").add("Cookie", "a=b")))
+                .isNull();
     }
 }
