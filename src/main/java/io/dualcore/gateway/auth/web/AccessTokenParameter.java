@@ -5,10 +5,11 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Finds the RFC 6750 {@code access_token} parameter (§2.2 form body, §2.3 query) in URL-encoded text as lenient
- * servers read it: names percent-decoded ({@code %61ccess_token}, {@code +} as space), surrounding whitespace
- * ignored, compared case-insensitively ({@code Access_Token}), parameters separated by {@code &} or {@code ;}, with
- * or without a value. Only names at least as long as {@code access_token} are decoded, so ordinary parameters cost
- * a scan and no allocation.
+ * servers read it: names percent-decoded ({@code %61ccess_token}, {@code +} as space), surrounding whitespace and
+ * control characters ignored, compared case-insensitively ({@code Access_Token}) with space, {@code .} and {@code [}
+ * read as {@code _} (PHP rewrites them so), parameters separated by {@code &} or {@code ;}, with or without a value.
+ * Only names at least as long as {@code access_token} are looked at closely, and only encoded ones are decoded, so
+ * ordinary parameters cost a scan and no allocation.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc6750#section-2.2">RFC 6750 §2.2, §2.3</a>
  */
@@ -44,43 +45,50 @@ final class AccessTokenParameter {
     }
 
     private static boolean isAccessToken(CharSequence text, int from, int to) {
-        boolean encoded = false;
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
             if (c == '%' || c == '+') {
-                encoded = true;
-                break;
+                String name = text.subSequence(from, to).toString();
+                try {
+                    name = URLDecoder.decode(name, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformed) {
+                    // as a lenient server would read it: the malformed escape stays as it is
+                }
+                return isNamed(name, 0, name.length());
             }
         }
-        if (!encoded) {
-            while (from < to && Character.isWhitespace(text.charAt(from))) {
-                from++;
-            }
-            while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
-                to--;
-            }
-            return to - from == NAME.length() && regionEqualsIgnoreCase(text, from);
-        }
-        String name = text.subSequence(from, to).toString();
-        try {
-            name = URLDecoder.decode(name, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException malformed) {
-            // as a lenient server would read it: the malformed escape stays as it is
-        }
-        return name.strip().equalsIgnoreCase(NAME);
+        return isNamed(text, from, to);
     }
 
-    /** {@link String#equalsIgnoreCase} of {@code text[from, from + 12)} and {@code access_token}, in place. */
-    private static boolean regionEqualsIgnoreCase(CharSequence text, int from) {
+    /** Whether {@code text[from, to)}, without ignorable characters around it, folds to {@code access_token}. */
+    private static boolean isNamed(CharSequence text, int from, int to) {
+        while (from < to && isIgnorable(text.charAt(from))) {
+            from++;
+        }
+        while (to > from && isIgnorable(text.charAt(to - 1))) {
+            to--;
+        }
+        if (to - from != NAME.length()) {
+            return false;
+        }
         for (int i = 0; i < NAME.length(); i++) {
             char c = text.charAt(from + i);
             char n = NAME.charAt(i);
-            if (c != n
-                    && Character.toUpperCase(c) != Character.toUpperCase(n)
-                    && Character.toLowerCase(c) != Character.toLowerCase(n)) {
+            if (n == '_' ? (c != '_' && c != ' ' && c != '.' && c != '[') : !sameIgnoringCase(c, n)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** {@link String#equalsIgnoreCase} for one character (so the Kelvin sign is a {@code k}, as there). */
+    private static boolean sameIgnoringCase(char c, char n) {
+        return c == n
+                || Character.toUpperCase(c) == Character.toUpperCase(n)
+                || Character.toLowerCase(c) == Character.toLowerCase(n);
+    }
+
+    private static boolean isIgnorable(char c) {
+        return c <= ' ' || Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 }

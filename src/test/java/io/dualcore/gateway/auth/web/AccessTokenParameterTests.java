@@ -25,6 +25,13 @@ class AccessTokenParameterTests {
                 "x=1;access_token=abc",
                 "+access_token+=abc",
                 "%20access_token=abc",
+                "access_token%00=abc",
+                "%09access_token=abc",
+                // PHP reads space, . and [ in a name as _
+                "access.token=abc",
+                "access+token=abc",
+                "access%20token=abc",
+                "access[token=abc",
                 // a Kelvin sign folds to k, as String.equalsIgnoreCase and some servers fold it
                 "access_to\u212Aen=abc"
             })
