@@ -124,7 +124,7 @@ public final class CredentialCarriers {
      * {@code Proxy-Authorization}, {@code Cookie}), however spelled; what a route forwards does not change it.
      */
     public boolean isCredentialHeader(String name) {
-        String folded = name.strip().toLowerCase(Locale.ROOT);
+        String folded = name.strip().replace('_', '-').toLowerCase(Locale.ROOT);
         return OWN_RULE.contains(folded) || folded.equals("proxy-authorization") || this.stripHeaders.matches(name);
     }
 

@@ -31,8 +31,6 @@ final class CredentialNames {
         }
     }
 
-    static final CredentialNames NONE_HEADERS = of(Kind.HEADER, List.of());
-
     private final Kind kind;
 
     /** Hashes of the exact names, sorted; {@link #names} in the same order. */

@@ -8,7 +8,7 @@ package io.dualcore.gateway.auth.credentials;
  * quote or an {@code =}; it is found only where it starts a word. No decoding: a false positive costs only a header
  * the route can forward by name.
  */
-public final class JwtShape {
+final class JwtShape {
 
     /** The shortest base64url of a JOSE header worth the name ({@code {"alg":"x"}} is 15 characters). */
     private static final int MIN_HEADER_LENGTH = 8;
@@ -16,12 +16,12 @@ public final class JwtShape {
     private JwtShape() {}
 
     /** Whether the value carries a compact JWS or JWE. Allocation-free, one pass over the value. */
-    public static boolean in(CharSequence value) {
+    static boolean in(CharSequence value) {
         return in(value, 0, value.length());
     }
 
     /** Whether {@code value[from, to)} carries a compact JWS or JWE. */
-    public static boolean in(CharSequence value, int from, int to) {
+    static boolean in(CharSequence value, int from, int to) {
         int last = to - MIN_HEADER_LENGTH;
         for (int at = from; at < last; at++) {
             if (value.charAt(at) == 'e'
