@@ -4,6 +4,8 @@ import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthSettingsCheck;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyFiles;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
 import io.dualcore.gateway.policy.AccessPolicy;
@@ -88,8 +90,18 @@ final class ConfigCommand {
             if (rateLimit != null) {
                 rateLimit.plans().forEach((name, plan) -> check(() -> plans.put(name, RatePlan.of(name, plan))));
             }
+            CredentialsProperties credentials = bind(
+                    () -> configuration.binder().bindOrCreate("dualcore.credentials", CredentialsProperties.class));
+            CredentialCarriers carriers = null;
+            if (credentials != null) {
+                try {
+                    carriers = CredentialCarriers.of(credentials);
+                } catch (IllegalStateException ex) {
+                    this.errors.add(ex.getMessage());
+                }
+            }
             if (routes != null) {
-                checkRoutes(routes, configuration.gatewayRoutes(), rateLimit != null ? plans : null);
+                checkRoutes(routes, configuration.gatewayRoutes(), rateLimit != null ? plans : null, carriers);
             }
             if (auth != null && !this.offline) {
                 auth.oidc().issuers().forEach(this::checkIssuerReachable);
@@ -171,13 +183,25 @@ final class ConfigCommand {
         }
 
         private void checkRoutes(
-                RouteProperties routes, Map<String, List<String>> gatewayRoutes, Map<String, RatePlan> plans) {
+                RouteProperties routes,
+                Map<String, List<String>> gatewayRoutes,
+                Map<String, RatePlan> plans,
+                CredentialCarriers carriers) {
             routes.routes().forEach((routeId, settings) -> {
                 if (!gatewayRoutes.containsKey(routeId)) {
                     this.errors.add("dualcore.routes." + routeId + ": no route has the id '" + routeId
                             + "'; known route ids are " + gatewayRoutes.keySet());
                 }
-                check(() -> AccessPolicy.of(routeId, settings.access()));
+                if (carriers != null) {
+                    check(() -> AccessPolicy.of(routeId, settings.access(), carriers::isCredentialHeader));
+                    RouteProperties.ForwardCredentials forward = settings.forwardCredentials();
+                    check(() -> carriers.forwarding(
+                            "dualcore.routes." + routeId + ".forward-credentials",
+                            forward.headers(),
+                            forward.cookies()));
+                } else {
+                    check(() -> AccessPolicy.of(routeId, settings.access()));
+                }
                 if (plans != null) {
                     RouteProperties.RateLimit rateLimit = settings.rateLimit();
                     checkPlan(plans, routeId, "oidc", rateLimit.oidc());

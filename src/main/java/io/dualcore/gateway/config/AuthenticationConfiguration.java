@@ -5,6 +5,8 @@ import io.dualcore.gateway.auth.AuthSettingsCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.DemoEdgeKey;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
@@ -18,6 +20,7 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.oidc.UserInfoEnricher;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.AuthenticationWebFilter;
+import io.dualcore.gateway.auth.web.FormCredentialsWebFilter;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
@@ -38,6 +41,7 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.config.GlobalCorsProperties;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -56,8 +60,12 @@ import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
-/** Wires the verification chain from {@link AuthProperties}: OIDC issuers first, then the edge key ring. */
+/**
+ * Wires the verification chain from {@link AuthProperties}: OIDC issuers first, then the edge key ring; and the
+ * credentials beside the token ({@link CredentialsProperties}).
+ */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(CredentialsProperties.class)
 public class AuthenticationConfiguration {
 
     private static final Log logger = LogFactory.getLog(AuthenticationConfiguration.class);
@@ -228,6 +236,29 @@ public class AuthenticationConfiguration {
     @Bean
     UpstreamFailureFilter upstreamFailureFilter(ProblemResponses authErrorResponses) {
         return new UpstreamFailureFilter(authErrorResponses);
+    }
+
+    @Bean
+    CredentialCarriers credentialCarriers(CredentialsProperties properties) {
+        return CredentialCarriers.of(properties);
+    }
+
+    @Bean
+    FormCredentialsWebFilter formCredentialsWebFilter(
+            CredentialsProperties properties,
+            ProblemResponses authErrorResponses,
+            ObjectProvider<AuthenticationObserver> observer,
+            ApplicationContext context) {
+        long maxFormSize = properties.maxFormSize().toBytes();
+        if (maxFormSize <= 0 || maxFormSize > Integer.MAX_VALUE) {
+            throw new IllegalStateException("dualcore.credentials.max-form-size must be between 1B and 2GB, not "
+                    + properties.maxFormSize() + "; the default is 64KB");
+        }
+        return new FormCredentialsWebFilter(
+                (int) maxFormSize,
+                authErrorResponses,
+                observer.getIfAvailable(() -> AuthenticationObserver.NONE),
+                context);
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
@@ -32,10 +33,12 @@ public class IdentityConfiguration {
     }
 
     @Bean
-    RoutePolicies routePolicies(RouteProperties properties, GatewayProperties gateway) {
+    RoutePolicies routePolicies(
+            RouteProperties properties, GatewayProperties gateway, CredentialCarriers credentialCarriers) {
         return RoutePolicies.of(
                 properties,
-                gateway.getRoutes().stream().map(RouteDefinition::getId).toList());
+                gateway.getRoutes().stream().map(RouteDefinition::getId).toList(),
+                credentialCarriers::isCredentialHeader);
     }
 
     @Bean

@@ -1,5 +1,7 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
@@ -15,6 +17,7 @@ import io.dualcore.gateway.route.NoRouteHandlerMapping;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,9 +26,16 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class PipelineConfiguration {
 
+    /** The default {@code dualcore.credentials}, where the context defines no carriers (slices of the wiring). */
+    private static final Supplier<CredentialCarriers> DEFAULT_CREDENTIALS =
+            () -> CredentialCarriers.of(CredentialsProperties.defaults());
+
     @Bean
-    CompiledRoutes compiledRoutes(RoutePolicies routePolicies, Map<String, RatePlan> ratePlans) {
-        return CompiledRoutes.of(routePolicies, ratePlans);
+    CompiledRoutes compiledRoutes(
+            RoutePolicies routePolicies,
+            Map<String, RatePlan> ratePlans,
+            ObjectProvider<CredentialCarriers> credentialCarriers) {
+        return CompiledRoutes.of(routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS));
     }
 
     @Bean
@@ -46,8 +56,12 @@ public class PipelineConfiguration {
     }
 
     @Bean
-    IdentityHandOver identityHandOver(IdentityHeaders identityHeaders) {
-        return new IdentityHandOver(identityHeaders, FilterOrders.IDENTITY_HAND_OVER);
+    IdentityHandOver identityHandOver(
+            IdentityHeaders identityHeaders, ObjectProvider<CredentialCarriers> credentialCarriers) {
+        return new IdentityHandOver(
+                identityHeaders,
+                credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS),
+                FilterOrders.IDENTITY_HAND_OVER);
     }
 
     @Bean

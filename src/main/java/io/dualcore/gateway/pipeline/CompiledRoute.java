@@ -1,6 +1,7 @@
 package io.dualcore.gateway.pipeline;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.RouteProperties;
@@ -8,8 +9,8 @@ import java.util.Map;
 
 /**
  * One route's settings, resolved once at startup: its access policy, its rate-limit plan per mode (with the
- * bucket-key prefix), whether the client's {@code Authorization} goes upstream, and whether an identity assertion
- * does.
+ * bucket-key prefix), whether the client's {@code Authorization} goes upstream, which other credential headers and
+ * cookies are stripped, and whether an identity assertion goes along.
  */
 public final class CompiledRoute {
 
@@ -27,8 +28,14 @@ public final class CompiledRoute {
 
     private final boolean identityAssertion;
 
+    private final CredentialCarriers credentials;
+
     CompiledRoute(
-            String routeId, AccessPolicy policy, RouteProperties.RouteSettings settings, Map<String, RatePlan> plans) {
+            String routeId,
+            AccessPolicy policy,
+            RouteProperties.RouteSettings settings,
+            Map<String, RatePlan> plans,
+            CredentialCarriers credentials) {
         this.routeId = routeId;
         this.policy = policy;
         RouteProperties.RateLimit rateLimit = settings.rateLimit();
@@ -37,6 +44,9 @@ public final class CompiledRoute {
         this.anonymous = Limit.of(routeId, plans, rateLimit.anonymous());
         this.forwardAuthorization = settings.forwardAuthorization();
         this.identityAssertion = settings.identityAssertion();
+        RouteProperties.ForwardCredentials forward = settings.forwardCredentials();
+        this.credentials = credentials.forwarding(
+                "dualcore.routes." + routeId + ".forward-credentials", forward.headers(), forward.cookies());
     }
 
     public String routeId() {
@@ -64,6 +74,11 @@ public final class CompiledRoute {
 
     public boolean identityAssertion() {
         return this.identityAssertion;
+    }
+
+    /** The credential headers and cookies stripped before this route's upstream (minus what it forwards). */
+    public CredentialCarriers credentials() {
+        return this.credentials;
     }
 
     /**

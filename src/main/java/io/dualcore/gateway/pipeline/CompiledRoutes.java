@@ -1,5 +1,7 @@
 package io.dualcore.gateway.pipeline;
 
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import java.util.HashMap;
@@ -19,9 +21,22 @@ public final class CompiledRoutes {
      * @param plans the rate-limit plans by name
      */
     public static CompiledRoutes of(RoutePolicies policies, Map<String, RatePlan> plans) {
+        return of(policies, plans, CredentialCarriers.of(CredentialsProperties.defaults()));
+    }
+
+    /**
+     * @param policies the validated per-route settings (of known routes only)
+     * @param plans the rate-limit plans by name
+     * @param credentials the gateway's credential carriers, narrowed per route by what it forwards
+     * @throws IllegalStateException naming a route's {@code forward-credentials} property and its problem
+     */
+    public static CompiledRoutes of(
+            RoutePolicies policies, Map<String, RatePlan> plans, CredentialCarriers credentials) {
         Map<String, CompiledRoute> routes = new HashMap<>();
         for (RoutePolicies.Entry entry : policies.entries()) {
-            routes.put(entry.routeId(), new CompiledRoute(entry.routeId(), entry.policy(), entry.settings(), plans));
+            routes.put(
+                    entry.routeId(),
+                    new CompiledRoute(entry.routeId(), entry.policy(), entry.settings(), plans, credentials));
         }
         return new CompiledRoutes(routes);
     }

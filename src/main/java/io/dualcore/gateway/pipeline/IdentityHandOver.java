@@ -1,9 +1,11 @@
 package io.dualcore.gateway.pipeline;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.credentials.ClientCredentials;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.web.UpstreamHeaders;
-import java.util.ArrayList;
 import java.util.List;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
@@ -14,17 +16,20 @@ import org.springframework.web.server.ServerWebExchange;
 /**
  * The last step before the upstream: writes what {@link RoutePipelineFilter} decided to hand over (the identity
  * headers, the identity assertion, the client's {@code Authorization} only where the route forwards it) into the
- * request headers Spring Cloud Gateway sends upstream.
+ * request headers Spring Cloud Gateway sends upstream, and removes from them the other credentials the client sent
+ * that the gateway did not verify (credential headers and cookies, see {@link CredentialCarriers}) unless the route
+ * forwards them by name.
  *
  * <p>A Spring Cloud Gateway request {@link HttpHeadersFilter}, after its hop-by-hop filter: the headers it receives
  * are already the copy that goes upstream, so the identity is written into that copy instead of into another
  * mutated copy of the whole request. Written last, so a route's own filters cannot replace an identity header;
  * what is removed of {@code Authorization} is what the client sent (a value a route's filter set for the upstream,
- * {@code SetRequestHeader=Authorization, Basic ...}, goes along). Fails closed: an exchange the route pipeline did
- * not hand over (there is none on a routed request; a filter placed before the pipeline could make one) gets no
- * identity and no {@code Authorization}.
+ * {@code SetRequestHeader=Authorization, Basic ...}, goes along; likewise for the other credentials). Fails closed:
+ * an exchange the route pipeline did not hand over (there is none on a routed request; a filter placed before the
+ * pipeline could make one) gets no identity, no {@code Authorization} and no credential header or cookie at all.
  *
- * <p>Applies to every request Spring Cloud Gateway sends to an upstream (HTTP and WebSocket routing); a
+ * <p>Applies to every request Spring Cloud Gateway sends to an upstream (HTTP and WebSocket routing: both pass the
+ * headers through the request {@code HttpHeadersFilter}s); a
  * {@code forward:} route is served inside the gateway, which reads the identity from the exchange.
  */
 public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
@@ -34,19 +39,47 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
 
     private final IdentityHeaders identityHeaders;
 
+    private final CredentialCarriers credentials;
+
     private final int order;
 
+    /** A hand-over with the default credential carriers ({@code dualcore.credentials} unset). */
     public IdentityHandOver(IdentityHeaders identityHeaders, int order) {
+        this(identityHeaders, CredentialCarriers.of(CredentialsProperties.defaults()), order);
+    }
+
+    /**
+     * @param credentials the gateway-wide credential carriers, stripped entirely from an exchange the route pipeline
+     *     did not hand over
+     */
+    public IdentityHandOver(IdentityHeaders identityHeaders, CredentialCarriers credentials, int order) {
         Assert.notNull(identityHeaders, "identityHeaders cannot be null");
+        Assert.notNull(credentials, "credentials cannot be null");
         this.identityHeaders = identityHeaders;
+        this.credentials = credentials;
         this.order = order;
     }
 
     /** Records, on the exchange, what goes upstream with it (before the route's own filters run). */
     static void decide(ServerWebExchange exchange, GatewayIdentity identity, String assertion, boolean authorization) {
-        List<String> sent =
-                authorization ? null : exchange.getRequest().getHeaders().get(HttpHeaders.AUTHORIZATION);
-        exchange.getAttributes().put(ATTRIBUTE, new Decision(identity, assertion, authorization, sent));
+        decide(exchange, identity, assertion, authorization, null);
+    }
+
+    /**
+     * Records, on the exchange, what goes upstream with it (before the route's own filters run).
+     *
+     * @param credentials the route's credential carriers, or {@code null} to strip no other credential
+     */
+    static void decide(
+            ServerWebExchange exchange,
+            GatewayIdentity identity,
+            String assertion,
+            boolean authorization,
+            CredentialCarriers credentials) {
+        HttpHeaders client = exchange.getRequest().getHeaders();
+        List<String> sent = authorization ? null : client.get(HttpHeaders.AUTHORIZATION);
+        ClientCredentials found = (credentials != null) ? credentials.find(exchange.getRequest()) : null;
+        exchange.getAttributes().put(ATTRIBUTE, new Decision(identity, assertion, authorization, sent, found));
     }
 
     @Override
@@ -54,15 +87,27 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
         Decision decision = exchange.getAttribute(ATTRIBUTE);
         boolean authorization = decision != null && decision.authorization();
         GatewayIdentity identity = (decision != null) ? decision.identity() : null;
-        if (identity == null && (authorization || !input.containsHeader(HttpHeaders.AUTHORIZATION))) {
+        ClientCredentials credentials =
+                (decision != null) ? decision.clientCredentials() : this.credentials.find(input);
+        if (identity == null
+                && credentials == null
+                && (authorization || !input.containsHeader(HttpHeaders.AUTHORIZATION))) {
             return input;
         }
-        return UpstreamHeaders.write(input, headers -> write(headers, identity, decision, authorization));
+        return UpstreamHeaders.write(input, headers -> write(headers, identity, decision, authorization, credentials));
     }
 
-    private void write(HttpHeaders headers, GatewayIdentity identity, Decision decision, boolean authorization) {
+    private void write(
+            HttpHeaders headers,
+            GatewayIdentity identity,
+            Decision decision,
+            boolean authorization,
+            ClientCredentials credentials) {
         if (!authorization) {
             removeClientAuthorization(headers, decision);
+        }
+        if (credentials != null) {
+            credentials.removeFrom(headers);
         }
         if (identity != null) {
             this.identityHeaders.write(identity, headers);
@@ -74,23 +119,13 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
 
     /** Removes the client's {@code Authorization} values; with no decision, every value. */
     private static void removeClientAuthorization(HttpHeaders headers, Decision decision) {
-        List<String> values = headers.get(HttpHeaders.AUTHORIZATION);
-        if (values == null) {
-            return;
-        }
-        List<String> sent = (decision != null) ? decision.clientAuthorization() : null;
-        if (decision == null || (sent != null && sent.containsAll(values))) {
+        if (decision == null) {
             headers.remove(HttpHeaders.AUTHORIZATION);
             return;
         }
-        List<String> kept = new ArrayList<>(values);
+        List<String> sent = decision.clientAuthorization();
         if (sent != null) {
-            kept.removeAll(sent);
-        }
-        if (kept.isEmpty()) {
-            headers.remove(HttpHeaders.AUTHORIZATION);
-        } else {
-            headers.put(HttpHeaders.AUTHORIZATION, kept);
+            ClientCredentials.removeValues(headers, HttpHeaders.AUTHORIZATION, sent);
         }
     }
 
@@ -112,7 +147,13 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
      * @param authorization whether the client's {@code Authorization} header goes upstream as it came
      * @param clientAuthorization the client's {@code Authorization} values (removed unless {@code authorization}),
      *     or {@code null}
+     * @param clientCredentials the client's other credential headers and cookies the route does not forward, or
+     *     {@code null} when there are none
      */
     record Decision(
-            GatewayIdentity identity, String assertion, boolean authorization, List<String> clientAuthorization) {}
+            GatewayIdentity identity,
+            String assertion,
+            boolean authorization,
+            List<String> clientAuthorization,
+            ClientCredentials clientCredentials) {}
 }

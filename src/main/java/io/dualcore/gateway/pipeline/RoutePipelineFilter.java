@@ -27,7 +27,8 @@ import reactor.core.publisher.SignalType;
  * The gateway's one filter after route matching. The identity was established before routing (see
  * {@code AuthenticationWebFilter}); this filter resolves the matched route's {@link CompiledRoute} once and runs, in
  * this order: the access policy (401 / 403), the rate limit (429), and the hand-over of the identity to the upstream
- * (identity headers, the optional assertion, the client's {@code Authorization} only where the route asks for it),
+ * (identity headers, the optional assertion, the client's {@code Authorization} only where the route asks for it,
+ * its other unverified credential headers and cookies only where the route names them),
  * which {@link IdentityHandOver} writes into the headers Spring Cloud Gateway sends upstream.
  * Synchronous where no I/O is needed: only a shared (Redis) rate limit is reactive.
  */
@@ -170,7 +171,7 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
         String assertion = (identity != null && route.identityAssertion())
                 ? this.signer.assertionFor(identity, route.routeId())
                 : null;
-        IdentityHandOver.decide(exchange, identity, assertion, route.forwardAuthorization());
+        IdentityHandOver.decide(exchange, identity, assertion, route.forwardAuthorization(), route.credentials());
         return chain.filter(exchange)
                 .doFinally(signal ->
                         this.observer.completed(exchange, route.routeId(), identity, statusOf(exchange, signal), null));

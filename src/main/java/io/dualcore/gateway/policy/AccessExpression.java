@@ -13,6 +13,8 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelVariableResolver;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
@@ -21,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Predicate;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
 /**
@@ -35,8 +37,9 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
  */
 public final class AccessExpression {
 
-    /** Headers that carry credentials: never exposed to an expression. */
-    private static final Set<String> SECRET_HEADERS = Set.of("authorization", "proxy-authorization", "cookie");
+    /** The credential headers of a gateway with the default {@code dualcore.credentials}. */
+    private static final CredentialCarriers DEFAULT_CREDENTIALS =
+            CredentialCarriers.of(CredentialsProperties.defaults());
 
     /** Bounds the work of comprehensions ({@code all}, {@code exists}, {@code map}, ...) per evaluation. */
     private static final int MAX_ITERATIONS = 1_000;
@@ -97,6 +100,21 @@ public final class AccessExpression {
      * @throws IllegalStateException naming the property, the problem and the fix
      */
     public static AccessExpression compile(String property, String source, List<String> headers) {
+        return compile(property, source, headers, AccessExpression::isDefaultCredentialHeader);
+    }
+
+    /**
+     * Compiles and type-checks an expression.
+     *
+     * @param property the property the expression came from, named in errors
+     * @param source the CEL source
+     * @param headers the request headers the expression may read
+     * @param credentialHeader whether a header carries credentials (the gateway's {@code dualcore.credentials}):
+     *     such headers are refused, whatever a route forwards
+     * @throws IllegalStateException naming the property, the problem and the fix
+     */
+    public static AccessExpression compile(
+            String property, String source, List<String> headers, Predicate<String> credentialHeader) {
         if (source == null || source.isBlank()) {
             throw new IllegalStateException(
                     property + " is empty; remove it or write a CEL expression such as" + " \"'admin' in roles\"");
@@ -107,7 +125,7 @@ public final class AccessExpression {
             if (name.isEmpty()) {
                 throw new IllegalStateException(property + "-headers contains an empty entry");
             }
-            if (SECRET_HEADERS.contains(name)) {
+            if (credentialHeader.test(name)) {
                 throw new IllegalStateException(property + "-headers: '" + header + "' carries credentials and cannot"
                         + " be read by an expression; use the identity variables instead");
             }
@@ -123,6 +141,11 @@ public final class AccessExpression {
         } catch (CelEvaluationException ex) {
             throw new IllegalStateException(property + ": the CEL expression cannot be planned: " + ex.getMessage());
         }
+    }
+
+    /** Whether a header carries credentials under the default {@code dualcore.credentials}. */
+    static boolean isDefaultCredentialHeader(String name) {
+        return DEFAULT_CREDENTIALS.isCredentialHeader(name);
     }
 
     /** The expression as configured. */

@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
@@ -40,7 +41,7 @@ public final class AccessPolicy {
 
     private final String expressionDescription;
 
-    private AccessPolicy(String routeId, RouteProperties.Access access) {
+    private AccessPolicy(String routeId, RouteProperties.Access access, Predicate<String> credentialHeader) {
         this.routeId = routeId;
         String where = "dualcore.routes." + routeId + ".access";
         if (access.modes().isEmpty()) {
@@ -71,7 +72,8 @@ public final class AccessPolicy {
         }
         this.devicePatterns = List.copyOf(patterns);
         this.expression = (access.expression() != null)
-                ? AccessExpression.compile(where + ".expression", access.expression(), access.expressionHeaders())
+                ? AccessExpression.compile(
+                        where + ".expression", access.expression(), access.expressionHeaders(), credentialHeader)
                 : null;
         if (this.expression == null && !access.expressionHeaders().isEmpty()) {
             throw new IllegalStateException(where + ".expression-headers is set without " + where + ".expression");
@@ -88,7 +90,20 @@ public final class AccessPolicy {
 
     /** Compiles and validates one route's rules. */
     public static AccessPolicy of(String routeId, RouteProperties.Access access) {
-        return new AccessPolicy(routeId, access);
+        return new AccessPolicy(routeId, access, AccessPolicy::isDefaultCredentialHeader);
+    }
+
+    /**
+     * Compiles and validates one route's rules.
+     *
+     * @param credentialHeader whether a header carries credentials: the expression may not read it
+     */
+    public static AccessPolicy of(String routeId, RouteProperties.Access access, Predicate<String> credentialHeader) {
+        return new AccessPolicy(routeId, access, credentialHeader);
+    }
+
+    private static boolean isDefaultCredentialHeader(String name) {
+        return AccessExpression.isDefaultCredentialHeader(name);
     }
 
     private static Set<String> nonBlank(String where, List<String> values) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.cloud.gateway.route.Route;
@@ -35,6 +36,20 @@ public final class RoutePolicies {
      * @throws IllegalStateException naming the property and the problem
      */
     public static RoutePolicies of(RouteProperties properties, Collection<String> routeIds) {
+        return of(properties, routeIds, AccessExpression::isDefaultCredentialHeader);
+    }
+
+    /**
+     * Compiles the settings of every route.
+     *
+     * @param properties the per-route settings
+     * @param routeIds ids of the routes the gateway serves
+     * @param credentialHeader whether a header carries credentials ({@code dualcore.credentials}): no access
+     *     expression may read it
+     * @throws IllegalStateException naming the property and the problem
+     */
+    public static RoutePolicies of(
+            RouteProperties properties, Collection<String> routeIds, Predicate<String> credentialHeader) {
         Set<String> known = Set.copyOf(routeIds);
         Map<String, Entry> entries = new LinkedHashMap<>();
         properties.routes().forEach((routeId, settings) -> {
@@ -42,7 +57,7 @@ public final class RoutePolicies {
                 throw new IllegalStateException("dualcore.routes." + routeId + ": no route has the id '" + routeId
                         + "'; known route ids are " + new TreeSet<>(known));
             }
-            entries.put(routeId, new Entry(AccessPolicy.of(routeId, settings.access()), settings));
+            entries.put(routeId, new Entry(AccessPolicy.of(routeId, settings.access(), credentialHeader), settings));
         });
         List<String> unprotected = routeIds.stream()
                 .filter(id -> !entries.containsKey(id))

@@ -3,6 +3,7 @@ package io.dualcore.gateway.route;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -20,12 +21,49 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
      *     stripped, the upstream relies on the identity headers)
      * @param identityAssertion whether the upstream receives a short-lived gateway-signed JWT of the identity
      * @param rateLimit the rate-limit plan per mode
+     * @param forwardCredentials credential headers and cookies that reach this route's upstream as the client sent
+     *     them (default: every one of {@code dualcore.credentials} is stripped)
      */
     public record RouteSettings(
             @DefaultValue Access access,
             @DefaultValue("false") boolean forwardAuthorization,
             @DefaultValue("false") boolean identityAssertion,
-            @DefaultValue RateLimit rateLimit) {}
+            @DefaultValue RateLimit rateLimit,
+            @DefaultValue ForwardCredentials forwardCredentials) {
+
+        @ConstructorBinding
+        public RouteSettings {
+            forwardCredentials = (forwardCredentials != null) ? forwardCredentials : ForwardCredentials.NONE;
+        }
+
+        /** Settings that forward no credential header or cookie. */
+        public RouteSettings(
+                Access access, boolean forwardAuthorization, boolean identityAssertion, RateLimit rateLimit) {
+            this(access, forwardAuthorization, identityAssertion, rateLimit, ForwardCredentials.NONE);
+        }
+    }
+
+    /**
+     * Credentials the gateway does not verify that a route still hands to its upstream, by name (matched however
+     * the client spells it).
+     *
+     * @param headers request headers forwarded as sent, although listed in {@code dualcore.credentials.strip-headers}
+     *     or carrying a JWS/JWE ({@code Authorization} has {@code forward-authorization})
+     * @param cookies cookies forwarded as sent, although listed in {@code dualcore.credentials.strip-cookies} or
+     *     carrying a JWS/JWE
+     */
+    public record ForwardCredentials(
+            @DefaultValue List<String> headers,
+            @DefaultValue List<String> cookies) {
+
+        public ForwardCredentials {
+            headers = (headers != null) ? List.copyOf(headers) : List.of();
+            cookies = (cookies != null) ? List.copyOf(cookies) : List.of();
+        }
+
+        /** Forwards nothing. */
+        public static final ForwardCredentials NONE = new ForwardCredentials(List.of(), List.of());
+    }
 
     /**
      * Plan names of {@code dualcore.rate-limit.plans} per mode; no plan means no limit for that mode.
@@ -51,7 +89,8 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
      *     and {@code headers}; false or an evaluation error is 403 {@code policy_denied}
      * @param expressionDescription the problem detail of a {@code policy_denied} answer, written for the caller
      * @param expressionHeaders request headers the expression may read as {@code headers['name']} (lower-case);
-     *     credentials headers ({@code Authorization}, {@code Cookie}) are refused
+     *     credentials headers ({@code Authorization}, {@code Cookie} and {@code dualcore.credentials.strip-headers})
+     *     are refused
      */
     public record Access(
             @DefaultValue List<String> modes,

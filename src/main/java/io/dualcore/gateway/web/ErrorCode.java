@@ -17,6 +17,14 @@ public enum ErrorCode {
      * authority form, several or no {@code Host} headers.
      */
     INVALID_REQUEST_TARGET("invalid_request_target", HttpStatus.BAD_REQUEST, null, "Invalid request target"),
+    /**
+     * An {@code application/x-www-form-urlencoded} body larger than {@code dualcore.credentials.max-form-size}: it
+     * could hide an {@code access_token} parameter and is not forwarded unchecked.
+     */
+    FORM_TOO_LARGE("form_too_large", HttpStatus.CONTENT_TOO_LARGE, null, "Form body too large"),
+    /** A form body the gateway cannot check for tokens as sent: a {@code Content-Encoding}, an unknown charset. */
+    UNSUPPORTED_FORM_ENCODING(
+            "unsupported_form_encoding", HttpStatus.UNSUPPORTED_MEDIA_TYPE, null, "Form body encoding not supported"),
     MISSING_TOKEN("missing_token", HttpStatus.UNAUTHORIZED, null, "Authentication required"),
     INVALID_REQUEST(
             "invalid_request", HttpStatus.BAD_REQUEST, BearerTokenErrorCodes.INVALID_REQUEST, "Invalid request"),

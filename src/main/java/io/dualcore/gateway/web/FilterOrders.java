@@ -23,6 +23,13 @@ public final class FilterOrders {
     /** Header hygiene, bearer token and verification: after the canonical path, before route matching. */
     public static final int AUTHENTICATION_WEB_FILTER = Ordered.HIGHEST_PRECEDENCE + 100;
 
+    /**
+     * A bearer token in a form body (only {@code application/x-www-form-urlencoded} requests read their body): after
+     * authentication, so a bad header token is refused before any body is read; before route matching, so no route
+     * sees such a request.
+     */
+    public static final int FORM_CREDENTIALS_WEB_FILTER = Ordered.HIGHEST_PRECEDENCE + 110;
+
     // ---- global filters: after route matching ----
 
     /**

@@ -325,6 +325,8 @@ class GatewayCliIT {
                         any-role: ["", admin]
                       rate-limit:
                         oidc: no-such-plan
+                      forward-credentials:
+                        headers: [Authorization]
                     ghost:
                       access:
                         modes: [edge]
@@ -363,7 +365,8 @@ class GatewayCliIT {
                 .contains("dualcore.routes.core.access.any-role contains an empty entry")
                 .contains("dualcore.routes.core.rate-limit.oidc: unknown plan 'no-such-plan'")
                 .contains("no dualcore.routes.forgotten.access")
-                .contains("8 error(s)");
+                .contains("dualcore.routes.core.forward-credentials.headers: 'Authorization' has its own rule")
+                .contains("9 error(s)");
 
         Result shipped = cli(null, "config", "check");
         assertThat(shipped.exit()).as(shipped.out() + shipped.err()).isZero();

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.web.FilterOrders;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -160,5 +163,102 @@ class IdentityHandOverTests {
         assertThat(out.getFirst("X-Auth-Subject")).isEqualTo("alice");
         assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
         assertThat(out.containsHeader(HttpHeaders.CONNECTION)).isFalse();
+    }
+
+    private static final String JWS = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzZW5zb3ItMSJ9.c2lnbmF0dXJlLWJ5dGVz";
+
+    private static MockServerWebExchange withCredentials() {
+        return MockServerWebExchange.from(MockServerHttpRequest.get("/api/orders")
+                .header("X-Edge-Token", JWS)
+                .header("x_api_key", "k")
+                .header("X-Session", "Bearer " + JWS)
+                .header("X-Request-Id", "42")
+                .header(HttpHeaders.COOKIE, "theme=dark; KEYCLOAK_IDENTITY=abc; access_token=" + JWS + "; lang=en")
+                .build());
+    }
+
+    private static HttpHeaders upstreamOf(MockServerWebExchange exchange) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.addAll(exchange.getRequest().getHeaders());
+        return headers;
+    }
+
+    private static CompiledRoute route(RouteProperties.ForwardCredentials forward) {
+        RouteProperties.RouteSettings settings = new RouteProperties.RouteSettings(
+                null, false, false, new RouteProperties.RateLimit(null, null, null), forward);
+        return new CompiledRoute(
+                "orders", null, settings, Map.of(), CredentialCarriers.of(CredentialsProperties.defaults()));
+    }
+
+    @Test
+    void filterWhenClientSendsCredentialHeadersAndCookiesThenStrippedAndTheRestKept() {
+        MockServerWebExchange routed = withCredentials();
+        CompiledRoute route = route(RouteProperties.ForwardCredentials.NONE);
+        IdentityHandOver.decide(routed, alice(), null, false, route.credentials());
+
+        HttpHeaders out = this.handOver.filter(upstreamOf(routed), routed);
+
+        assertThat(out.headerNames()).doesNotContain("X-Edge-Token", "x_api_key", "X-Session");
+        assertThat(out.getFirst("X-Request-Id")).isEqualTo("42");
+        assertThat(out.get(HttpHeaders.COOKIE)).containsExactly("theme=dark; lang=en");
+        assertThat(out.getFirst("X-Auth-Subject")).isEqualTo("alice");
+    }
+
+    @Test
+    void filterWhenAnonymousWithCredentialHeaderThenStripped() {
+        MockServerWebExchange routed = withCredentials();
+        IdentityHandOver.decide(
+                routed,
+                null,
+                null,
+                false,
+                route(RouteProperties.ForwardCredentials.NONE).credentials());
+
+        HttpHeaders out = this.handOver.filter(upstreamOf(routed), routed);
+
+        assertThat(out.headerNames()).doesNotContain("X-Edge-Token", "x_api_key", "X-Session");
+        assertThat(out.get(HttpHeaders.COOKIE)).containsExactly("theme=dark; lang=en");
+    }
+
+    @Test
+    void filterWhenRouteForwardsNamedCredentialsThenTheyGoAlong() {
+        MockServerWebExchange routed = withCredentials();
+        CompiledRoute route =
+                route(new RouteProperties.ForwardCredentials(List.of("X-Edge-Token"), List.of("KEYCLOAK_IDENTITY")));
+        IdentityHandOver.decide(routed, alice(), null, false, route.credentials());
+
+        HttpHeaders out = this.handOver.filter(upstreamOf(routed), routed);
+
+        assertThat(out.getFirst("X-Edge-Token")).isEqualTo(JWS);
+        assertThat(out.headerNames()).doesNotContain("x_api_key", "X-Session");
+        assertThat(out.get(HttpHeaders.COOKIE)).containsExactly("theme=dark; KEYCLOAK_IDENTITY=abc; lang=en");
+    }
+
+    @Test
+    void filterWhenRouteFilterSetsCredentialHeaderThenItsValueStays() {
+        MockServerWebExchange routed = withCredentials();
+        IdentityHandOver.decide(
+                routed,
+                alice(),
+                null,
+                false,
+                route(RouteProperties.ForwardCredentials.NONE).credentials());
+        HttpHeaders in = upstreamOf(routed);
+        // SetRequestHeader=X-Api-Key, the upstream's own key
+        in.set("X-Api-Key", "gateway-key");
+
+        HttpHeaders out = this.handOver.filter(in, routed);
+
+        assertThat(out.get("X-Api-Key")).containsExactly("gateway-key");
+    }
+
+    @Test
+    void filterWhenNoDecisionThenEveryCredentialHeaderAndCookieStripped() {
+        MockServerWebExchange unrouted = withCredentials();
+
+        HttpHeaders out = this.handOver.filter(upstreamOf(unrouted), unrouted);
+
+        assertThat(out.headerNames()).doesNotContain("X-Edge-Token", "x_api_key", "X-Session");
+        assertThat(out.get(HttpHeaders.COOKIE)).containsExactly("theme=dark; lang=en");
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 
@@ -173,6 +175,28 @@ class AccessExpressionTests {
         assertThatIllegalStateException()
                 .isThrownBy(() -> policy("orders", "true", List.of("Authorization")))
                 .withMessageContaining("dualcore.routes.orders.access.expression-headers");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Proxy-Authorization", "cookie", "X-Edge-Token", "x_api_key", "X-Amzn-Oidc-Data"})
+    void compileWhenDefaultCredentialHeaderSelectedThenStartupError(String header) {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy("orders", "true", List.of(header)))
+                .withMessageContaining("carries credentials");
+    }
+
+    @Test
+    void compileWhenConfiguredCredentialHeaderSelectedThenStartupError() {
+        RouteProperties properties = new RouteProperties(Map.of(
+                "orders",
+                new RouteProperties.RouteSettings(
+                        access("headers['x-tenant'] == 'acme'", null, List.of("X-Tenant")), false, false, null)));
+        assertThat(RoutePolicies.of(properties, List.of("orders"), name -> false))
+                .isNotNull();
+        assertThatIllegalStateException()
+                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders"), "x-tenant"::equalsIgnoreCase))
+                .withMessageContaining("dualcore.routes.orders.access.expression-headers")
+                .withMessageContaining("carries credentials");
     }
 
     @Test

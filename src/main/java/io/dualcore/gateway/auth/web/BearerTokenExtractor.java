@@ -8,14 +8,13 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 
 /**
  * Finds the bearer token of a request (RFC 6750 §2.1) without regular expressions: only the {@code Authorization}
- * header carries tokens, the scheme is matched case-insensitively, and a token in the query string or several
- * credentials at once are refused.
+ * header carries tokens, the scheme is matched case-insensitively, and a token in the query string (an
+ * {@code access_token} parameter however spelled, see {@link AccessTokenParameter}) or several credentials at once
+ * are refused. A token in a form body is refused by {@link FormCredentialsWebFilter}.
  */
 public final class BearerTokenExtractor {
 
     private static final String SCHEME = "Bearer";
-
-    private static final String QUERY_PARAMETER = "access_token";
 
     /**
      * @return the token, or {@code null} when the request carries no credentials
@@ -23,7 +22,7 @@ public final class BearerTokenExtractor {
      */
     public String extract(ServerHttpRequest request) {
         List<String> authorizations = request.getHeaders().get(HttpHeaders.AUTHORIZATION);
-        if (request.getQueryParams().containsKey(QUERY_PARAMETER)) {
+        if (AccessTokenParameter.in(request.getURI().getRawQuery())) {
             throw new TokenRejectedException(
                     ErrorCode.INVALID_REQUEST,
                     "Tokens are accepted only in the Authorization header, never in the query string");

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.web.ErrorCode;
+import java.net.URI;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 
 class BearerTokenExtractorTests {
@@ -46,6 +48,24 @@ class BearerTokenExtractorTests {
     void extractWhenTwoAuthorizationHeadersThenInvalidRequest() {
         assertRejected(withAuthorization("Bearer " + TOKEN, "Bearer " + TOKEN), ErrorCode.INVALID_REQUEST);
         assertRejected(withAuthorization("Bearer " + TOKEN, "Basic dXNlcjpwYXNz"), ErrorCode.INVALID_REQUEST);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "?Access_Token=",
+                "?ACCESS_TOKEN=",
+                "?page=1&%61ccess_token=",
+                "?access%5Ftoken=",
+                "?x=1;access_token=",
+                "?access_token=&access_token="
+            })
+    void extractWhenAccessTokenQueryParameterInAnySpellingBesideHeaderThenInvalidRequest(String query) {
+        assertRejected(
+                MockServerHttpRequest.method(HttpMethod.GET, URI.create("/orders" + query + TOKEN))
+                        .header(HttpHeaders.AUTHORIZATION, "Bearer " + TOKEN)
+                        .build(),
+                ErrorCode.INVALID_REQUEST);
     }
 
     @Test
