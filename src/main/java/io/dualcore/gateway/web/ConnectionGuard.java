@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -164,12 +165,13 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
             this.readingHead = false;
             this.inFlight++;
             this.target = request.uri();
-            if (request.decoderResult().isFailure()) {
-                this.decodeFailed = true;
-            }
             this.readingBody = !(msg instanceof LastHttpContent);
         } else if (msg instanceof LastHttpContent) {
             this.readingBody = false;
+        }
+        if (msg instanceof DecoderResultProvider decoded
+                && decoded.decoderResult().isFailure()) {
+            this.decodeFailed = true;
         }
         context.fireChannelRead(msg);
     }
@@ -184,6 +186,10 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
         }
         if (msg instanceof HttpResponse response) {
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+                    // a WebSocket (or other upgraded protocol) is not HTTP/1.1 any more: its own timeouts apply
+                    detach(context);
+                }
                 context.write(msg, promise);
                 return;
             }
@@ -348,6 +354,15 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
         }
         int query = firstOf(target, "?#");
         return (query < 0) ? target : target.substring(0, query);
+    }
+
+    private void detach(ChannelHandlerContext context) {
+        cancelTimer();
+        ChannelPipeline pipeline = context.pipeline();
+        if (pipeline.get(BYTES_NAME) != null) {
+            pipeline.remove(BYTES_NAME);
+        }
+        pipeline.remove(this);
     }
 
     private void cancelTimer() {

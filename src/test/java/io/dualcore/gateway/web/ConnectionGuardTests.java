@@ -165,6 +165,28 @@ class ConnectionGuardTests {
     }
 
     @Test
+    void chunkFramingWhenBrokenThenBare400BecomesMalformedRequestProblem() {
+        send("POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+        inboundRequest();
+        this.channel.writeOutbound(bare(HttpResponseStatus.BAD_REQUEST));
+        assertThat(outbound()).contains("\"code\":\"malformed_request\"");
+        assertThat(this.channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void upgradeWhenSwitchingProtocolsThenGuardLeavesTheConnection() {
+        send("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        inboundRequest();
+        this.channel.writeOutbound(new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.buffer(0)));
+        assertThat(outbound()).startsWith("HTTP/1.1 101 ");
+        assertThat(this.channel.pipeline().get(ConnectionGuard.NAME)).isNull();
+        assertThat(this.channel.pipeline().get(ConnectionGuard.BYTES_NAME)).isNull();
+        advance(600);
+        assertThat(this.channel.isOpen()).isTrue();
+    }
+
+    @Test
     void targetNotAUriWhenBare400WrittenThenInvalidRequestTargetProblem() {
         send("GET /a|b HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(inboundRequest().decoderResult().isSuccess()).isTrue();

@@ -261,6 +261,23 @@ class ConnectionLimitsIT {
     }
 
     @Test
+    void requestTargetWhenMalformedEscapeThenProblem400NotABare400() {
+        for (String target : List.of("/api/public/%zz", "/api/public/a%2", "/api/public/a^b")) {
+            String answer = RawHttp.get(timeouts.port(), target);
+            assertProblem(answer, 400, "invalid_request_target");
+        }
+    }
+
+    @Test
+    void managementPortWhenSilentConnectionThenClosedByTheSameTimeout() throws IOException {
+        try (Socket silent = connect(timeouts.managementPort())) {
+            assertThat(readUntilClosed(silent)).isEmpty();
+        }
+        assertThat(limits(timeouts, "managementConnectionLimits").closedCount(CloseReason.HEADER_TIMEOUT))
+                .isPositive();
+    }
+
+    @Test
     void requestWhenDecoderCannotParseThenProblem400AndClosed() {
         String answer = RawHttp.exchange(timeouts.port(), "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n");
         assertProblem(answer, 400, "malformed_request");
