@@ -2,9 +2,12 @@ package io.dualcore.gateway.web;
 
 import io.dualcore.gateway.web.ConnectionLimits.CloseReason;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -53,11 +56,25 @@ public final class ConnectionLimitsCustomizer implements NettyServerCustomizer {
             return;
         }
         ChannelPipeline pipeline = channel.pipeline();
-        if (pipeline.get(NettyPipeline.HttpCodec) != null) {
-            ConnectionGuard.install(pipeline, this.properties, this.limits, this.problems);
-        } else if (pipeline.get(NettyPipeline.H2OrHttp11Codec) != null) {
+        if (pipeline.get(NettyPipeline.H2OrHttp11Codec) != null) {
             // TLS with HTTP/2: the protocol, and so the pipeline, is known once ALPN has chosen
             pipeline.addAfter(NettyPipeline.H2OrHttp11Codec, NEGOTIATION_NAME, new Negotiated());
+        } else {
+            installFor(pipeline);
+        }
+    }
+
+    /**
+     * The guard around an HTTP/1.1 codec, or the idle timeout before an HTTP/2 one: Reactor Netty names both
+     * {@code HttpCodec}, and the HTTP/1.1 guard would see no request on an HTTP/2 connection, so it must never sit
+     * there.
+     */
+    private void installFor(ChannelPipeline pipeline) {
+        ChannelHandler codec = pipeline.get(NettyPipeline.HttpCodec);
+        if (codec instanceof HttpServerCodec) {
+            ConnectionGuard.install(pipeline, this.properties, this.limits, this.problems);
+        } else if (codec instanceof Http2FrameCodec) {
+            pipeline.addBefore(NettyPipeline.HttpCodec, HTTP2_IDLE_NAME, new Http2Idle());
         }
     }
 
@@ -70,15 +87,7 @@ public final class ConnectionLimitsCustomizer implements NettyServerCustomizer {
                 ChannelPipeline pipeline = ctx.pipeline();
                 pipeline.remove(this);
                 if (handshake.isSuccess()) {
-                    if (pipeline.get(NettyPipeline.HttpCodec) != null) {
-                        ConnectionGuard.install(
-                                pipeline,
-                                ConnectionLimitsCustomizer.this.properties,
-                                ConnectionLimitsCustomizer.this.limits,
-                                ConnectionLimitsCustomizer.this.problems);
-                    } else if (pipeline.get(NettyPipeline.SslHandler) != null) {
-                        pipeline.addAfter(NettyPipeline.SslHandler, HTTP2_IDLE_NAME, new Http2Idle());
-                    }
+                    installFor(pipeline);
                 }
             }
             ctx.fireUserEventTriggered(event);

@@ -183,6 +183,32 @@ class EdgeTlsIT {
     }
 
     @Test
+    void http2WhenActiveLongerThanHeaderTimeoutThenConnectionKept() throws Exception {
+        try (SSLSocket socket = tlsSocket("h2")) {
+            OutputStream out = socket.getOutputStream();
+            out.write(HTTP2_PREFACE);
+            out.write(frame(0x4, 0, 0, new byte[0]));
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            // a PING every 500 ms for twice the 3 s header timeout: an HTTP/2 connection has no request head to time
+            int acks = 0;
+            for (int ping = 0; ping < 12; ping++) {
+                out.write(frame(0x6, 0, 0, new byte[8]));
+                out.flush();
+                Frame frame = Frame.read(in);
+                while (frame != null && !(frame.type() == 0x6 || frame.type() == 0x7)) {
+                    frame = Frame.read(in);
+                }
+                assertThat(frame).as("an answer to ping " + ping).isNotNull();
+                assertThat(frame.type()).as("PING ACK, not GOAWAY").isEqualTo(0x6);
+                acks++;
+                Thread.sleep(500);
+            }
+            assertThat(acks).isEqualTo(12);
+        }
+    }
+
+    @Test
     void http2WhenStreamsOpenedAndResetRapidlyThenGoAwayEnhanceYourCalmAndClosed() throws Exception {
         try (SSLSocket socket = tlsSocket("h2")) {
             OutputStream out = socket.getOutputStream();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import org.junit.jupiter.api.Test;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.Http2SettingsSpec;
@@ -34,6 +35,19 @@ class ConnectionLimitsCustomizerTests {
         assertThat(channel.pipeline().names())
                 .containsSubsequence(ConnectionGuard.BYTES_NAME, NettyPipeline.HttpCodec, ConnectionGuard.NAME);
         assertThat(this.limits.open()).isEqualTo(1);
+    }
+
+    @Test
+    void initWhenHttp2CodecThenIdleTimeoutAndNoHttp11Guard() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline()
+                .addLast(
+                        NettyPipeline.HttpCodec,
+                        Http2FrameCodecBuilder.forServer().build());
+        this.customizer.init(channel);
+        assertThat(channel.pipeline().get(ConnectionGuard.NAME)).isNull();
+        assertThat(channel.pipeline().names())
+                .containsSubsequence(ConnectionLimitsCustomizer.HTTP2_IDLE_NAME, NettyPipeline.HttpCodec);
     }
 
     @Test
