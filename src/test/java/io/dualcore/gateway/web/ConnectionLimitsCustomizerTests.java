@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.Http2SettingsSpec;
@@ -48,6 +49,25 @@ class ConnectionLimitsCustomizerTests {
         assertThat(channel.pipeline().get(ConnectionGuard.NAME)).isNull();
         assertThat(channel.pipeline().names())
                 .containsSubsequence(ConnectionLimitsCustomizer.HTTP2_IDLE_NAME, NettyPipeline.HttpCodec);
+    }
+
+    @Test
+    void http2ConnectionWhenNoFrameForKeepAliveTimeoutThenClosedAndCounted() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline()
+                .addLast(
+                        NettyPipeline.HttpCodec,
+                        Http2FrameCodecBuilder.forServer().build());
+        this.customizer.init(channel);
+        channel.advanceTimeBy(74, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isOpen()).isTrue();
+        channel.advanceTimeBy(1, TimeUnit.SECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(this.limits.closedCount(ConnectionLimits.CloseReason.KEEP_ALIVE_TIMEOUT))
+                .isEqualTo(1);
     }
 
     @Test
