@@ -56,6 +56,9 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
     /** The raw-read handler's name in the pipeline, right before the HTTP codec. */
     public static final String BYTES_NAME = "dualcore.connectionGuard.bytes";
 
+    /** The longest the gateway gets to answer a request whose body timed out, before the guard answers itself. */
+    private static final long ANSWER_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private final long headerNanos;
 
     private final long bodyNanos;
@@ -100,6 +103,11 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
     private String target;
 
     private boolean closing;
+
+    /** A body timed out and the gateway was told: its answer (a 408) ends the connection, or the guard's own does. */
+    private boolean closeAfterAnswer;
+
+    private long answerDeadline;
 
     ConnectionGuard(ConnectionProperties properties, ConnectionLimits limits, ProblemResponses problems) {
         this.headerNanos = properties.headerReadTimeout().toNanos();
@@ -184,6 +192,10 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
             promise.tryFailure(new ClosedChannelException());
             return;
         }
+        if (this.closeAfterAnswer) {
+            writeLastAnswer(context, msg, promise);
+            return;
+        }
         if (msg instanceof HttpResponse response) {
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
                 if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
@@ -202,6 +214,20 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
         }
         if (msg instanceof LastHttpContent) {
             answered();
+        }
+        context.write(msg, promise);
+    }
+
+    /** The gateway's answer to a request whose body timed out: with {@code Connection: close}, then the close. */
+    private void writeLastAnswer(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
+        if (msg instanceof HttpResponse response) {
+            this.responding = true;
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (msg instanceof LastHttpContent) {
+            this.closing = true;
+            context.write(msg, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);
+            return;
         }
         context.write(msg, promise);
     }
@@ -305,12 +331,29 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
         }
         long now = this.clock.nanoTime();
         long deadline;
-        if (this.readingBody) {
+        if (this.closeAfterAnswer) {
+            deadline = this.answerDeadline;
+            if (now - deadline >= 0) {
+                // the gateway did not answer the timed-out request in time: the guard's own 408, unless it started
+                timeOut(null, !this.responding, path(this.target));
+                return;
+            }
+        } else if (this.readingBody) {
             deadline = this.lastRead + this.bodyNanos;
             if (now - deadline >= 0) {
-                // the request's own answer, unless an earlier pipelined response or its own already started
-                timeOut(CloseReason.BODY_TIMEOUT, this.inFlight == 1 && !this.responding, path(this.target));
-                return;
+                this.limits.closed(CloseReason.BODY_TIMEOUT);
+                if (this.inFlight == 1 && !this.responding) {
+                    // the request's own answer: the body's reader fails, the exchange answers 408 and records it
+                    this.readingBody = false;
+                    this.closeAfterAnswer = true;
+                    this.answerDeadline = now + Math.min(this.tickNanos, ANSWER_GRACE_NANOS);
+                    this.ctx.fireExceptionCaught(new RequestBodyTimeoutException());
+                    deadline = this.answerDeadline;
+                } else {
+                    // an earlier pipelined response, or this request's own, is under way: only the close
+                    timeOut(null, false, null);
+                    return;
+                }
             }
         } else if (this.readingHead) {
             deadline = this.headStart + this.headerNanos;
@@ -333,10 +376,16 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
         this.timer = this.ctx.executor().schedule(this::check, delay, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * @param reason the reason to count, or {@code null} when counted already
+     * @param answer whether a 408 goes out before the close
+     */
     private void timeOut(CloseReason reason, boolean answer, String instance) {
-        this.limits.closed(reason);
+        if (reason != null) {
+            this.limits.closed(reason);
+        }
         if (answer) {
-            String detail = (reason == CloseReason.BODY_TIMEOUT)
+            String detail = (reason == null)
                     ? "The request body paused for longer than the server waits"
                     : "The request head did not arrive in time";
             FullHttpResponse response = problem(ErrorCode.REQUEST_TIMEOUT, detail, instance);

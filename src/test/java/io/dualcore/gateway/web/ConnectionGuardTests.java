@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dualcore.gateway.web.ConnectionLimits.CloseReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,6 +18,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +52,20 @@ class ConnectionGuardTests {
         this.channel.pipeline().addLast(NettyPipeline.HttpCodec, new HttpServerCodec());
         ConnectionGuard.install(
                 this.channel.pipeline(), this.properties, this.limits, new ProblemResponses("dualcore-gateway", 1));
+        this.channel.pipeline().addLast(this.exchangeErrors);
+    }
+
+    /** Stands for Reactor Netty's bridge: the errors signalled into the request. */
+    private final ExchangeErrors exchangeErrors = new ExchangeErrors();
+
+    private static final class ExchangeErrors extends ChannelInboundHandlerAdapter {
+
+        final List<Throwable> errors = new ArrayList<>();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            this.errors.add(cause);
+        }
     }
 
     @Test
@@ -92,20 +110,38 @@ class ConnectionGuardTests {
     }
 
     @Test
-    void stalledBodyWhenBodyTimeoutPassesThen408WithThePathAndClosed() {
+    void stalledBodyWhenBodyTimeoutPassesThenExchangeToldAndItsAnswerClosesTheConnection() {
         send("POST /api/orders?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
         inboundRequest();
         advance(15);
         send("de");
         advance(19);
-        assertThat(this.channel.isOpen())
+        assertThat(this.exchangeErrors.errors)
                 .as("each read restarts the body deadline")
-                .isTrue();
+                .isEmpty();
         advance(1);
+        assertThat(this.exchangeErrors.errors).singleElement().isInstanceOf(RequestBodyTimeoutException.class);
+        assertThat(this.limits.closedCount(CloseReason.BODY_TIMEOUT)).isEqualTo(1);
+        // the gateway's answer (UpstreamFailureFilter's 408 problem) goes out with Connection: close, then the close
+        answer(HttpResponseStatus.REQUEST_TIMEOUT);
+        String answer = outbound();
+        assertThat(answer).startsWith("HTTP/1.1 408 Request Timeout\r\n");
+        assertThat(answer.toLowerCase()).contains("connection: close");
+        assertThat(this.channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void stalledBodyWhenExchangeDoesNotAnswerInTimeThenOwn408WithThePathAndClosed() {
+        send("POST /api/orders?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+        inboundRequest();
+        advance(20);
+        assertThat(this.exchangeErrors.errors).hasSize(1);
+        assertThat(this.channel.isOpen()).isTrue();
+        advance(5);
         assertThat(this.channel.isOpen()).isFalse();
         String answer = outbound();
         assertThat(answer).startsWith("HTTP/1.1 408 Request Timeout\r\n");
-        assertThat(answer).contains("\"instance\":\"/api/orders\"");
+        assertThat(answer).contains("\"code\":\"request_timeout\"").contains("\"instance\":\"/api/orders\"");
         assertThat(this.limits.closedCount(CloseReason.BODY_TIMEOUT)).isEqualTo(1);
     }
 

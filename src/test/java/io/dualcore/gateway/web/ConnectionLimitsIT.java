@@ -153,6 +153,11 @@ class ConnectionLimitsIT {
         }
         assertThat(closed(timeouts, CloseReason.BODY_TIMEOUT)).isGreaterThan(before);
         assertNormalClientServed(timeouts);
+        // the exchange itself ended with the 408: its metrics (and audit line) say so, never a 500
+        String metrics = timeouts.management("/actuator/prometheus").getBody();
+        assertThat(metrics)
+                .containsPattern("dualcore_requests_total\\{[^}]*route=\"public-health\",status=\"408\"} [1-9]")
+                .doesNotContainPattern("dualcore_requests_total\\{[^}]*status=\"500\"}");
     }
 
     @Test
