@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -90,6 +91,9 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
     private long headStart;
 
     private boolean readingBody;
+
+    /** The request asked for {@code 100 Continue}, which has not been sent yet. */
+    private boolean awaitingContinue;
 
     /** Requests decoded and not yet answered to the end. */
     private int inFlight;
@@ -174,6 +178,8 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
             this.inFlight++;
             this.target = request.uri();
             this.readingBody = !(msg instanceof LastHttpContent);
+            // a client that asked to be told to go on sends nothing before the gateway's 100 Continue
+            this.awaitingContinue = this.readingBody && HttpUtil.is100ContinueExpected(request);
         } else if (msg instanceof LastHttpContent) {
             this.readingBody = false;
         }
@@ -198,7 +204,10 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
         }
         if (msg instanceof HttpResponse response) {
             if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+                if (response.status().code() == HttpResponseStatus.CONTINUE.code() && this.awaitingContinue) {
+                    this.awaitingContinue = false;
+                    this.lastRead = this.clock.nanoTime();
+                } else if (response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
                     // a WebSocket (or other upgraded protocol) is not HTTP/1.1 any more: its own timeouts apply
                     detach(context);
                 }
@@ -234,6 +243,7 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
 
     private void answered() {
         this.responding = false;
+        this.awaitingContinue = false;
         this.answered = true;
         if (this.inFlight > 0) {
             this.inFlight--;
@@ -338,6 +348,9 @@ public final class ConnectionGuard extends ChannelDuplexHandler {
                 timeOut(null, !this.responding, path(this.target));
                 return;
             }
+        } else if (this.awaitingContinue) {
+            // the body waits for the gateway's 100 Continue: no deadline of the client's
+            deadline = now + this.tickNanos;
         } else if (this.readingBody) {
             deadline = this.lastRead + this.bodyNanos;
             if (now - deadline >= 0) {

@@ -146,6 +146,23 @@ class ConnectionGuardTests {
     }
 
     @Test
+    void expectContinueWhenGatewaySlowToAskForTheBodyThenNoBodyDeadlineUntil100Sent() {
+        send("POST /api/orders HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
+        inboundRequest();
+        advance(120);
+        assertThat(this.exchangeErrors.errors)
+                .as("the client waits for 100 Continue, it does not stall")
+                .isEmpty();
+        this.channel.writeOutbound(
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.buffer(0)));
+        assertThat(outbound()).startsWith("HTTP/1.1 100 Continue");
+        advance(19);
+        assertThat(this.exchangeErrors.errors).isEmpty();
+        advance(1);
+        assertThat(this.exchangeErrors.errors).singleElement().isInstanceOf(RequestBodyTimeoutException.class);
+    }
+
+    @Test
     void stalledBodyWhenResponseAlreadyStartedThenClosedWithout408() {
         send("POST /api/orders HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
         inboundRequest();
