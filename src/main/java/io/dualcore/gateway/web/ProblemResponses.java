@@ -93,15 +93,28 @@ public final class ProblemResponses {
         }
         headers.setContentType(PROBLEM_JSON);
         headers.setCacheControl("no-store");
+        DataBuffer body = response.bufferFactory()
+                .wrap(body(code, description, exchange.getRequest().getPath().value()));
+        return response.writeWith(Mono.just(body));
+    }
+
+    /**
+     * The problem body alone, for answers the HTTP server writes before a request reaches the filters (an
+     * unparseable request, a request timeout: see {@link ConnectionGuard}).
+     *
+     * @param instance the request path, or {@code null} when none was read
+     */
+    public byte[] body(ErrorCode code, String description, String instance) {
         Map<String, Object> problem = new LinkedHashMap<>();
         problem.put("type", PROBLEM_TYPE_PREFIX + code.code());
         problem.put("title", code.title());
         problem.put("status", code.status().value());
         problem.put("detail", description);
         problem.put("code", code.code());
-        problem.put("instance", exchange.getRequest().getPath().value());
-        DataBuffer body = response.bufferFactory().wrap(this.json.writeValueAsBytes(problem));
-        return response.writeWith(Mono.just(body));
+        if (instance != null) {
+            problem.put("instance", instance);
+        }
+        return this.json.writeValueAsBytes(problem);
     }
 
     /**
