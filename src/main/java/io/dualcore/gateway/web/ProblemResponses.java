@@ -70,6 +70,28 @@ public final class ProblemResponses {
      */
     public Mono<Void> write(
             ServerWebExchange exchange, ErrorCode code, String description, String scope, long retryAfter) {
+        return write(exchange, code, description, scope, retryAfter, null);
+    }
+
+    /**
+     * Writes an error response whose problem body also carries the OAuth 2.0 error members ({@code error},
+     * {@code error_description}, RFC 6749 §5.2): what an OAuth client of the endpoint reads, such as an OpenID
+     * provider posting a back-channel logout.
+     *
+     * @param oauthError the {@code error} member (e.g. {@code invalid_request})
+     */
+    public Mono<Void> writeOAuthError(
+            ServerWebExchange exchange, ErrorCode code, String description, String oauthError) {
+        return write(exchange, code, description, null, this.retryAfterSeconds, oauthError);
+    }
+
+    private Mono<Void> write(
+            ServerWebExchange exchange,
+            ErrorCode code,
+            String description,
+            String scope,
+            long retryAfter,
+            String oauthError) {
         ServerHttpResponse response = exchange.getResponse();
         if (response.isCommitted()) {
             return Mono.empty();
@@ -100,6 +122,10 @@ public final class ProblemResponses {
         problem.put("detail", description);
         problem.put("code", code.code());
         problem.put("instance", exchange.getRequest().getPath().value());
+        if (oauthError != null) {
+            problem.put("error", oauthError);
+            problem.put("error_description", description);
+        }
         DataBuffer body = response.bufferFactory().wrap(this.json.writeValueAsBytes(problem));
         return response.writeWith(Mono.just(body));
     }
