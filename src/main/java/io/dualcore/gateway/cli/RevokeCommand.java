@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.springframework.util.StringUtils;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -260,8 +261,11 @@ final class RevokeCommand {
             args.add("--config=" + this.root.configLocation);
         }
         args.addAll(List.of("token", "mint", "--sub", connection.adminSubject, "--roles", role, "--ttl", "2m"));
-        int exit = GatewayCli.run(
-                args.toArray(String[]::new), new PrintWriter(minted, true), new PrintWriter(problems, true));
+        // the mint command itself, in this process (its logging is already set up)
+        int exit = new CommandLine(new GatewayCli())
+                .setOut(new PrintWriter(minted, true))
+                .setErr(new PrintWriter(problems, true))
+                .execute(args.toArray(String[]::new));
         if (exit != 0) {
             err.println("error: no --token given and no edge admin token could be minted: "
                     + problems.toString().strip());
