@@ -15,6 +15,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
+import java.time.Duration;
+import io.dualcore.gateway.auth.revocation.web.ClosingWebSocketService;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.web.reactive.socket.server.WebSocketService;
 import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -103,6 +107,31 @@ public class RevocationConfiguration {
                         .description("Seconds since this instance last read the shared revocations from Redis")
                         .baseUnit("seconds")
                         .register(registry);
+            }
+        };
+    }
+
+    /**
+     * Wraps Spring Cloud Gateway's WebSocket service so that proxied WebSockets are closed (1008) when their token
+     * expires or is revoked; swept every second.
+     */
+    @Bean
+    static BeanPostProcessor closingWebSocketService(
+            ObjectProvider<RevocationList> revocationList,
+            ObjectProvider<RevocationObserver> observer,
+            ObjectProvider<Clock> clock) {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String beanName) {
+                if (bean instanceof WebSocketService service && !(bean instanceof ClosingWebSocketService)) {
+                    return new ClosingWebSocketService(
+                            service,
+                            revocationList.getObject(),
+                            observer.getObject(),
+                            clock.getObject(),
+                            Duration.ofSeconds(1));
+                }
+                return bean;
             }
         };
     }

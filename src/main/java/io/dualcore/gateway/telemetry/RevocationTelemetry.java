@@ -51,6 +51,22 @@ public final class RevocationTelemetry implements RevocationObserver {
         logout(realm, "failure", reason);
     }
 
+    @Override
+    public void connectionClosed(String realm, String subject, String reason) {
+        Counter.builder("dualcore.websocket.closed")
+                .description("WebSocket connections closed because their token expired or was revoked")
+                .tag("reason", reason.replace(' ', '_'))
+                .register(this.meters)
+                .increment();
+        audit.atInfo()
+                .addKeyValue("event.action", "websocket-closed")
+                .addKeyValue("event.outcome", "success")
+                .addKeyValue("event.reason", reason)
+                .addKeyValue("user.id", subject)
+                .addKeyValue("dualcore.realm", realm)
+                .log("websocket closed (1008): " + reason);
+    }
+
     private void change(String action, String outcome, Revocation revocation, String actor) {
         Counter.builder("dualcore.revocations.changes")
                 .description("Revocations added or lifted on this instance (failure: the list was full)")

@@ -23,4 +23,7 @@ public interface RevocationObserver {
 
     /** A back-channel logout request was refused; {@code reason} is the gateway's own description. */
     default void logoutRefused(String realm, String reason) {}
+
+    /** A WebSocket connection was closed because its token expired or was revoked ({@code reason}). */
+    default void connectionClosed(String realm, String subject, String reason) {}
 }
