@@ -40,12 +40,18 @@ class WebSocketRevocationIT {
         wsCore = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
-                .route(routes -> routes.ws("/ws/echo", (in, out) -> out.sendString(in.receive().asString())))
+                .route(routes -> routes.ws(
+                        "/ws/echo", (in, out) -> out.sendString(in.receive().asString())))
                 .bindNow();
         core = EchoCore.start("microservice-core", "127.0.0.1", 0);
         Map<String, String> properties = new LinkedHashMap<>();
         String[] ids = {
-            "public-health", "microservice-admin", "partner-api", "microservice-core", "edge-core", "telemetry-edge",
+            "public-health",
+            "microservice-admin",
+            "partner-api",
+            "microservice-core",
+            "edge-core",
+            "telemetry-edge",
             "telemetry-oidc"
         };
         for (int i = 0; i < ids.length; i++) {

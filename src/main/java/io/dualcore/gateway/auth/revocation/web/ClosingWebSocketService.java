@@ -64,7 +64,8 @@ public final class ClosingWebSocketService implements WebSocketService, AutoClos
     }
 
     @Override
-    public Mono<Void> handleRequest(org.springframework.web.server.ServerWebExchange exchange, WebSocketHandler handler) {
+    public Mono<Void> handleRequest(
+            org.springframework.web.server.ServerWebExchange exchange, WebSocketHandler handler) {
         GatewayIdentity identity = GatewayIdentity.from(exchange);
         if (identity == null || !closingOn(exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR))) {
             return this.delegate.handleRequest(exchange, handler);
@@ -73,7 +74,8 @@ public final class ClosingWebSocketService implements WebSocketService, AutoClos
     }
 
     private static boolean closingOn(Route route) {
-        return route == null || !"false".equals(String.valueOf(route.getMetadata().get(ROUTE_METADATA_KEY)));
+        return route == null
+                || !"false".equals(String.valueOf(route.getMetadata().get(ROUTE_METADATA_KEY)));
     }
 
     /** One sweep: closes the connections whose token expired or was revoked. */
