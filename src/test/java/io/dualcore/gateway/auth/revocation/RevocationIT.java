@@ -90,7 +90,7 @@ class RevocationIT {
     }
 
     @AfterAll
-    static void stop(KeycloakServer keycloak) {
+    static void stop(KeycloakServer keycloak, RedisServerFixture redis) {
         if (demoClientBefore != null) {
             putDemoClient(keycloak, demoClientBefore);
         }
@@ -103,6 +103,7 @@ class RevocationIT {
                 // the next one still closes
             }
         }
+        RedisRevocationSharingIT.deleteSharedKeys(redis);
     }
 
     static Map<String, String> properties(KeycloakServer keycloak, RedisServerFixture redis) {
