@@ -31,7 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Redis unreachable: this instance keeps enforcing what it holds (its last load and its own changes), and its own
  * changes stay pending here and are written once Redis answers again; changes made meanwhile on other instances
- * arrive with the first load after Redis is back. Nothing is ever dropped because Redis is away.
+ * arrive with the first load after Redis is back. Nothing is ever dropped because Redis is away: after an outage each
+ * instance writes back every revocation it holds before it reloads (so a Redis that restarted empty is refilled; a
+ * lift made elsewhere during the outage may then need repeating).
  */
 public final class RedisRevocationSharing implements RevocationSharing, AutoCloseable {
 
@@ -66,6 +68,12 @@ public final class RedisRevocationSharing implements RevocationSharing, AutoClos
     private final AtomicBoolean syncing = new AtomicBoolean();
 
     private volatile String lastVersion;
+
+    /** The highest version seen: a lower one means the shared store lost its data. */
+    private volatile long highestVersion;
+
+    /** Whether to write back every revocation held here at the next poll (after an outage). */
+    private final AtomicBoolean republish = new AtomicBoolean();
 
     private volatile long lastLoadMillis;
 
@@ -139,26 +147,64 @@ public final class RedisRevocationSharing implements RevocationSharing, AutoClos
         }
     }
 
-    /** One poll: writes what is pending, then reloads the hash when its version moved or a resync is due. */
+    /**
+     * One poll: writes what is pending, then reloads the hash when its version moved or a resync is due. After an
+     * outage (or when the version went backwards: a Redis that lost its data), this instance first writes back every
+     * revocation it holds, so what was known survives a Redis that restarted empty.
+     */
     Mono<Void> sync() {
         if (!this.syncing.compareAndSet(false, true)) {
             return Mono.empty();
         }
-        return Flux.fromIterable(List.copyOf(this.pending.values()))
+        return Mono.fromRunnable(this::republishIfNeeded)
+                .thenMany(Flux.defer(() -> Flux.fromIterable(List.copyOf(this.pending.values()))))
                 .concatMap(this::write)
                 .then(this.strings.flatMap(redis -> redis.get(VERSION)).defaultIfEmpty(""))
                 .timeout(this.timeout)
                 .flatMap(version -> {
                     long now = this.clock.millis();
+                    long number = parse(version);
+                    if (number < this.highestVersion) {
+                        // the shared store forgot changes it had counted: write back what is known here first
+                        this.highestVersion = 0;
+                        this.republish.set(true);
+                        this.lastVersion = null;
+                        return Mono.empty();
+                    }
+                    this.highestVersion = number;
                     if (version.equals(this.lastVersion) && now - this.lastLoadMillis < this.resync.toMillis()) {
                         this.lastSyncMillis = now;
                         return Mono.empty();
                     }
                     return load(version);
                 })
-                .doOnError(error -> logger.debug(
-                        "Revocation sync with Redis failed: " + error.getClass().getName()))
+                .doOnError(error -> {
+                    this.republish.set(true);
+                    this.lastVersion = null;
+                    logger.debug("Revocation sync with Redis failed: "
+                            + error.getClass().getName());
+                })
                 .doFinally(signal -> this.syncing.set(false));
+    }
+
+    private void republishIfNeeded() {
+        if (this.republish.getAndSet(false)) {
+            synchronized (this.list) {
+                for (Revocation revocation : this.list.list()) {
+                    // a pending lift made here stays a lift
+                    this.pending.putIfAbsent(revocation.id(), new Pending(revocation.id(), revocation));
+                }
+                this.localChanges.incrementAndGet();
+            }
+        }
+    }
+
+    private static long parse(String version) {
+        try {
+            return version.isEmpty() ? 0 : Long.parseLong(version);
+        } catch (NumberFormatException ex) {
+            return 0;
+        }
     }
 
     private Mono<Void> load(String version) {
