@@ -105,6 +105,16 @@ class RedisRevocationSharingIT {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> b.list.get(Revocation.Kind.DEVICE, "edge", "during-outage") != null);
         assertThat(a.sharing.pendingChanges()).isZero();
+        // the restarted Redis came back empty: what the instances held was written back, not forgotten
+        await().pollDelay(Duration.ofMillis(1000)).atMost(BOUND).untilAsserted(() -> {
+            assertThat(a.list.get(Revocation.Kind.DEVICE, "edge", "known-before"))
+                    .isNotNull();
+            assertThat(b.list.get(Revocation.Kind.DEVICE, "edge", "known-before"))
+                    .isNotNull();
+            assertThat(instance().list.get(Revocation.Kind.DEVICE, "edge", "known-before"))
+                    .as("in Redis again")
+                    .isNotNull();
+        });
     }
 
     private record Instance(RevocationList list, RedisRevocationSharing sharing, Revocations revocations) {}
