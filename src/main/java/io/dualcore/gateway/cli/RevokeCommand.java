@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -256,7 +257,7 @@ final class RevokeCommand {
                 .orElse("dualcore-admin");
         StringWriter minted = new StringWriter();
         StringWriter problems = new StringWriter();
-        List<String> args = new java.util.ArrayList<>();
+        List<String> args = new ArrayList<>();
         if (this.root.configLocation != null) {
             args.add("--config=" + this.root.configLocation);
         }

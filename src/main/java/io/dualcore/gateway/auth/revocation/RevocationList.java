@@ -2,7 +2,9 @@ package io.dualcore.gateway.auth.revocation;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -112,8 +114,8 @@ public final class RevocationList {
     }
 
     static Revocation merge(Revocation existing, Revocation update) {
-        java.time.Instant until = update.until().isAfter(existing.until()) ? update.until() : existing.until();
-        java.time.Instant issuedBefore = (existing.issuedBefore() == null || update.issuedBefore() == null)
+        Instant until = update.until().isAfter(existing.until()) ? update.until() : existing.until();
+        Instant issuedBefore = (existing.issuedBefore() == null || update.issuedBefore() == null)
                 ? null
                 : (update.issuedBefore().isAfter(existing.issuedBefore())
                         ? update.issuedBefore()
@@ -174,7 +176,7 @@ public final class RevocationList {
         for (Map<String, Map<String, Revocation>> kind : this.byKind) {
             kind.clear();
         }
-        java.util.Arrays.fill(this.counts, 0);
+        Arrays.fill(this.counts, 0);
         this.size = 0;
         for (Revocation revocation : live) {
             Revocation existing = get(revocation.kind(), revocation.realm(), revocation.value());

@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Logout tokens of realm A (TestChain) for the {@code dualcore-service} client: valid unless changed. */
-final class LogoutTokens {
+public final class LogoutTokens {
 
-    static final String CLIENT = "dualcore-service";
+    public static final String CLIENT = "dualcore-service";
 
     private LogoutTokens() {}
 
-    static TestTokens.Builder logoutToken() {
+    public static TestTokens.Builder logoutToken() {
         Instant now = Instant.now();
         return TestTokens.oidc(TestChain.KEY_A, TestChain.ISSUER_A)
                 .without("typ")

@@ -11,14 +11,16 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Answers and body reading shared by the management endpoints of revocation. */
 final class ManagementResponses {
 
-    static final ResolvableType FORM = ResolvableType.forClassWithGenerics(
-            org.springframework.util.MultiValueMap.class, String.class, String.class);
+    static final ResolvableType FORM =
+            ResolvableType.forClassWithGenerics(MultiValueMap.class, String.class, String.class);
 
     private ManagementResponses() {}
 
@@ -35,7 +37,7 @@ final class ManagementResponses {
                 .build((exchange, context) -> errors.writeOAuthError(exchange, code, description, oauthError));
     }
 
-    static Mono<ServerResponse> json(int status, Object body, tools.jackson.databind.json.JsonMapper json) {
+    static Mono<ServerResponse> json(int status, Object body, JsonMapper json) {
         return ServerResponse.status(status)
                 .contentType(MediaType.APPLICATION_JSON)
                 .cacheControl(CacheControl.noStore())

@@ -15,6 +15,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -130,7 +131,7 @@ public final class RevocationAdminHandler {
     }
 
     private Mono<ServerResponse> authenticated(
-            ServerRequest request, java.util.function.Function<GatewayIdentity, Mono<ServerResponse>> then) {
+            ServerRequest request, Function<GatewayIdentity, Mono<ServerResponse>> then) {
         return this.admins
                 .authenticate(request.exchange().getRequest())
                 .flatMap(then)

@@ -2,12 +2,11 @@ package io.dualcore.gateway.auth.revocation.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JOSEObjectType;
 import io.dualcore.gateway.auth.TestChain;
-import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.auth.revocation.LogoutTokenValidator;
+import io.dualcore.gateway.auth.revocation.LogoutTokens;
 import io.dualcore.gateway.auth.revocation.Revocation;
 import io.dualcore.gateway.auth.revocation.RevocationCheck;
 import io.dualcore.gateway.auth.revocation.RevocationList;
@@ -18,11 +17,9 @@ import io.dualcore.gateway.auth.web.AdminAuthenticator;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -33,7 +30,7 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 /** The back-channel logout receiver and the admin API, over HTTP, without a server. */
 class RevocationEndpointsTests {
 
-    private static final String CLIENT = "dualcore-service";
+    private static final String CLIENT = LogoutTokens.CLIENT;
 
     private final TestChain chain = TestChain.create();
 
@@ -89,7 +86,8 @@ class RevocationEndpointsTests {
         this.client
                 .post()
                 .uri("/backchannel-logout/realm-a")
-                .body(BodyInserters.fromFormData("logout_token", logoutToken().sign()))
+                .body(BodyInserters.fromFormData(
+                        "logout_token", LogoutTokens.logoutToken().sign()))
                 .exchange()
                 .expectStatus()
                 .isOk()
@@ -104,8 +102,9 @@ class RevocationEndpointsTests {
 
     @Test
     void logoutWhenTokenInvalidThen400InvalidRequestAndNothingRevoked() {
-        assertLogoutRefused(form(logoutToken().claim("nonce", "n").sign()), 400, "invalid_logout_token");
-        assertLogoutRefused(form(logoutToken().claim("aud", "other").sign()), 400, "invalid_logout_token");
+        assertLogoutRefused(form(LogoutTokens.logoutToken().claim("nonce", "n").sign()), 400, "invalid_logout_token");
+        assertLogoutRefused(
+                form(LogoutTokens.logoutToken().claim("aud", "other").sign()), 400, "invalid_logout_token");
         assertLogoutRefused(form("garbage"), 400, "invalid_logout_token");
         assertLogoutRefused(form(""), 400, "invalid_logout_token");
         assertLogoutRefused("other=1", 400, "invalid_logout_token");
@@ -119,7 +118,8 @@ class RevocationEndpointsTests {
         this.client
                 .post()
                 .uri("/backchannel-logout/realm-x")
-                .body(BodyInserters.fromFormData("logout_token", logoutToken().sign()))
+                .body(BodyInserters.fromFormData(
+                        "logout_token", LogoutTokens.logoutToken().sign()))
                 .exchange()
                 .expectStatus()
                 .isBadRequest();
@@ -132,7 +132,7 @@ class RevocationEndpointsTests {
                 .post()
                 .uri("/backchannel-logout/realm-a")
                 .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue("{\"logout_token\":\"" + logoutToken().sign() + "\"}")
+                .bodyValue("{\"logout_token\":\"" + LogoutTokens.logoutToken().sign() + "\"}")
                 .exchange()
                 .expectStatus()
                 .isEqualTo(415);
@@ -313,23 +313,5 @@ class RevocationEndpointsTests {
                 .claim("sub", "root-admin")
                 .claim("realm_access", Map.of("roles", List.of("dualcore-admin")))
                 .sign();
-    }
-
-    private static TestTokens.Builder logoutToken() {
-        Instant now = Instant.now();
-        return TestTokens.oidc(TestChain.KEY_A, TestChain.ISSUER_A)
-                .without("typ")
-                .without("scope")
-                .without("realm_access")
-                .without("resource_access")
-                .without("azp")
-                .header(header -> header.type(new JOSEObjectType("logout+jwt")))
-                .claim("sub", "alice")
-                .claim("sid", "session-1")
-                .claim("aud", List.of(CLIENT))
-                .claim("jti", UUID.randomUUID().toString())
-                .claim("events", Map.of(LogoutTokenValidator.BACKCHANNEL_LOGOUT_EVENT, Map.of()))
-                .time("iat", now)
-                .time("exp", now.plusSeconds(120));
     }
 }
