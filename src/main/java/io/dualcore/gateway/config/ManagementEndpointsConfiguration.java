@@ -40,7 +40,8 @@ public class ManagementEndpointsConfiguration {
 
     @Bean
     AdminAuthenticator adminAuthenticator(TokenAuthenticator tokenAuthenticator, AdminProperties properties) {
-        return new AdminAuthenticator(tokenAuthenticator, properties.role());
+        return new AdminAuthenticator(
+                tokenAuthenticator, properties.role(), AdminAuthenticator.modes(properties.modes()));
     }
 
     @Bean

@@ -1,9 +1,14 @@
 package io.dualcore.gateway.auth.web;
 
+import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.web.ErrorCode;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.util.Assert;
 import reactor.core.publisher.Mono;
@@ -24,14 +29,40 @@ public final class AdminAuthenticator {
 
     private final String role;
 
+    private final Set<AuthenticationMode> modes;
+
     /**
      * @param role the role an admin identity carries (a realm role, {@code client:role}, or an edge token's role)
      */
     public AdminAuthenticator(TokenAuthenticator authenticator, String role) {
+        this(authenticator, role, EnumSet.allOf(AuthenticationMode.class));
+    }
+
+    /**
+     * @param role the role an admin identity carries (a realm role, {@code client:role}, or an edge token's role)
+     * @param modes the modes an admin identity may come from
+     */
+    public AdminAuthenticator(TokenAuthenticator authenticator, String role, Set<AuthenticationMode> modes) {
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.hasText(role, "role cannot be empty");
+        Assert.notEmpty(modes, "modes cannot be empty");
         this.authenticator = authenticator;
         this.role = role;
+        this.modes = Set.copyOf(modes);
+    }
+
+    /** The modes named in settings ({@code oidc}, {@code edge}). */
+    public static Set<AuthenticationMode> modes(List<String> names) {
+        Set<AuthenticationMode> modes = EnumSet.noneOf(AuthenticationMode.class);
+        for (String name : names) {
+            AuthenticationMode mode = Arrays.stream(AuthenticationMode.values())
+                    .filter(candidate -> candidate.value().equalsIgnoreCase(name.trim()))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException(
+                            "dualcore.admin.modes: '" + name + "' is not a mode; use oidc and/or edge"));
+            modes.add(mode);
+        }
+        return modes;
     }
 
     /**
@@ -50,12 +81,20 @@ public final class AdminAuthenticator {
         if (token == null) {
             return Mono.error(MISSING);
         }
-        return this.authenticator
-                .authenticate(token)
-                .flatMap(identity -> identity.roles().contains(this.role)
-                        ? Mono.just(identity)
-                        : Mono.error(new TokenRejectedException(
-                                ErrorCode.INSUFFICIENT_ROLE, "The admin role " + this.role + " is required")));
+        return this.authenticator.authenticate(token).flatMap(this::admin);
+    }
+
+    private Mono<GatewayIdentity> admin(GatewayIdentity identity) {
+        if (!this.modes.contains(identity.mode())) {
+            return Mono.error(new TokenRejectedException(
+                    ErrorCode.MODE_NOT_ALLOWED,
+                    "Admin tokens of mode " + identity.mode().value() + " are not accepted"));
+        }
+        if (!identity.roles().contains(this.role)) {
+            return Mono.error(new TokenRejectedException(
+                    ErrorCode.INSUFFICIENT_ROLE, "The admin role " + this.role + " is required"));
+        }
+        return Mono.just(identity);
     }
 
     /** The admin role. */

@@ -274,6 +274,41 @@ class RevocationEndpointsTests {
         assertThat(this.list.isEmpty()).isTrue();
     }
 
+    @Test
+    void adminWhenEdgeTokenAndOnlyOidcAdminsAcceptedThenModeNotAllowed() {
+        RevocationAdminHandler oidcOnly = new RevocationAdminHandler(
+                new AdminAuthenticator(
+                        this.authenticator, "dualcore-admin", Set.of(io.dualcore.gateway.auth.AuthenticationMode.OIDC)),
+                this.revocations,
+                new ProblemResponses("dualcore-gateway", 5),
+                Set.of("realm-a", "edge"),
+                Clock.systemUTC(),
+                Duration.ofHours(24),
+                Duration.ofDays(365));
+        WebTestClient client = WebTestClient.bindToRouterFunction(RouterFunctions.route()
+                        .GET(RevocationAdminHandler.PATH, oidcOnly::list)
+                        .build())
+                .build();
+        String edgeAdmin =
+                TestChain.edgeToken().claim("roles", List.of("dualcore-admin")).sign();
+
+        client.get()
+                .uri(RevocationAdminHandler.PATH)
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + edgeAdmin)
+                .exchange()
+                .expectStatus()
+                .isForbidden()
+                .expectBody()
+                .jsonPath("$.code")
+                .isEqualTo("mode_not_allowed");
+        client.get()
+                .uri(RevocationAdminHandler.PATH)
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + adminToken())
+                .exchange()
+                .expectStatus()
+                .isOk();
+    }
+
     private void assertAdminRefused(String admin, String body, int status) {
         this.client
                 .post()
