@@ -1,5 +1,6 @@
 package io.dualcore.gateway.auth;
 
+import io.dualcore.gateway.auth.dpop.DpopMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,6 +46,8 @@ public record AuthProperties(
      *     tokens say {@code Bearer}, ID tokens {@code ID})
      * @param jwks JWKS fetching and caching
      * @param userinfo optional enrichment of the identity from the issuer's UserInfo endpoint
+     * @param dpop DPoP sender-constraining of this issuer's tokens (RFC 9449): {@code off} (default),
+     *     {@code allowed} (bound tokens need a proof, unbound Bearer tokens pass) or {@code required}
      */
     public record Issuer(
             String name,
@@ -57,10 +60,41 @@ public record AuthProperties(
             List<String> roleClients,
             @DefaultValue("Bearer") String tokenType,
             @DefaultValue Jwks jwks,
-            @DefaultValue UserInfo userinfo) {
+            @DefaultValue UserInfo userinfo,
+            @DefaultValue("off") DpopMode dpop) {
 
         @ConstructorBinding
-        public Issuer {}
+        public Issuer {
+            dpop = (dpop != null) ? dpop : DpopMode.OFF;
+        }
+
+        /** Settings without DPoP. */
+        public Issuer(
+                String name,
+                String issuerUri,
+                String jwksUri,
+                String metadataUri,
+                List<String> audiences,
+                List<String> algorithms,
+                List<String> authorizedParties,
+                List<String> roleClients,
+                String tokenType,
+                Jwks jwks,
+                UserInfo userinfo) {
+            this(
+                    name,
+                    issuerUri,
+                    jwksUri,
+                    metadataUri,
+                    audiences,
+                    algorithms,
+                    authorizedParties,
+                    roleClients,
+                    tokenType,
+                    jwks,
+                    userinfo,
+                    DpopMode.OFF);
+        }
 
         /** Settings without UserInfo enrichment. */
         public Issuer(
@@ -85,7 +119,8 @@ public record AuthProperties(
                     roleClients,
                     tokenType,
                     jwks,
-                    UserInfo.DISABLED);
+                    UserInfo.DISABLED,
+                    DpopMode.OFF);
         }
     }
 

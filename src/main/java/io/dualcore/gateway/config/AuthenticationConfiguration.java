@@ -8,6 +8,10 @@ import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
+import io.dualcore.gateway.auth.dpop.DpopMode;
+import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
+import io.dualcore.gateway.auth.dpop.DpopProperties;
 import io.dualcore.gateway.auth.edge.DemoEdgeKey;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
@@ -33,7 +37,9 @@ import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
@@ -66,7 +72,7 @@ import reactor.core.scheduler.Schedulers;
  * credentials beside the token ({@link CredentialsProperties}).
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(CredentialsProperties.class)
+@EnableConfigurationProperties({CredentialsProperties.class, DpopProperties.class})
 public class AuthenticationConfiguration {
 
     private static final Log logger = LogFactory.getLog(AuthenticationConfiguration.class);
@@ -233,11 +239,31 @@ public class AuthenticationConfiguration {
                 identityChecks.orderedStream().toList());
     }
 
+    /**
+     * The DPoP step every authenticated request passes (RFC 9449), with the issuers whose {@code dpop} is not
+     * {@code off}; its replay check shares the edge tokens' guard (Redis when configured).
+     */
     @Bean
-    ProblemResponses authErrorResponses(ObjectProvider<GlobalCorsProperties> globalCors) {
+    DpopBinding dpopBinding(
+            AuthProperties properties, DpopProperties dpopProperties, ReplayGuard replayGuard, Clock clock) {
+        Map<String, DpopMode> modes = new LinkedHashMap<>();
+        for (AuthProperties.Issuer issuer : properties.oidc().issuers()) {
+            if (issuer.dpop() != DpopMode.OFF) {
+                modes.put(issuer.issuerUri(), issuer.dpop());
+            }
+        }
+        return new DpopBinding(
+                modes, new DpopProofVerifier(dpopProperties, clock), replayGuard, dpopProperties.externalBaseUrl());
+    }
+
+    @Bean
+    ProblemResponses authErrorResponses(ObjectProvider<GlobalCorsProperties> globalCors, DpopBinding dpopBinding) {
         GlobalCorsProperties cors = globalCors.getIfAvailable(GlobalCorsProperties::new);
         return new ProblemResponses(
-                "dualcore-gateway", 5, new PatternCorsConfigurationSource(cors::getCorsConfigurations));
+                "dualcore-gateway",
+                5,
+                new PatternCorsConfigurationSource(cors::getCorsConfigurations),
+                dpopBinding.enabled() ? dpopBinding.algs() : null);
     }
 
     @Bean
@@ -274,13 +300,15 @@ public class AuthenticationConfiguration {
             IdentityHeaders identityHeaders,
             ProblemResponses authErrorResponses,
             ObjectProvider<AuthenticationObserver> observer,
-            ApplicationContext context) {
+            ApplicationContext context,
+            DpopBinding dpopBinding) {
         return new AuthenticationWebFilter(
                 tokenAuthenticator,
                 identityHeaders::isReserved,
                 authErrorResponses,
                 observer.getIfAvailable(() -> AuthenticationObserver.NONE),
                 context,
-                Set.of(IdentityConfiguration.ASSERTION_JWKS_PATH));
+                Set.of(IdentityConfiguration.ASSERTION_JWKS_PATH),
+                dpopBinding);
     }
 }

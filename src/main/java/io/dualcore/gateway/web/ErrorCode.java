@@ -116,6 +116,25 @@ public enum ErrorCode {
             HttpStatus.UNAUTHORIZED,
             BearerTokenErrorCodes.INVALID_TOKEN,
             "UserInfo subject mismatch"),
+    /**
+     * The request's DPoP proof (RFC 9449 §4.3) is missing, several, malformed, or fails a check: {@code typ},
+     * {@code alg}, public {@code jwk}, signature, {@code htm}, {@code htu}, {@code iat}, {@code ath}. Challenged with
+     * the {@code DPoP} scheme and {@code error="invalid_dpop_proof"}.
+     */
+    INVALID_DPOP_PROOF("invalid_dpop_proof", HttpStatus.UNAUTHORIZED, "invalid_dpop_proof", "Invalid DPoP proof"),
+    /** The DPoP proof's {@code jti} was seen before within the proof lifetime: a replayed proof. */
+    DPOP_PROOF_REPLAYED("dpop_proof_replayed", HttpStatus.UNAUTHORIZED, "invalid_dpop_proof", "DPoP proof replayed"),
+    /** The DPoP proof's key is not the one the token is bound to ({@code cnf.jkt}), or the token is not bound. */
+    DPOP_KEY_MISMATCH(
+            "dpop_key_mismatch", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "DPoP key mismatch"),
+    /** A DPoP-bound token ({@code cnf.jkt}) presented with the {@code Bearer} scheme (RFC 9449 §7.1). */
+    DPOP_BOUND_TOKEN(
+            "dpop_bound_token",
+            HttpStatus.UNAUTHORIZED,
+            BearerTokenErrorCodes.INVALID_TOKEN,
+            "DPoP-bound token presented as Bearer"),
+    /** The issuer requires DPoP ({@code dpop: required}) and the request has an unbound token or no proof. */
+    DPOP_REQUIRED("dpop_required", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "DPoP required"),
     TOKEN_REPLAYED("token_replayed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token replayed"),
     MODE_NOT_ALLOWED(
             "mode_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Mode not allowed"),

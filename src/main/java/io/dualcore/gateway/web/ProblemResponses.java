@@ -1,6 +1,7 @@
 package io.dualcore.gateway.web;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
@@ -37,6 +38,8 @@ public final class ProblemResponses {
 
     private final CorsConfigurationSource cors;
 
+    private final String dpopAlgs;
+
     private final CorsProcessor corsProcessor = new DefaultCorsProcessor();
 
     public ProblemResponses(String realm, long retryAfterSeconds) {
@@ -49,9 +52,19 @@ public final class ProblemResponses {
      *     CORS processing runs only when a route is matched
      */
     public ProblemResponses(String realm, long retryAfterSeconds, CorsConfigurationSource cors) {
+        this(realm, retryAfterSeconds, cors, null);
+    }
+
+    /**
+     * @param dpopAlgs when some issuer uses DPoP, the accepted proof algorithms (space-separated): every challenge
+     *     then also offers the {@code DPoP} scheme with {@code algs} (RFC 9449 §7.1), and a DPoP refusal is
+     *     challenged with that scheme and its error; {@code null} for Bearer challenges only
+     */
+    public ProblemResponses(String realm, long retryAfterSeconds, CorsConfigurationSource cors, String dpopAlgs) {
         this.realm = realm;
         this.retryAfterSeconds = retryAfterSeconds;
         this.cors = cors;
+        this.dpopAlgs = dpopAlgs;
     }
 
     /**
@@ -108,7 +121,15 @@ public final class ProblemResponses {
         }
         response.setStatusCode(code.status());
         if (hasChallenge(code)) {
-            headers.set(HttpHeaders.WWW_AUTHENTICATE, challenge(code, description, scope));
+            if (this.dpopAlgs == null) {
+                headers.set(HttpHeaders.WWW_AUTHENTICATE, challenge(code, description, scope));
+            } else if (isDpop(code)) {
+                headers.set(HttpHeaders.WWW_AUTHENTICATE, dpopChallenge(code, description));
+            } else {
+                headers.put(
+                        HttpHeaders.WWW_AUTHENTICATE,
+                        List.of(challenge(code, description, scope), dpopChallenge(null, null)));
+            }
         }
         if (code.status().value() == 503 || code.status().value() == 429) {
             headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
@@ -168,6 +189,29 @@ public final class ProblemResponses {
             if (scope != null) {
                 challenge.append(", scope=\"").append(quotable(scope)).append('"');
             }
+        }
+        return challenge.toString();
+    }
+
+    /** The refusals about a DPoP proof or binding: challenged with the {@code DPoP} scheme alone. */
+    static boolean isDpop(ErrorCode code) {
+        return code == ErrorCode.INVALID_DPOP_PROOF
+                || code == ErrorCode.DPOP_PROOF_REPLAYED
+                || code == ErrorCode.DPOP_KEY_MISMATCH
+                || code == ErrorCode.DPOP_BOUND_TOKEN
+                || code == ErrorCode.DPOP_REQUIRED;
+    }
+
+    /** RFC 9449 §7.1: {@code DPoP algs="...", error="...", error_description="..."}. */
+    private String dpopChallenge(ErrorCode code, String description) {
+        StringBuilder challenge =
+                new StringBuilder("DPoP algs=\"").append(this.dpopAlgs).append('"');
+        if (code != null && code.bearerError() != null) {
+            challenge.append(", error=\"").append(code.bearerError()).append('"');
+            challenge
+                    .append(", error_description=\"")
+                    .append(quotable(description))
+                    .append('"');
         }
         return challenge.toString();
     }

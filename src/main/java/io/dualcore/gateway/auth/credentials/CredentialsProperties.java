@@ -32,6 +32,7 @@ public record CredentialsProperties(
     /** Header names of real stacks (RFC 9110, RFC 9440, OAuth proxies, cloud load balancers and auth layers). */
     public static final List<String> DEFAULT_STRIP_HEADERS = List.of(
             "Proxy-Authorization",
+            "DPoP",
             "X-Access-Token",
             "X-Id-Token",
             "X-Refresh-Token",

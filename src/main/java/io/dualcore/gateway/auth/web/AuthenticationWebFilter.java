@@ -3,6 +3,8 @@ package io.dualcore.gateway.auth.web;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
+import io.dualcore.gateway.auth.dpop.DpopProof;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.util.ArrayList;
@@ -34,7 +36,10 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
 
     private static final Log logger = LogFactory.getLog(AuthenticationWebFilter.class);
 
-    private final BearerTokenExtractor extractor = new BearerTokenExtractor();
+    private final BearerTokenExtractor extractor;
+
+    /** The request-scoped DPoP step, or {@code null} when no issuer uses DPoP. */
+    private final DpopBinding dpop;
 
     private final TokenAuthenticator authenticator;
 
@@ -60,6 +65,23 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
             AuthenticationObserver observer,
             ApplicationContext gatewayContext,
             Set<String> anonymousPaths) {
+        this(authenticator, reservedHeader, errors, observer, gatewayContext, anonymousPaths, null);
+    }
+
+    /**
+     * @param reservedHeader whether a header name is in the reserved identity namespace (however spelled)
+     * @param gatewayContext the context whose server is the gateway port, or {@code null} to apply everywhere
+     * @param anonymousPaths exact paths served without authentication
+     * @param dpop the DPoP step every authenticated request passes, or {@code null} when no issuer uses DPoP
+     */
+    public AuthenticationWebFilter(
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            ProblemResponses errors,
+            AuthenticationObserver observer,
+            ApplicationContext gatewayContext,
+            Set<String> anonymousPaths,
+            DpopBinding dpop) {
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(reservedHeader, "reservedHeader cannot be null");
         Assert.notNull(errors, "errors cannot be null");
@@ -70,6 +92,8 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
         this.observer = observer;
         this.gatewayContext = gatewayContext;
         this.anonymousPaths = Set.copyOf(anonymousPaths);
+        this.dpop = (dpop != null && dpop.enabled()) ? dpop : null;
+        this.extractor = new BearerTokenExtractor(this.dpop != null);
     }
 
     @Override
@@ -81,6 +105,7 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
         ServerWebExchange clean = withoutReservedHeaders(exchange);
         String token;
         GatewayIdentity identity;
+        Mono<DpopProof> proof = null;
         try {
             token = this.extractor.extract(clean.getRequest());
             if (token == null) {
@@ -88,20 +113,46 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
                 return chain.filter(clean);
             }
             identity = this.authenticator.authenticateNow(token);
+            if (identity != null && this.dpop != null) {
+                proof = proofOf(clean, token, identity);
+            }
         } catch (TokenRejectedException ex) {
             this.observer.rejected(clean, ex.errorCode());
             return reject(clean, ex);
         }
         if (identity != null) {
-            this.observer.authenticated(clean, identity);
-            clean.getAttributes().put(GatewayIdentity.ATTRIBUTE, identity);
-            return chain.filter(clean);
+            if (proof == null) {
+                this.observer.authenticated(clean, identity);
+                clean.getAttributes().put(GatewayIdentity.ATTRIBUTE, identity);
+                return chain.filter(clean);
+            }
+            // the proof's jti must be new: the replay check may ask Redis
+            GatewayIdentity proven = identity;
+            return proof.onErrorResume(TokenRejectedException.class, ex -> {
+                        this.observer.rejected(clean, ex.errorCode());
+                        return reject(clean, ex).then(Mono.empty());
+                    })
+                    .flatMap(verifiedProof -> {
+                        this.observer.authenticated(clean, proven);
+                        clean.getAttributes().put(DpopBinding.ATTRIBUTE, verifiedProof);
+                        clean.getAttributes().put(GatewayIdentity.ATTRIBUTE, proven);
+                        return chain.filter(clean);
+                    });
         }
         // the key must be fetched: the only reactive step of authentication
         AuthenticationObserver.Verification verification = this.observer.verifying(clean);
+        String verifiedToken = token;
         return this.authenticator
                 .verify(token)
                 .contextWrite(verification::contribute)
+                .flatMap(verified -> {
+                    Mono<DpopProof> replay = (this.dpop != null) ? proofOf(clean, verifiedToken, verified) : null;
+                    if (replay == null) {
+                        return Mono.just(verified);
+                    }
+                    return replay.doOnNext(p -> clean.getAttributes().put(DpopBinding.ATTRIBUTE, p))
+                            .thenReturn(verified);
+                })
                 .onErrorResume(TokenRejectedException.class, ex -> {
                     verification.rejected(ex.errorCode());
                     return reject(clean, ex).then(Mono.empty());
@@ -111,6 +162,12 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
                     clean.getAttributes().put(GatewayIdentity.ATTRIBUTE, verified);
                     return chain.filter(clean);
                 });
+    }
+
+    /** The DPoP step: {@code null} when the request passes as is, else the replay check to await. */
+    private Mono<DpopProof> proofOf(ServerWebExchange exchange, String token, GatewayIdentity identity) {
+        return this.dpop.check(
+                exchange.getRequest(), BearerTokenExtractor.dpopScheme(exchange.getRequest()), token, identity);
     }
 
     private Mono<Void> reject(ServerWebExchange exchange, TokenRejectedException rejection) {
