@@ -41,6 +41,8 @@ public final class DemoStack {
                 .run(
                         "--KEYCLOAK_URL=" + keycloakUrl,
                         "--OIDC_ISSUER_BASE_URL=" + keycloakUrl,
+                        // the demo realm's DPoP-bound tokens (a token request with a DPoP proof) need their proofs
+                        "--DEMO_REALM_DPOP=allowed",
                         "--logging.config=classpath:" + LOGGING_CONFIG);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -20,6 +20,7 @@ import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.web.ErrorCode;
 import io.opentelemetry.context.Context;
 import java.security.Key;
@@ -324,12 +325,23 @@ public final class OidcTokenVerifier implements TokenVerifier {
         }
     }
 
+    /**
+     * Keycloak types a DPoP-bound access token {@code typ: DPoP}: accepted as an access token when this issuer has
+     * DPoP on and the token carries its binding ({@code cnf.jkt}), whose proof the DPoP step then requires.
+     */
+    private boolean dpopBound(String type, JWTClaimsSet claims) {
+        return this.settings.dpop() != DpopMode.OFF
+                && "DPoP".equalsIgnoreCase(type)
+                && claims.getClaim("cnf") instanceof Map<?, ?> cnf
+                && cnf.get("jkt") instanceof String;
+    }
+
     private GatewayIdentity toIdentity(ParsedToken token) {
         JWTClaimsSet claims = token.claims();
         Instant expiresAt = ClaimChecks.checkTimes(claims, this.clock.instant(), this.clockSkew, false);
         // the type first: an ID token's aud is its client, and "wrong token type" is the useful answer
         String type = ClaimChecks.optionalString(claims, "typ");
-        if (type != null && !type.equalsIgnoreCase(this.settings.tokenType())) {
+        if (type != null && !type.equalsIgnoreCase(this.settings.tokenType()) && !dpopBound(type, claims)) {
             throw new TokenRejectedException(
                     ErrorCode.WRONG_TOKEN_TYPE,
                     "Only access tokens are accepted as bearer tokens (typ " + this.settings.tokenType() + ")");

@@ -12,9 +12,11 @@ import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
@@ -258,5 +260,48 @@ class OidcTokenVerifierTests {
                 .isThrownBy(() -> new OidcTokenVerifier(
                         settings, keys, Schedulers.immediate(), Clock.systemUTC(), Duration.ofSeconds(30)))
                 .withMessageContaining("HS256");
+    }
+
+    private static OidcTokenVerifier dpopVerifier(DpopMode dpop) {
+        AuthProperties.Issuer settings = new AuthProperties.Issuer(
+                "realm-a",
+                TestChain.ISSUER_A,
+                null,
+                null,
+                List.of(TestChain.AUDIENCE),
+                List.of("RS256"),
+                List.of(),
+                null,
+                "Bearer",
+                TestChain.DEFAULT_JWKS,
+                AuthProperties.UserInfo.DISABLED,
+                dpop);
+        JwksKeySource keys =
+                JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), TestChain.DEFAULT_JWKS, Clock.systemUTC());
+        return new OidcTokenVerifier(settings, keys, Schedulers.immediate(), Clock.systemUTC(), Duration.ofSeconds(30));
+    }
+
+    private static ErrorCode verdict(OidcTokenVerifier verifier, String token) {
+        try {
+            verifier.verify(ParsedToken.parse(token, TestChain.MAX_TOKEN_LENGTH))
+                    .block(Duration.ofSeconds(10));
+            return null;
+        } catch (TokenRejectedException ex) {
+            return ex.errorCode();
+        }
+    }
+
+    @Test
+    void verifyWhenKeycloakDpopTypedBoundTokenThenAcceptedOnlyWithDpopOnAndABinding() {
+        String bound = realmAToken()
+                .claim("typ", "DPoP")
+                .claim("cnf", java.util.Map.of("jkt", "abc"))
+                .sign();
+        String unbound = realmAToken().claim("typ", "DPoP").sign();
+
+        assertThat(verdict(dpopVerifier(DpopMode.ALLOWED), bound)).isNull();
+        assertThat(verdict(dpopVerifier(DpopMode.REQUIRED), bound)).isNull();
+        assertThat(verdict(dpopVerifier(DpopMode.OFF), bound)).isEqualTo(ErrorCode.WRONG_TOKEN_TYPE);
+        assertThat(verdict(dpopVerifier(DpopMode.ALLOWED), unbound)).isEqualTo(ErrorCode.WRONG_TOKEN_TYPE);
     }
 }
