@@ -108,4 +108,38 @@ class BearerTokenExtractorTests {
     void extractWhenBearerWithOnlySpacesThenMalformedToken() {
         assertRejected(withAuthorization("Bearer    "), ErrorCode.MALFORMED_TOKEN);
     }
+
+    private final BearerTokenExtractor dpopExtractor = new BearerTokenExtractor(true);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DPoP ", "dpop ", "DPOP ", "DPoP   "})
+    void extractWhenDpopSchemeAndDpopOnThenTokenAndSchemeReported(String prefix) {
+        MockServerHttpRequest request = withAuthorization(prefix + TOKEN);
+
+        assertThat(this.dpopExtractor.extract(request)).isEqualTo(TOKEN);
+        assertThat(BearerTokenExtractor.dpopScheme(request)).isTrue();
+        assertThat(BearerTokenExtractor.dpopScheme(withAuthorization("Bearer " + TOKEN)))
+                .isFalse();
+    }
+
+    @Test
+    void extractWhenDpopSchemeAndNoIssuerUsesDpopThenMissingToken() {
+        assertRejected(withAuthorization("DPoP " + TOKEN), ErrorCode.MISSING_TOKEN);
+    }
+
+    @Test
+    void extractWhenDpopSchemeMalformedThenRefused() {
+        assertThatThrownBy(() -> this.dpopExtractor.extract(withAuthorization("DPoP   ")))
+                .isInstanceOfSatisfying(
+                        TokenRejectedException.class,
+                        ex -> assertThat(ex.errorCode()).isEqualTo(ErrorCode.MALFORMED_TOKEN));
+        assertThatThrownBy(() -> this.dpopExtractor.extract(withAuthorization("DPoP " + TOKEN + " " + TOKEN)))
+                .isInstanceOfSatisfying(
+                        TokenRejectedException.class,
+                        ex -> assertThat(ex.errorCode()).isEqualTo(ErrorCode.INVALID_REQUEST));
+        assertThatThrownBy(() -> this.dpopExtractor.extract(withAuthorization("DPoPx" + TOKEN)))
+                .isInstanceOfSatisfying(
+                        TokenRejectedException.class,
+                        ex -> assertThat(ex.errorCode()).isEqualTo(ErrorCode.MISSING_TOKEN));
+    }
 }
