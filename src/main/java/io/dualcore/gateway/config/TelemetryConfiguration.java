@@ -11,6 +11,7 @@ import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
 import io.dualcore.gateway.telemetry.TelemetryProperties;
 import io.dualcore.gateway.telemetry.TraceContextHeadersFilter;
+import io.dualcore.gateway.web.ConnectionLimits;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -157,6 +158,25 @@ public class TelemetryConfiguration {
         return (since == null)
                 ? Double.NaN
                 : Duration.between(since, clock.instant()).toMillis() / 1000.0;
+    }
+
+    /** Open connections and connections closed by a limit, of the gateway and the management port. */
+    @Bean
+    MeterBinder connectionMeters(List<ConnectionLimits> connectionLimits) {
+        return registry -> {
+            for (ConnectionLimits limits : connectionLimits) {
+                Gauge.builder("dualcore.connections.open", limits, ConnectionLimits::open)
+                        .tag("server", limits.server())
+                        .description("Connections open now")
+                        .register(registry);
+                for (ConnectionLimits.CloseReason reason : ConnectionLimits.CloseReason.values()) {
+                    FunctionCounter.builder("dualcore.connections.closed", limits, l -> l.closedCount(reason))
+                            .tags("server", limits.server(), "reason", reason.tag())
+                            .description("Connections the gateway closed: a limit, a timeout, an unparseable request")
+                            .register(registry);
+                }
+            }
+        };
     }
 
     @Bean

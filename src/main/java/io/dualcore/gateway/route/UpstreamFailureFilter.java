@@ -3,6 +3,7 @@ package io.dualcore.gateway.route;
 import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
+import io.dualcore.gateway.web.RequestBodyTimeoutException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
@@ -19,7 +20,8 @@ import reactor.netty.http.client.PrematureCloseException;
 
 /**
  * Answers an unreachable or silent upstream with 502 {@code upstream_unavailable} (502 {@code upstream_tls_failed} when
- * its TLS certificate is not trusted) or 504 {@code upstream_timeout} problem responses, instead of the generic 500 a refused connection would otherwise become.
+ * its TLS certificate is not trusted) or 504 {@code upstream_timeout} problem responses, and a request body that
+ * stalled on its way to the upstream with 408 {@code request_timeout}, instead of the generic 500 a refused connection would otherwise become.
  */
 public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
@@ -40,6 +42,7 @@ public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
                 return Mono.error(ex);
             }
             String description = switch (code) {
+                case REQUEST_TIMEOUT -> "The request body paused for longer than the server waits";
                 case UPSTREAM_TIMEOUT -> "The upstream service did not answer in time";
                 case UPSTREAM_TLS_FAILED -> "The upstream service's TLS certificate is not trusted";
                 default -> "The upstream service cannot be reached";
@@ -50,6 +53,10 @@ public final class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
     static ErrorCode classify(Throwable ex) {
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            // the client's body stalled (web.ConnectionGuard): the client's fault, not the upstream's
+            if (cause instanceof RequestBodyTimeoutException) {
+                return ErrorCode.REQUEST_TIMEOUT;
+            }
             // before the connection checks: a failed handshake also closes the channel
             if (cause instanceof SSLException) {
                 return ErrorCode.UPSTREAM_TLS_FAILED;

@@ -14,7 +14,8 @@ public enum ErrorCode {
     INVALID_PATH("invalid_path", HttpStatus.BAD_REQUEST, null, "Invalid request path"),
     /**
      * The request-target or its {@code Host} is refused: absolute-form disagreeing with {@code Host}, asterisk or
-     * authority form, several or no {@code Host} headers.
+     * authority form, several or no {@code Host} headers, and a target that is not a URI at all (answered by the HTTP
+     * server before any filter runs, with {@code Connection: close}).
      */
     INVALID_REQUEST_TARGET("invalid_request_target", HttpStatus.BAD_REQUEST, null, "Invalid request target"),
     /**
@@ -25,6 +26,24 @@ public enum ErrorCode {
     /** A form body the gateway cannot check for tokens as sent: a {@code Content-Encoding}, an unknown charset. */
     UNSUPPORTED_FORM_ENCODING(
             "unsupported_form_encoding", HttpStatus.UNSUPPORTED_MEDIA_TYPE, null, "Form body encoding not supported"),
+    /**
+     * The HTTP server could not parse the request (a malformed request line, header line or chunk framing): answered
+     * before any filter runs, and the connection is closed.
+     */
+    MALFORMED_REQUEST("malformed_request", HttpStatus.BAD_REQUEST, null, "Malformed request"),
+    /** The request line is longer than the HTTP server reads; the connection is closed. */
+    REQUEST_LINE_TOO_LONG("request_line_too_long", HttpStatus.URI_TOO_LONG, null, "Request line too long"),
+    /** The request's header section is larger than the HTTP server reads; the connection is closed. */
+    REQUEST_HEADERS_TOO_LARGE(
+            "request_headers_too_large",
+            HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+            null,
+            "Request header fields too large"),
+    /**
+     * The request had started but its head did not arrive within {@code header-read-timeout}, or its body stalled
+     * for {@code body-read-timeout} (RFC 9110 §15.5.9); the connection is closed.
+     */
+    REQUEST_TIMEOUT("request_timeout", HttpStatus.REQUEST_TIMEOUT, null, "Request timeout"),
     MISSING_TOKEN("missing_token", HttpStatus.UNAUTHORIZED, null, "Authentication required"),
     INVALID_REQUEST(
             "invalid_request", HttpStatus.BAD_REQUEST, BearerTokenErrorCodes.INVALID_REQUEST, "Invalid request"),
@@ -61,6 +80,27 @@ public enum ErrorCode {
     INVALID_CLAIM("invalid_claim", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Invalid claim value"),
     WRONG_TOKEN_TYPE(
             "wrong_token_type", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Wrong token type"),
+    /**
+     * The token's subject, session ({@code sid}), device or {@code jti} was revoked (back-channel logout or an
+     * admin), and the token was issued before that.
+     */
+    TOKEN_REVOKED("token_revoked", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token revoked"),
+    /**
+     * An OIDC Back-Channel Logout request whose {@code logout_token} is missing or invalid (answered 400 with
+     * {@code error: invalid_request}, Back-Channel Logout 1.0 §2.8).
+     */
+    INVALID_LOGOUT_TOKEN("invalid_logout_token", HttpStatus.BAD_REQUEST, null, "Invalid logout token"),
+    /** A management request whose body or parameters are not what the endpoint accepts. */
+    INVALID_MANAGEMENT_REQUEST(
+            "invalid_management_request", HttpStatus.BAD_REQUEST, null, "Invalid management request"),
+    /** A management request body larger than the endpoint accepts. */
+    PAYLOAD_TOO_LARGE("payload_too_large", HttpStatus.CONTENT_TOO_LARGE, null, "Request body too large"),
+    /** A management request body of a media type the endpoint does not accept. */
+    UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, null, "Unsupported media type"),
+    /** No revocation of that kind, realm and value is in force. */
+    REVOCATION_NOT_FOUND("revocation_not_found", HttpStatus.NOT_FOUND, null, "No such revocation"),
+    /** The revocation list holds its maximum number of entries: no more can be added until some lapse. */
+    REVOCATION_LIMIT_REACHED("revocation_limit_reached", HttpStatus.TOO_MANY_REQUESTS, null, "Too many revocations"),
     /** An {@code OAuth2TokenValidator} the deployment registered refused the token; its description is the detail. */
     TOKEN_REJECTED_BY_VALIDATOR(
             "token_rejected_by_validator",

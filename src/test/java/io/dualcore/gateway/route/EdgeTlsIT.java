@@ -8,12 +8,16 @@ import com.sun.net.httpserver.HttpsServer;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -86,6 +91,11 @@ class EdgeTlsIT {
         settings.put("TLS_PRIVATE_KEY", keyFile.toUri().toString());
         settings.put("TLS_RELOAD_QUIET_PERIOD", "500ms");
         settings.put("UPSTREAM_CA_CERTIFICATE", coreCa.toUri().toString());
+        // connection limits on the TLS listener (web.ConnectionLimitsIT has the plain port's): a short header
+        // timeout, and a rapid-reset limit far below Netty's default of 200, so the test sees this setting at work
+        settings.put("dualcore.connections.header-read-timeout", "3s");
+        settings.put("dualcore.connections.http2-max-resets-per-window", "20");
+        settings.put("dualcore.connections.http2-max-concurrent-streams", "50");
         settings.put(
                 "MICROSERVICE_CORE_URI",
                 "https://127.0.0.1:" + trustedCore.getAddress().getPort());
@@ -138,6 +148,138 @@ class EdgeTlsIT {
         Tuple2<Integer, String> response = getBody("/edge/data", token);
         assertThat(response.getT1()).isEqualTo(502);
         assertThat(response.getT2()).contains("\"code\":\"upstream_tls_failed\"");
+    }
+
+    @Test
+    void http11OverTlsWhenHeadNotCompleteInTimeThen408ProblemAndClosed() throws Exception {
+        try (SSLSocket socket = tlsSocket("http/1.1")) {
+            socket.getOutputStream()
+                    .write("GET /api/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 408 ").contains("\"code\":\"request_timeout\"");
+        }
+        assertThat(get("/api/public/ping").getT1()).isEqualTo(200);
+    }
+
+    @Test
+    void http2WhenConnectedThenMaxConcurrentStreamsAdvertised() throws Exception {
+        try (SSLSocket socket = tlsSocket("h2")) {
+            OutputStream out = socket.getOutputStream();
+            out.write(HTTP2_PREFACE);
+            out.write(frame(0x4, 0, 0, new byte[0]));
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            Frame settings = Frame.read(in);
+            assertThat(settings.type()).as("the server's first frame").isEqualTo(0x4);
+            Map<Integer, Long> values = new LinkedHashMap<>();
+            ByteBuffer payload = ByteBuffer.wrap(settings.payload());
+            while (payload.remaining() >= 6) {
+                values.put(payload.getShort() & 0xffff, payload.getInt() & 0xffffffffL);
+            }
+            assertThat(values).containsEntry(0x3, 50L);
+        }
+    }
+
+    @Test
+    void http2WhenActiveLongerThanHeaderTimeoutThenConnectionKept() throws Exception {
+        try (SSLSocket socket = tlsSocket("h2")) {
+            OutputStream out = socket.getOutputStream();
+            out.write(HTTP2_PREFACE);
+            out.write(frame(0x4, 0, 0, new byte[0]));
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            // a PING every 500 ms for twice the 3 s header timeout: an HTTP/2 connection has no request head to time
+            int acks = 0;
+            for (int ping = 0; ping < 12; ping++) {
+                out.write(frame(0x6, 0, 0, new byte[8]));
+                out.flush();
+                Frame frame = Frame.read(in);
+                while (frame != null && !(frame.type() == 0x6 || frame.type() == 0x7)) {
+                    frame = Frame.read(in);
+                }
+                assertThat(frame).as("an answer to ping " + ping).isNotNull();
+                assertThat(frame.type()).as("PING ACK, not GOAWAY").isEqualTo(0x6);
+                acks++;
+                Thread.sleep(500);
+            }
+            assertThat(acks).isEqualTo(12);
+        }
+    }
+
+    @Test
+    void http2WhenStreamsOpenedAndResetRapidlyThenGoAwayEnhanceYourCalmAndClosed() throws Exception {
+        try (SSLSocket socket = tlsSocket("h2")) {
+            OutputStream out = socket.getOutputStream();
+            out.write(HTTP2_PREFACE);
+            out.write(frame(0x4, 0, 0, new byte[0]));
+            // HEADERS (GET https /, HPACK static table entries 2, 7, 4) then RST_STREAM CANCEL, 30 times:
+            // CVE-2023-44487
+            ByteBuffer cancel = ByteBuffer.allocate(4).putInt(0x8);
+            for (int stream = 1; stream <= 59; stream += 2) {
+                out.write(frame(0x1, 0x5, stream, new byte[] {(byte) 0x82, (byte) 0x87, (byte) 0x84}));
+                out.write(frame(0x3, 0, stream, cancel.array()));
+            }
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            Frame goAway = null;
+            for (Frame frame = Frame.read(in); frame != null; frame = Frame.read(in)) {
+                if (frame.type() == 0x7) {
+                    goAway = frame;
+                }
+            }
+            assertThat(goAway).as("GOAWAY before the connection closed").isNotNull();
+            // last-stream-id (4 bytes), then the error code: ENHANCE_YOUR_CALM (0xb)
+            assertThat(ByteBuffer.wrap(goAway.payload()).getInt(4)).isEqualTo(0xb);
+        }
+        assertThat(get("/api/public/ping").getT1()).isEqualTo(200);
+    }
+
+    private static final byte[] HTTP2_PREFACE =
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+        return ByteBuffer.allocate(9 + payload.length)
+                .put((byte) (payload.length >>> 16))
+                .put((byte) (payload.length >>> 8))
+                .put((byte) payload.length)
+                .put((byte) type)
+                .put((byte) flags)
+                .putInt(stream)
+                .put(payload)
+                .array();
+    }
+
+    /** One HTTP/2 frame as read from the server, or {@code null} at the end of the stream. */
+    private record Frame(int type, byte[] payload) {
+
+        static Frame read(DataInputStream in) throws IOException {
+            byte[] header = new byte[9];
+            try {
+                in.readFully(header);
+            } catch (EOFException | SocketException closed) {
+                return null;
+            }
+            int length = ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            return new Frame(header[3] & 0xff, payload);
+        }
+    }
+
+    /** A TLS connection to the gateway port offering one ALPN protocol; reads time out after the shared timeout. */
+    private static SSLSocket tlsSocket(String protocol) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {new RecordingTrustManager()}, null);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", gateway.port());
+        socket.setSoTimeout((int) TestClients.TIMEOUT.toMillis());
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {protocol});
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        assertThat(socket.getApplicationProtocol()).isEqualTo(protocol);
+        return socket;
     }
 
     private static Tuple2<Integer, String> get(String path) {

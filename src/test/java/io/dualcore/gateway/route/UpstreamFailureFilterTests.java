@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dualcore.gateway.web.ProblemResponses;
+import io.dualcore.gateway.web.RequestBodyTimeoutException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -61,6 +62,17 @@ class UpstreamFailureFilterTests {
         assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(504);
         assertThat(exchange.getResponse().getBodyAsString().block(Duration.ofSeconds(1)))
                 .contains("\"code\":\"upstream_timeout\"");
+    }
+
+    @Test
+    void filterWhenClientBodyTimedOutThenRequestTimeoutProblemNotUpstreamTimeout() {
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.post("/api/x"));
+        this.filter
+                .filter(exchange, e -> Mono.error(new IllegalStateException(new RequestBodyTimeoutException())))
+                .block();
+        assertThat(exchange.getResponse().getStatusCode().value()).isEqualTo(408);
+        assertThat(exchange.getResponse().getBodyAsString().block(Duration.ofSeconds(1)))
+                .contains("\"code\":\"request_timeout\"");
     }
 
     @Test
