@@ -23,6 +23,7 @@ import io.dualcore.gateway.web.RequestPathWebFilter;
 import io.dualcore.gateway.web.RequestTarget;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -119,6 +120,8 @@ public final class DecisionEngine {
      */
     public Mono<Decision> decide(ServerWebExchange carrier, DecisionRequest request) {
         Steps steps = new Steps(request.door());
+        // shared with the described exchange: telemetry tags the decision with the door
+        carrier.getAttributes().put(PipelineObserver.DOOR_ATTRIBUTE, request.door());
         ServerWebExchange exchange;
         try {
             exchange = canonicalRequest(carrier, request, steps);
@@ -310,6 +313,10 @@ public final class DecisionEngine {
         if (problem == null && (target.isEmpty() || target.charAt(0) != '/')) {
             problem = "the original URI is not a path";
         }
+        if (problem == null && !isUri(target)) {
+            // what the gateway's server refuses before any filter (web.ConnectionGuard): not a URI
+            problem = "not a URI";
+        }
         if (problem != null) {
             steps.add("path", "refused");
             throw new Refusal(ErrorCode.INVALID_REQUEST_TARGET, "Invalid request target: " + problem);
@@ -362,6 +369,15 @@ public final class DecisionEngine {
             };
         }
         return carrier.mutate().request(described).build();
+    }
+
+    private static boolean isUri(String target) {
+        try {
+            new URI("http://localhost" + target);
+            return true;
+        } catch (URISyntaxException ex) {
+            return false;
+        }
     }
 
     private void removeReservedConnectionOptions(HttpHeaders headers) {

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
 import io.dualcore.gateway.testsupport.RawHttp;
+import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,9 +20,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -31,6 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  * request (identity headers on allow; status, code and challenge on refusal), with route predicates, policies, CEL
  * and rate limits applied. Tokens are signed here and verified against a local JWKS endpoint.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ForwardAuthIT {
 
     private static final String ROUTES = "spring.cloud.gateway.server.webflux.routes";
@@ -166,6 +172,19 @@ class ForwardAuthIT {
                     .isEqualTo(upstream.path(name).path(0).asText());
         }
         assertThat(header(answer, "X-Auth-Mode")).isEqualTo("oidc");
+    }
+
+    @Test
+    void decisionWhenAuditedThenTheLineNamesTheDoor(CapturedOutput output) {
+        String token = TestTokens.oidc(key, issuer).claim("sub", "audited").sign();
+        assertThat(RawHttp.status(traefik("GET", "/telemetry/audited", bearer(token))))
+                .isEqualTo(200);
+        Awaitility.await()
+                .atMost(TestClients.TIMEOUT)
+                .until(() -> output.getAll()
+                        .lines()
+                        .anyMatch(
+                                line -> line.contains("/telemetry/audited") && line.contains("\"door\":\"traefik\"")));
     }
 
     @Test
