@@ -295,6 +295,15 @@ class ForwardAuthIT {
     }
 
     @Test
+    void traefikWhenTokenInOriginalQueryThen400InvalidRequestAsTheGateway() {
+        String answer = traefik("GET", "/telemetry/readings?Access_Token=abc");
+        assertThat(RawHttp.status(answer)).isEqualTo(400);
+        assertThat(code(answer)).isEqualTo("invalid_request");
+        assertThat(code(answer))
+                .isEqualTo(code(RawHttp.get(gateway.port(), "/telemetry/readings?Access_Token=abc")));
+    }
+
+    @Test
     void traefikWhenOriginalUriMissingOrMalformedThen400() {
         String missing = RawHttp.get(decisionPort, "/traefik", "X-Forwarded-Method: GET");
         assertThat(RawHttp.status(missing)).isEqualTo(400);
