@@ -299,8 +299,7 @@ class ForwardAuthIT {
         String answer = traefik("GET", "/telemetry/readings?Access_Token=abc");
         assertThat(RawHttp.status(answer)).isEqualTo(400);
         assertThat(code(answer)).isEqualTo("invalid_request");
-        assertThat(code(answer))
-                .isEqualTo(code(RawHttp.get(gateway.port(), "/telemetry/readings?Access_Token=abc")));
+        assertThat(code(answer)).isEqualTo(code(RawHttp.get(gateway.port(), "/telemetry/readings?Access_Token=abc")));
     }
 
     @Test
