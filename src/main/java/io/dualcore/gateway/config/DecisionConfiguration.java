@@ -1,6 +1,7 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.decision.DecisionEngine;
 import io.dualcore.gateway.forwardauth.DecisionApiProperties;
@@ -38,7 +39,8 @@ public class DecisionConfiguration {
             IdentityAssertionSigner identityAssertionSigner,
             ObjectProvider<RequestPathWebFilter.RefusalObserver> refusals,
             ObjectProvider<AuthenticationObserver> authentication,
-            ObjectProvider<PipelineObserver> pipeline) {
+            ObjectProvider<PipelineObserver> pipeline,
+            ObjectProvider<DpopBinding> dpopBinding) {
         return new DecisionEngine(
                 pathCanonicalizer,
                 tokenAuthenticator,
@@ -51,7 +53,8 @@ public class DecisionConfiguration {
                 new DecisionEngine.Observers(
                         refusals.getIfAvailable(() -> RequestPathWebFilter.RefusalObserver.NONE),
                         authentication.getIfAvailable(() -> AuthenticationObserver.NONE),
-                        pipeline.getIfAvailable(() -> PipelineObserver.NONE)));
+                        pipeline.getIfAvailable(() -> PipelineObserver.NONE)),
+                dpopBinding.getIfAvailable());
     }
 
     @Bean

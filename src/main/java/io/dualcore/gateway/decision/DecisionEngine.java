@@ -3,6 +3,8 @@ package io.dualcore.gateway.decision;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
+import io.dualcore.gateway.auth.dpop.DpopProof;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.BearerTokenExtractor;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
@@ -61,7 +63,10 @@ public final class DecisionEngine {
 
     private static final Log logger = LogFactory.getLog(DecisionEngine.class);
 
-    private final BearerTokenExtractor extractor = new BearerTokenExtractor();
+    private final BearerTokenExtractor extractor;
+
+    /** The DPoP step (RFC 9449), or {@code null} when no issuer uses DPoP. */
+    private final DpopBinding dpop;
 
     private final PathCanonicalizer canonicalizer;
 
@@ -91,6 +96,31 @@ public final class DecisionEngine {
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner signer,
             Observers observers) {
+        this(
+                canonicalizer,
+                authenticator,
+                routes,
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                observers,
+                null);
+    }
+
+    /** @param dpop the DPoP step every authenticated request passes, or {@code null} when no issuer uses DPoP */
+    public DecisionEngine(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            Observers observers,
+            DpopBinding dpop) {
         Assert.notNull(canonicalizer, "canonicalizer cannot be null");
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(routes, "routes cannot be null");
@@ -109,6 +139,8 @@ public final class DecisionEngine {
         this.identityHeaders = identityHeaders;
         this.signer = signer;
         this.observers = observers;
+        this.dpop = (dpop != null && dpop.enabled()) ? dpop : null;
+        this.extractor = new BearerTokenExtractor(this.dpop != null);
     }
 
     /**
@@ -140,25 +172,68 @@ public final class DecisionEngine {
             return Mono.just(steps.refuse(null, null, ex.errorCode(), ex.description(), null, -1));
         }
         if (token == null || identity != null) {
-            if (identity != null) {
-                this.observers.authentication().authenticated(exchange, identity);
+            if (identity == null) {
+                return authenticated(exchange, null, steps);
             }
-            return authenticated(exchange, identity, steps);
+            GatewayIdentity known = identity;
+            return proven(
+                    exchange,
+                    token,
+                    identity,
+                    steps,
+                    () -> this.observers.authentication().authenticated(exchange, known));
         }
         AuthenticationObserver.Verification verification =
                 this.observers.authentication().verifying(exchange);
         return this.authenticator
                 .verify(token)
                 .contextWrite(verification::contribute)
-                .flatMap(verified -> {
-                    verification.authenticated(verified);
-                    return authenticated(exchange, verified, steps);
-                })
+                .flatMap(verified ->
+                        proven(exchange, token, verified, steps, () -> verification.authenticated(verified)))
                 .onErrorResume(TokenRejectedException.class, ex -> {
                     verification.rejected(ex.errorCode());
                     steps.add("authenticate", "refused " + ex.errorCode().code());
                     return Mono.just(steps.refuse(null, null, ex.errorCode(), ex.description(), null, -1));
                 });
+    }
+
+    /**
+     * The DPoP step (the same as the gateway port's): a bound token needs the {@code DPoP} scheme and a fresh proof
+     * for the described request; then {@code authenticated} is reported and the decision goes on.
+     */
+    private Mono<Decision> proven(
+            ServerWebExchange exchange,
+            String token,
+            GatewayIdentity identity,
+            Steps steps,
+            Runnable authenticatedReport) {
+        Mono<DpopProof> replay;
+        try {
+            replay = (this.dpop != null)
+                    ? this.dpop.check(
+                            exchange.getRequest(),
+                            BearerTokenExtractor.dpopScheme(exchange.getRequest()),
+                            token,
+                            identity)
+                    : null;
+        } catch (TokenRejectedException ex) {
+            return Mono.just(refusedProof(exchange, ex, steps));
+        }
+        if (replay == null) {
+            authenticatedReport.run();
+            return authenticated(exchange, identity, steps);
+        }
+        return replay.flatMap(proof -> {
+                    authenticatedReport.run();
+                    return authenticated(exchange, identity, steps);
+                })
+                .onErrorResume(TokenRejectedException.class, ex -> Mono.just(refusedProof(exchange, ex, steps)));
+    }
+
+    private Decision refusedProof(ServerWebExchange exchange, TokenRejectedException ex, Steps steps) {
+        this.observers.authentication().rejected(exchange, ex.errorCode());
+        steps.add("authenticate", "refused " + ex.errorCode().code());
+        return steps.refuse(null, null, ex.errorCode(), ex.description(), null, -1);
     }
 
     private Mono<Decision> authenticated(ServerWebExchange exchange, GatewayIdentity identity, Steps steps) {
