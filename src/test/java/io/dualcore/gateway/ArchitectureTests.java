@@ -85,4 +85,26 @@ class ArchitectureTests {
             .should()
             .dependOnClassesThat()
             .resideInAPackage(ROOT + "telemetry..");
+
+    /**
+     * Revocation is a check plugged into the verification chain ({@code auth.IdentityCheck}): the chain, the modes
+     * and their WebFlux adapters never know it, and its pure logic knows nothing of WebFlux.
+     */
+    @ArchTest
+    static final ArchRule authKnowsNoRevocation = noClasses()
+            .that()
+            .resideInAPackage(ROOT + "auth..")
+            .and()
+            .resideOutsideOfPackage(ROOT + "auth.revocation..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(ROOT + "auth.revocation..");
+
+    @ArchTest
+    static final ArchRule revocationLogicKnowsNoWebFlux = noClasses()
+            .that()
+            .resideInAPackage(ROOT + "auth.revocation")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("org.springframework.web..", "org.springframework.http..", ROOT + "auth.web..");
 }

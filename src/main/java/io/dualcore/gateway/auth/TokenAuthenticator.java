@@ -12,11 +12,13 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.util.Assert;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
 
 /**
  * The verification chain: OIDC verifiers first, then the edge verifier. Each verifier claims tokens by issuer; a
  * claimed token is verified by that verifier only and its failure is final. A token nobody claims comes from an
- * untrusted issuer. Verified tokens are served from the {@link VerifiedTokenCache} on reuse.
+ * untrusted issuer. Verified tokens are served from the {@link VerifiedTokenCache} on reuse. Every identity, verified
+ * or served from the cache, then passes the {@link IdentityCheck}s (revocation first).
  */
 public final class TokenAuthenticator {
 
@@ -46,6 +48,9 @@ public final class TokenAuthenticator {
 
     private final int maxTokenLength;
 
+    /** The post-verification checks, in order; an array: iterated on every request without an iterator. */
+    private final IdentityCheck[] checks;
+
     private final LongAdder cacheHits = new LongAdder();
 
     private final LongAdder cacheMisses = new LongAdder();
@@ -56,7 +61,20 @@ public final class TokenAuthenticator {
      * @param maxTokenLength the longest token accepted
      */
     public TokenAuthenticator(List<TokenVerifier> verifiers, VerifiedTokenCache cache, int maxTokenLength) {
+        this(verifiers, cache, maxTokenLength, List.of());
+    }
+
+    /**
+     * @param verifiers the chain, in order
+     * @param cache the verified-token cache, or {@code null} to verify every request
+     * @param maxTokenLength the longest token accepted
+     * @param checks what every verified identity passes after verification, on cache hits too, in this order
+     */
+    public TokenAuthenticator(
+            List<TokenVerifier> verifiers, VerifiedTokenCache cache, int maxTokenLength, List<IdentityCheck> checks) {
         Assert.notNull(verifiers, "verifiers cannot be null");
+        Assert.noNullElements(checks, "checks cannot be null or hold null");
+        this.checks = checks.toArray(IdentityCheck[]::new);
         Map<String, TokenVerifier> byIssuer = new LinkedHashMap<>();
         for (TokenVerifier verifier : verifiers) {
             TokenVerifier previous = byIssuer.putIfAbsent(verifier.issuer(), verifier);
@@ -114,7 +132,7 @@ public final class TokenAuthenticator {
     public GatewayIdentity authenticateNow(String token) {
         GatewayIdentity cached = cached(token);
         if (cached != null) {
-            return cached;
+            return checked(cached);
         }
         ParsedToken parsed = null;
         TokenVerifier verifier = null;
@@ -134,7 +152,7 @@ public final class TokenAuthenticator {
         if (identity != null && this.cache != null && verifier.cacheable()) {
             remember(token, identity, verifier, heldKey);
         }
-        return identity;
+        return (identity != null) ? checked(identity) : null;
     }
 
     /** Verifies a token through the chain (no cache look-up), and caches the identity when allowed. */
@@ -154,10 +172,36 @@ public final class TokenAuthenticator {
         Mono<GatewayIdentity> verified = verifier.verify(parsed)
                 .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected)
                 .doOnError(TokenRejectedException.class, ex -> remember(token, ex, verifier, parsed, heldKey));
-        if (this.cache == null || !verifier.cacheable()) {
-            return verified;
+        if (this.cache != null && verifier.cacheable()) {
+            verified = verified.doOnNext(identity -> remember(token, identity, verifier, heldKey));
         }
-        return verified.doOnNext(identity -> remember(token, identity, verifier, heldKey));
+        return (this.checks.length == 0) ? verified : verified.handle(this::checked);
+    }
+
+    /**
+     * Runs the post-verification checks. Their refusals are never remembered in the rejection cache: a lifted
+     * revocation lets the same token through again.
+     */
+    private GatewayIdentity checked(GatewayIdentity identity) {
+        try {
+            for (IdentityCheck check : this.checks) {
+                check.check(identity);
+            }
+        } catch (TokenRejectedException ex) {
+            throw ex;
+        } catch (RuntimeException ex) {
+            // a check that breaks refuses: fail closed, 401 rather than 500
+            throw unexpected(ex);
+        }
+        return identity;
+    }
+
+    private void checked(GatewayIdentity identity, SynchronousSink<GatewayIdentity> sink) {
+        try {
+            sink.next(checked(identity));
+        } catch (TokenRejectedException ex) {
+            sink.error(ex);
+        }
     }
 
     /**

@@ -21,13 +21,14 @@ import picocli.CommandLine.Option;
             TokenCommand.class,
             ConfigCommand.class,
             RealmCommand.class,
+            RevokeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GatewayCli {
 
     /** The first arguments that select the command line instead of the gateway. */
     private static final Set<String> COMMANDS =
-            Set.of("keys", "token", "config", "realm", "help", "--help", "-h", "--version", "-V");
+            Set.of("keys", "token", "config", "realm", "revoke", "help", "--help", "-h", "--version", "-V");
 
     @Option(
             names = {"--spring.config.location", "--config"},

@@ -2,6 +2,7 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthSettingsCheck;
+import io.dualcore.gateway.auth.IdentityCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
@@ -210,6 +211,7 @@ public class AuthenticationConfiguration {
             List<OidcTokenVerifier> oidcTokenVerifiers,
             ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
             ReplayGuard replayGuard,
+            ObjectProvider<IdentityCheck> identityChecks,
             Clock clock) {
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
         AuthProperties.Edge edge = properties.edge();
@@ -223,7 +225,12 @@ public class AuthenticationConfiguration {
         VerifiedTokenCache cache = properties.cache().enabled()
                 ? new VerifiedTokenCache(properties.cache().maximumSize(), clock)
                 : null;
-        return new TokenAuthenticator(chain, cache, properties.maxTokenLength());
+        // the checks every identity passes, cache hits too, in their order: revocation first
+        return new TokenAuthenticator(
+                chain,
+                cache,
+                properties.maxTokenLength(),
+                identityChecks.orderedStream().toList());
     }
 
     @Bean

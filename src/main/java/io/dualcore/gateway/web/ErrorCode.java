@@ -80,6 +80,27 @@ public enum ErrorCode {
     INVALID_CLAIM("invalid_claim", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Invalid claim value"),
     WRONG_TOKEN_TYPE(
             "wrong_token_type", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Wrong token type"),
+    /**
+     * The token's subject, session ({@code sid}), device or {@code jti} was revoked (back-channel logout or an
+     * admin), and the token was issued before that.
+     */
+    TOKEN_REVOKED("token_revoked", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token revoked"),
+    /**
+     * An OIDC Back-Channel Logout request whose {@code logout_token} is missing or invalid (answered 400 with
+     * {@code error: invalid_request}, Back-Channel Logout 1.0 §2.8).
+     */
+    INVALID_LOGOUT_TOKEN("invalid_logout_token", HttpStatus.BAD_REQUEST, null, "Invalid logout token"),
+    /** A management request whose body or parameters are not what the endpoint accepts. */
+    INVALID_MANAGEMENT_REQUEST(
+            "invalid_management_request", HttpStatus.BAD_REQUEST, null, "Invalid management request"),
+    /** A management request body larger than the endpoint accepts. */
+    PAYLOAD_TOO_LARGE("payload_too_large", HttpStatus.CONTENT_TOO_LARGE, null, "Request body too large"),
+    /** A management request body of a media type the endpoint does not accept. */
+    UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, null, "Unsupported media type"),
+    /** No revocation of that kind, realm and value is in force. */
+    REVOCATION_NOT_FOUND("revocation_not_found", HttpStatus.NOT_FOUND, null, "No such revocation"),
+    /** The revocation list holds its maximum number of entries: no more can be added until some lapse. */
+    REVOCATION_LIMIT_REACHED("revocation_limit_reached", HttpStatus.TOO_MANY_REQUESTS, null, "Too many revocations"),
     /** An {@code OAuth2TokenValidator} the deployment registered refused the token; its description is the detail. */
     TOKEN_REJECTED_BY_VALIDATOR(
             "token_rejected_by_validator",

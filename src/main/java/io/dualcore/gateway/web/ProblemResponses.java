@@ -70,6 +70,28 @@ public final class ProblemResponses {
      */
     public Mono<Void> write(
             ServerWebExchange exchange, ErrorCode code, String description, String scope, long retryAfter) {
+        return write(exchange, code, description, scope, retryAfter, null);
+    }
+
+    /**
+     * Writes an error response whose problem body also carries the OAuth 2.0 error members ({@code error},
+     * {@code error_description}, RFC 6749 §5.2): what an OAuth client of the endpoint reads, such as an OpenID
+     * provider posting a back-channel logout.
+     *
+     * @param oauthError the {@code error} member (e.g. {@code invalid_request})
+     */
+    public Mono<Void> writeOAuthError(
+            ServerWebExchange exchange, ErrorCode code, String description, String oauthError) {
+        return write(exchange, code, description, null, this.retryAfterSeconds, oauthError);
+    }
+
+    private Mono<Void> write(
+            ServerWebExchange exchange,
+            ErrorCode code,
+            String description,
+            String scope,
+            long retryAfter,
+            String oauthError) {
         ServerHttpResponse response = exchange.getResponse();
         if (response.isCommitted()) {
             return Mono.empty();
@@ -94,7 +116,7 @@ public final class ProblemResponses {
         headers.setContentType(PROBLEM_JSON);
         headers.setCacheControl("no-store");
         DataBuffer body = response.bufferFactory()
-                .wrap(body(code, description, exchange.getRequest().getPath().value()));
+                .wrap(body(code, description, exchange.getRequest().getPath().value(), oauthError));
         return response.writeWith(Mono.just(body));
     }
 
@@ -105,6 +127,10 @@ public final class ProblemResponses {
      * @param instance the request path, or {@code null} when none was read
      */
     public byte[] body(ErrorCode code, String description, String instance) {
+        return body(code, description, instance, null);
+    }
+
+    private byte[] body(ErrorCode code, String description, String instance, String oauthError) {
         Map<String, Object> problem = new LinkedHashMap<>();
         problem.put("type", PROBLEM_TYPE_PREFIX + code.code());
         problem.put("title", code.title());
@@ -113,6 +139,10 @@ public final class ProblemResponses {
         problem.put("code", code.code());
         if (instance != null) {
             problem.put("instance", instance);
+        }
+        if (oauthError != null) {
+            problem.put("error", oauthError);
+            problem.put("error_description", description);
         }
         return this.json.writeValueAsBytes(problem);
     }

@@ -221,6 +221,30 @@ public final class OidcTokenVerifier implements TokenVerifier {
     }
 
     /**
+     * Verifies the signature of another token of this issuer (a back-channel logout token) with this issuer's keys
+     * and allowed algorithms only, fetching the key set off the event loop when the key is not loaded yet. No claim
+     * is checked: the caller validates its own kind of token.
+     *
+     * @return the token, or an error signal carrying a {@link TokenRejectedException}
+     */
+    public Mono<ParsedToken> verifySignature(ParsedToken token) {
+        try {
+            checkHeader(token);
+        } catch (TokenRejectedException ex) {
+            return Mono.error(ex);
+        }
+        JWKSelector selector = new JWKSelector(JWKMatcher.forJWSHeader(token.header()));
+        return Mono.fromCallable(() -> cachedKeys(selector))
+                .subscribeOn(this.blockingScheduler)
+                .flatMap(candidates ->
+                        candidates.isEmpty() ? refreshedKeys(selector, Context.current()) : Mono.just(candidates))
+                .map(candidates -> {
+                    checkSignature(token, candidates.get(0));
+                    return token;
+                });
+    }
+
+    /**
      * Verifies on the calling thread when the token's key is in the key set already loaded (and not older than the
      * cache TTL plus the outage tolerance): the signature check is all it costs. A key not yet seen needs a fetch,
      * and {@code null} sends the caller to {@link #verify}, which fetches off the event loop. So does UserInfo

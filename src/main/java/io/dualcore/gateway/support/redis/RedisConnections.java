@@ -7,6 +7,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.reactive.RedisHashReactiveCommands;
 import io.lettuce.core.api.reactive.RedisScriptingReactiveCommands;
 import io.lettuce.core.api.reactive.RedisStringReactiveCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -214,6 +215,11 @@ public final class RedisConnections implements AutoCloseable {
 
     /** String commands on the shared connection; an error signal while Redis cannot be reached for the first time. */
     public Mono<RedisStringReactiveCommands<String, String>> strings() {
+        return this.connection.map(RedisConnections::reactive);
+    }
+
+    /** Hash commands on the shared connection; an error signal while Redis cannot be reached for the first time. */
+    public Mono<RedisHashReactiveCommands<String, String>> hashes() {
         return this.connection.map(RedisConnections::reactive);
     }
 

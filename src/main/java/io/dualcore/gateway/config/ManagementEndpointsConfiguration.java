@@ -1,0 +1,110 @@
+package io.dualcore.gateway.config;
+
+import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
+import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.auth.revocation.LogoutTokenValidator;
+import io.dualcore.gateway.auth.revocation.RevocationProperties;
+import io.dualcore.gateway.auth.revocation.Revocations;
+import io.dualcore.gateway.auth.revocation.web.BackchannelLogoutHandler;
+import io.dualcore.gateway.auth.revocation.web.RevocationAdminHandler;
+import io.dualcore.gateway.auth.web.AdminAuthenticator;
+import io.dualcore.gateway.auth.web.AdminProperties;
+import io.dualcore.gateway.web.ProblemResponses;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * The gateway's own endpoints on the management port (a child context of its own, so they are never served on the
+ * gateway port): the OIDC Back-Channel Logout receiver and the admin API of revocations (README "Revocation and
+ * back-channel logout").
+ */
+@ManagementContextConfiguration(value = ManagementContextType.CHILD, proxyBeanMethods = false)
+@ConditionalOnBooleanProperty(name = "dualcore.revocation.enabled", matchIfMissing = true)
+public class ManagementEndpointsConfiguration {
+
+    /** How many logout-token ids each realm remembers against replays. */
+    private static final long REMEMBERED_LOGOUTS = 100_000;
+
+    @Bean
+    AdminAuthenticator adminAuthenticator(TokenAuthenticator tokenAuthenticator, AdminProperties properties) {
+        return new AdminAuthenticator(
+                tokenAuthenticator, properties.role(), AdminAuthenticator.modes(properties.modes()));
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> revocationRoutes(
+            RevocationProperties properties,
+            AuthProperties authProperties,
+            List<OidcTokenVerifier> oidcTokenVerifiers,
+            Revocations revocations,
+            AdminAuthenticator adminAuthenticator,
+            ProblemResponses authErrorResponses,
+            TokenAuthenticator tokenAuthenticator,
+            Clock clock) {
+        Set<String> realms = new LinkedHashSet<>();
+        tokenAuthenticator.verifiers().values().forEach(verifier -> realms.add(verifier.name()));
+        realms.add(EdgeTokenVerifier.REALM);
+        RevocationAdminHandler admin = new RevocationAdminHandler(
+                adminAuthenticator,
+                revocations,
+                authErrorResponses,
+                realms,
+                clock,
+                properties.defaultTtl(),
+                properties.maxTtl());
+        RouterFunctions.Builder routes = RouterFunctions.route()
+                .GET(RevocationAdminHandler.PATH, admin::list)
+                .POST(RevocationAdminHandler.PATH, admin::revoke)
+                .DELETE(RevocationAdminHandler.PATH, admin::lift);
+        RevocationProperties.BackchannelLogout logout = properties.backchannelLogout();
+        if (logout.enabled()) {
+            Map<String, LogoutTokenValidator> validators = new LinkedHashMap<>();
+            for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
+                validators.put(
+                        verifier.name(),
+                        new LogoutTokenValidator(
+                                verifier,
+                                logoutClients(verifier, logout),
+                                clock,
+                                logout.maxAge(),
+                                authProperties.clockSkew(),
+                                authProperties.maxTokenLength(),
+                                REMEMBERED_LOGOUTS));
+            }
+            BackchannelLogoutHandler handler = new BackchannelLogoutHandler(
+                    validators,
+                    revocations,
+                    authErrorResponses,
+                    clock,
+                    properties.tokenLifetime(),
+                    logout.maxBodySize());
+            routes.POST(BackchannelLogoutHandler.PATH, handler::logout);
+        }
+        return routes.build();
+    }
+
+    /** The configured clients of a realm, else its authorized parties and audiences. */
+    private static Set<String> logoutClients(
+            OidcTokenVerifier verifier, RevocationProperties.BackchannelLogout logout) {
+        List<String> configured = logout.clients().get(verifier.name());
+        if (configured != null && !configured.isEmpty()) {
+            return Set.copyOf(configured);
+        }
+        Set<String> clients = new LinkedHashSet<>(verifier.settings().authorizedParties());
+        clients.addAll(verifier.settings().audiences());
+        return clients;
+    }
+}
