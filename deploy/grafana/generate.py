@@ -2,7 +2,7 @@
 """Writes dualcore-gateway.json next to this script: python3 deploy/grafana/generate.py.
 
 The JSON is what operators import; this script is only how it is kept consistent (ids, grid, datasource input).
-ops.DashboardMetricsIT reads the JSON, not this script.
+telemetry.DashboardMetricsIT reads the JSON, not this script.
 """
 import json
 import os
@@ -84,6 +84,24 @@ rows.append(("Rate limits and Redis", [
          [(f'max by (instance) (dualcore_ratelimit_degraded{{{SEL}}})', "{{instance}}")],
          "short", "1: Redis is skipped, plans apply their failure policy.",
          thresholds=[("green", None), ("red", 1)]),
+]))
+
+rows.append(("Revocation and logout", [
+    ts("Revocation changes",
+       [(f'sum by (action, outcome, kind) (increase(dualcore_revocations_changes_total{{{SEL}}}[{R}]))', "{{action}} {{kind}} {{outcome}}")],
+       "short", "Revocations added or lifted on each instance (admin API, CLI, back-channel logout); failure: the list was full."),
+    ts("Back-channel logouts by realm",
+       [(f'sum by (realm, outcome) (increase(dualcore_backchannel_logouts_total{{{SEL}}}[{R}]))', "{{realm}} {{outcome}}")],
+       "short"),
+    ts("Revoked tokens refused",
+       [(f'sum by (mode) (rate(dualcore_auth_requests_total{{{SEL}, outcome="failure", code="token_revoked"}}[{R}]))', "token_revoked")],
+       "reqps"),
+    stat("Revocations held",
+         [(f'max by (instance) (dualcore_revocations_active{{{SEL}}})', "{{instance}}")], width=6),
+    stat("Revocation sync age (Redis)",
+         [(f'max by (instance) (dualcore_revocations_sync_age_seconds{{{SEL}}})', "{{instance}}")],
+         "s", "Time since the shared revocations were last read from Redis (normally about 1 s).",
+         width=6, thresholds=[("green", None), ("orange", 10), ("red", 60)]),
 ]))
 
 rows.append(("Connections", [
