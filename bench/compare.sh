@@ -98,6 +98,9 @@ defcase gw_quiet gateway /api/bench good 200 \
 defcase gw_no_cache gateway /api/bench good 200 \
     "  verified-token cache off: every request verifies RS256" \
     "--dualcore.auth.cache.enabled=false"
+defcase gw_no_revocation gateway /api/bench good 200 \
+    "  revocation check off (dualcore.revocation.enabled=false): the cost of the check on every request" \
+    "--dualcore.revocation.enabled=false"
 defcase gw_local_limit gateway /api/bench good 200 \
     "  + a local rate-limit plan that never limits" "$UNLIMITED_PLAN"
 defcase gw_redis_limit gateway /api/bench good 200 \
@@ -120,6 +123,7 @@ declare -A C_CHECK=(
     [gw_baseline]="log_has rejects_bad_token io_uring"
     [gw_image]="log_has rejects_bad_token cds_mapped io_uring"
     [gw_quiet]="log_lacks"
+    [gw_no_revocation]="log_has no_revocation"
     [gw_local_limit]="rate_limit_header"
     [gw_redis_limit]="rate_limit_header redis_keys"
 )
@@ -565,7 +569,7 @@ if [[ " ${SELECTED[*]} " == *" gw_redis_limit "* ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------- servers under test
-declare -A S_PID S_PORT S_START S_READY S_LOAD S_RSS1 S_RSS1_AT S_FAIL S_RSS_END S_WARN
+declare -A S_PID S_PORT S_MPORT S_START S_READY S_LOAD S_RSS1 S_RSS1_AT S_FAIL S_RSS_END S_WARN
 LOGBACK=$RUN/logback-bench.xml
 cat >"$LOGBACK" <<'EOF'
 <configuration>
@@ -600,6 +604,7 @@ start_server() { # case -> sets S_PID S_PORT S_START
             ;;
         gateway | gateway-image)
             alloc_port mport
+            S_MPORT[$c]=$mport
             local launch=(-jar "$GW_JAR")
             [[ $c == gw_baseline ]] && launch=(-jar "$BASELINE_JAR")
             [[ $kind == gateway-image ]] && launch=(-XX:SharedArchiveFile="$IMAGE_DIR/application.jsa" -jar "$IMAGE_DIR/application.jar")
@@ -719,6 +724,10 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
                 || problems+=("event loops '$(event_loops "$c")', not io_uring: kernel too old or io_uring blocked (seccomp)?") ;;
             stock_transport) ! event_loops "$c" | grep -q 'reactor-http-io' || problems+=("the stock app runs on io_uring") ;;
             cds_mapped) grep -q 'application.jsa' "/proc/${S_PID[$c]}/maps" 2>/dev/null || problems+=("the JVM did not map the CDS archive") ;;
+            no_revocation)
+                n=$(curl -s --max-time 5 "http://127.0.0.1:${S_MPORT[$c]}/actuator/prometheus" || true)
+                [[ -n "$n" ]] || problems+=("no metrics from the management port")
+                ! grep -q '^dualcore_revocations_active' <<<"$n" || problems+=("revocation metrics present: the check is on") ;;
             redis_keys) n=$(redis_dbsize); ((${n:-0} > 0)) || problems+=("Redis holds no key: the limit did not use Redis") ;;
         esac
     done
