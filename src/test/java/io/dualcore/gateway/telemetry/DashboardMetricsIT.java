@@ -96,7 +96,7 @@ class DashboardMetricsIT {
         properties.put("spring.ssl.bundle.jks.probe.keystore.password", "changeit");
         properties.put("spring.ssl.bundle.jks.probe.keystore.type", "PKCS12");
         gateway = TestGateway.start(properties);
-        prometheus = startPrometheus(binary.get(), gateway.managementPort());
+        startPrometheus(binary.get(), gateway.managementPort());
     }
 
     @AfterAll
@@ -248,7 +248,7 @@ class DashboardMetricsIT {
     }
 
     /** Prometheus scraping the management port every 2 s and evaluating the shipped rules every second. */
-    private static Process startPrometheus(Path binary, int managementPort) throws Exception {
+    private static void startPrometheus(Path binary, int managementPort) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
@@ -277,6 +277,8 @@ class DashboardMetricsIT {
                 .redirectErrorStream(true)
                 .redirectOutput(prometheusDir.resolve("prometheus.log").toFile())
                 .start();
+        // held at once, so that @AfterAll stops it even when it never gets ready
+        prometheus = process;
         prometheusUri = URI.create("http://127.0.0.1:" + port);
         await("Prometheus ready")
                 .atMost(Duration.ofSeconds(60))
@@ -294,7 +296,6 @@ class DashboardMetricsIT {
                                     .statusCode()
                             == 200;
                 });
-        return process;
     }
 
     /** A PKCS#12 key store with one self-signed certificate, from the JDK's keytool. */
