@@ -26,6 +26,10 @@ class ArchitectureTests {
             .definedBy(ROOT + "config..")
             .layer("telemetry")
             .definedBy(ROOT + "telemetry..")
+            .layer("doors")
+            .definedBy(ROOT + "forwardauth..")
+            .layer("decision")
+            .definedBy(ROOT + "decision..")
             .layer("pipeline")
             .definedBy(ROOT + "pipeline..")
             .layer("capabilities")
@@ -40,10 +44,14 @@ class ArchitectureTests {
             .mayNotBeAccessedByAnyLayer()
             .whereLayer("telemetry")
             .mayOnlyBeAccessedByLayers("config")
+            .whereLayer("doors")
+            .mayOnlyBeAccessedByLayers("config")
+            .whereLayer("decision")
+            .mayOnlyBeAccessedByLayers("config", "doors")
             .whereLayer("pipeline")
-            .mayOnlyBeAccessedByLayers("config", "telemetry")
+            .mayOnlyBeAccessedByLayers("config", "telemetry", "decision")
             .whereLayer("capabilities")
-            .mayOnlyBeAccessedByLayers("config", "telemetry", "pipeline")
+            .mayOnlyBeAccessedByLayers("config", "telemetry", "pipeline", "decision")
             .whereLayer("support")
             .mayOnlyBeAccessedByLayers("config", "capabilities")
             .whereLayer("demo")
@@ -77,6 +85,23 @@ class ArchitectureTests {
                     ROOT + "support..",
                     ROOT + "demo..",
                     ROOT + "config..");
+
+    /** A front door asks the decision engine; it never reaches past it into the steps. */
+    @ArchTest
+    static final ArchRule doorsUseOnlyTheEngine = noClasses()
+            .that()
+            .resideInAPackage(ROOT + "forwardauth..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    ROOT + "auth..",
+                    ROOT + "route..",
+                    ROOT + "policy..",
+                    ROOT + "ratelimit..",
+                    ROOT + "identity..",
+                    ROOT + "pipeline..",
+                    ROOT + "telemetry..",
+                    ROOT + "support..");
 
     @ArchTest
     static final ArchRule pipelineNeverImportsTelemetry = noClasses()

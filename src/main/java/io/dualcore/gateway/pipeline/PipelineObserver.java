@@ -12,6 +12,12 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public interface PipelineObserver {
 
+    /**
+     * Exchange attribute: the front door that asked for a decision without proxying ({@code nginx}, {@code caddy},
+     * ...); absent on a request the gateway proxies.
+     */
+    String DOOR_ATTRIBUTE = PipelineObserver.class.getName() + ".door";
+
     /** Observes nothing. */
     PipelineObserver NONE = new PipelineObserver() {};
 

@@ -18,6 +18,8 @@ package io.dualcore.gateway.telemetry;
  * @param clientId the OAuth client, or {@code null}
  * @param deviceId the edge device, or {@code null}
  * @param keyId the verifying key's id, or {@code null}
+ * @param door the front door that asked for the decision ({@code nginx}, {@code caddy}, {@code traefik},
+ *     {@code envoy-http}), or {@code null} for a request the gateway proxied
  */
 public record AuditEvent(
         boolean allowed,
@@ -34,4 +36,28 @@ public record AuditEvent(
         String subject,
         String clientId,
         String deviceId,
-        String keyId) {}
+        String keyId,
+        String door) {
+
+    /** A request the gateway proxied. */
+    public AuditEvent(
+            boolean allowed,
+            int status,
+            String code,
+            String route,
+            String method,
+            String path,
+            String sourceIp,
+            String traceId,
+            String mode,
+            String issuer,
+            String realm,
+            String subject,
+            String clientId,
+            String deviceId,
+            String keyId) {
+        this(
+                allowed, status, code, route, method, path, sourceIp, traceId, mode, issuer, realm, subject, clientId,
+                deviceId, keyId, null);
+    }
+}

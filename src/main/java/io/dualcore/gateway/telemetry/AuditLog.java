@@ -213,6 +213,7 @@ public final class AuditLog implements AutoCloseable {
         add(line, "dualcore.client_id", event.clientId());
         add(line, "dualcore.device_id", event.deviceId());
         add(line, "dualcore.key_id", event.keyId());
+        add(line, "dualcore.door", event.door());
         line.log(message(event));
     }
 

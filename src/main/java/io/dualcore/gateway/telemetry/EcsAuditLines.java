@@ -186,6 +186,7 @@ final class EcsAuditLines implements AuditLog.Sink {
         member(out, "client_id", event.clientId());
         member(out, "device_id", event.deviceId());
         member(out, "key_id", event.keyId());
+        member(out, "door", event.door());
         out.append('}');
         out.append(this.tail);
     }

@@ -300,7 +300,8 @@ public final class GatewayTelemetry
                 identity != null ? identity.subject() : null,
                 identity != null ? identity.clientId() : null,
                 identity != null ? identity.deviceId() : null,
-                identity != null ? identity.keyId() : null));
+                identity != null ? identity.keyId() : null,
+                exchange.getAttribute(PipelineObserver.DOOR_ATTRIBUTE)));
     }
 
     private RouteMeters route(String routeId) {

@@ -142,6 +142,11 @@ public enum ErrorCode {
             "rate_limit_unavailable", HttpStatus.TOO_MANY_REQUESTS, null, "Rate limits temporarily unavailable"),
     /** No route matches the request's path: answered by the gateway itself, never by an upstream. */
     NO_ROUTE("no_route", HttpStatus.NOT_FOUND, null, "No route"),
+    /** A decision request (forward-auth, ext_authz) that does not say which original request it is about. */
+    ORIGINAL_REQUEST_MISSING(
+            "original_request_missing", HttpStatus.BAD_REQUEST, null, "Original request missing or invalid"),
+    /** A decision request from a peer outside {@code dualcore.decision-api.trusted-proxies}. */
+    UNTRUSTED_PROXY("untrusted_proxy", HttpStatus.FORBIDDEN, null, "Not a trusted proxy"),
     UPSTREAM_UNAVAILABLE("upstream_unavailable", HttpStatus.BAD_GATEWAY, null, "Upstream unavailable"),
     UPSTREAM_TIMEOUT("upstream_timeout", HttpStatus.GATEWAY_TIMEOUT, null, "Upstream timeout"),
     /** The upstream's TLS handshake failed (certificate not trusted, expired, wrong host, no common protocol). */

@@ -111,7 +111,25 @@ class EcsAuditLinesTests {
                         "sub\",\"admin\":true,\"x\":\"",
                         "client\ud83d\ude00",
                         "dev\n{\"forged\":1}",
-                        "kid\\u0022"));
+                        "kid\\u0022"),
+                // a decision asked for by a front door (forward-auth), not proxied
+                new AuditEvent(
+                        true,
+                        200,
+                        null,
+                        "microservice-core",
+                        "GET",
+                        "/api/orders",
+                        "203.0.113.9",
+                        null,
+                        "oidc",
+                        "http://localhost:8180/realms/dualcore",
+                        "dualcore",
+                        "a1b2",
+                        "dualcore-demo",
+                        null,
+                        "Xy",
+                        "nginx"));
     }
 
     @ParameterizedTest
@@ -194,7 +212,7 @@ class EcsAuditLinesTests {
             System.setOut(original);
         }
         List<String> written = captured.toString(StandardCharsets.UTF_8).lines().toList();
-        assertThat(written).hasSize(4);
+        assertThat(written).hasSize((int) events().count());
         for (String line : written) {
             ObjectNode node = (ObjectNode) JSON.readTree(line);
             assertThat(node.path("log").path("logger").asString()).isEqualTo(AuditLog.LOGGER);

@@ -95,7 +95,7 @@ class WebSocketRevocationIT {
                         Instant.now().plusSeconds(60),
                         "test-admin"));
 
-        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(connection.status.get()).isNotNull();
             assertThat(connection.status.get().getCode()).isEqualTo(CloseStatus.POLICY_VIOLATION.getCode());
             assertThat(connection.status.get().getReason()).isEqualTo("token revoked");

@@ -1,0 +1,67 @@
+package io.dualcore.gateway.forwardauth;
+
+import java.time.Duration;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import org.springframework.util.Assert;
+import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * The decision API's own listener: a Reactor Netty server beside the gateway's, started and stopped with the
+ * context, serving only the {@link ForwardAuthHandler}.
+ */
+public final class ForwardAuthServer implements SmartLifecycle {
+
+    private static final Log logger = LogFactory.getLog(ForwardAuthServer.class);
+
+    private final ForwardAuthHandler handler;
+
+    private final DecisionApiProperties settings;
+
+    private volatile DisposableServer server;
+
+    public ForwardAuthServer(ForwardAuthHandler handler, DecisionApiProperties settings) {
+        Assert.notNull(handler, "handler cannot be null");
+        Assert.notNull(settings, "settings cannot be null");
+        this.handler = handler;
+        this.settings = settings;
+    }
+
+    @Override
+    public void start() {
+        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(
+                WebHttpHandlerBuilder.webHandler(this.handler).build());
+        this.server = HttpServer.create()
+                .host(this.settings.address())
+                .port(this.settings.port())
+                .httpRequestDecoder(spec -> spec.maxHeaderSize(this.settings.maxHeaderSize()))
+                .idleTimeout(Duration.ofSeconds(60))
+                .handle(adapter)
+                .bindNow();
+        logger.info("Decision API (forward-auth) listening on " + this.settings.address() + ":" + port());
+    }
+
+    @Override
+    public void stop() {
+        DisposableServer running = this.server;
+        if (running != null) {
+            running.disposeNow(Duration.ofSeconds(5));
+            this.server = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.server != null;
+    }
+
+    /** The bound port, or {@code -1} when not running. */
+    public int port() {
+        DisposableServer running = this.server;
+        return (running != null) ? running.port() : -1;
+    }
+}
