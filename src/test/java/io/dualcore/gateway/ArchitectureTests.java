@@ -27,7 +27,9 @@ class ArchitectureTests {
             .layer("telemetry")
             .definedBy(ROOT + "telemetry..")
             .layer("doors")
-            .definedBy(ROOT + "forwardauth..")
+            .definedBy(ROOT + "forwardauth..", ROOT + "extauthz..")
+            .layer("explain")
+            .definedBy(ROOT + "explain..")
             .layer("decision")
             .definedBy(ROOT + "decision..")
             .layer("pipeline")
@@ -46,12 +48,14 @@ class ArchitectureTests {
             .mayOnlyBeAccessedByLayers("config")
             .whereLayer("doors")
             .mayOnlyBeAccessedByLayers("config")
+            .whereLayer("explain")
+            .mayOnlyBeAccessedByLayers("config")
             .whereLayer("decision")
-            .mayOnlyBeAccessedByLayers("config", "doors")
+            .mayOnlyBeAccessedByLayers("config", "doors", "explain")
             .whereLayer("pipeline")
             .mayOnlyBeAccessedByLayers("config", "telemetry", "decision")
             .whereLayer("capabilities")
-            .mayOnlyBeAccessedByLayers("config", "telemetry", "pipeline", "decision")
+            .mayOnlyBeAccessedByLayers("config", "telemetry", "pipeline", "decision", "explain")
             .whereLayer("support")
             .mayOnlyBeAccessedByLayers("config", "capabilities")
             .whereLayer("demo")
@@ -90,7 +94,7 @@ class ArchitectureTests {
     @ArchTest
     static final ArchRule doorsUseOnlyTheEngine = noClasses()
             .that()
-            .resideInAPackage(ROOT + "forwardauth..")
+            .resideInAnyPackage(ROOT + "forwardauth..", ROOT + "extauthz..")
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(
@@ -102,6 +106,28 @@ class ArchitectureTests {
                     ROOT + "pipeline..",
                     ROOT + "telemetry..",
                     ROOT + "support..");
+
+    /**
+     * Explain asks the engine's explainer; from the capabilities it uses only the management port's admin
+     * authentication (as the revocation API does).
+     */
+    @ArchTest
+    static final ArchRule explainUsesTheEngineAndAdminAuthenticationOnly = noClasses()
+            .that()
+            .resideInAPackage(ROOT + "explain..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    ROOT + "route..",
+                    ROOT + "policy..",
+                    ROOT + "ratelimit..",
+                    ROOT + "identity..",
+                    ROOT + "pipeline..",
+                    ROOT + "telemetry..",
+                    ROOT + "support..",
+                    ROOT + "auth.oidc..",
+                    ROOT + "auth.edge..",
+                    ROOT + "auth.dpop..");
 
     @ArchTest
     static final ArchRule pipelineNeverImportsTelemetry = noClasses()
