@@ -1,24 +1,13 @@
 package io.dualcore.gateway.cli;
 
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
-import io.dualcore.gateway.auth.web.AdminProperties;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.springframework.util.StringUtils;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,9 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Revokes, lists and lifts revocations through a running gateway's management endpoint
- * ({@code /admin/revocations} on the management port): the gateway enforces and shares them. Authenticates with an
- * admin bearer token ({@code --token} or {@code DUALCORE_ADMIN_TOKEN}), or mints a short edge admin token with the
- * configured edge key ring (as {@code token mint} does), carrying {@code dualcore.admin.role}.
+ * ({@code /admin/revocations} on the management port): the gateway enforces and shares them. Connects and
+ * authenticates as {@link ManagementConnection} says.
  */
 @Command(
         name = "revoke",
@@ -43,30 +31,8 @@ final class RevokeCommand {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
     @ParentCommand
     GatewayCli root;
-
-    /** Where the gateway is and how to authenticate to it. */
-    static final class Connection {
-
-        @Option(
-                names = "--gateway",
-                description = "the gateway's management base URL (default: http://localhost:<management.server.port>)")
-        String gateway;
-
-        @Option(
-                names = "--token",
-                description = "an admin bearer token (default: $DUALCORE_ADMIN_TOKEN, else a minted edge admin token)")
-        String token;
-
-        @Option(
-                names = "--admin-sub",
-                defaultValue = "dualcore-cli",
-                description = "the sub of a minted admin token, audited as the actor (default ${DEFAULT-VALUE})")
-        String adminSubject;
-    }
 
     /** Exactly one of what a revocation names. */
     static final class Target {
@@ -106,7 +72,7 @@ final class RevokeCommand {
         CommandSpec spec;
 
         @Mixin
-        Connection connection = new Connection();
+        ManagementConnection connection;
 
         @ArgGroup(multiplicity = "1")
         Target target;
@@ -126,7 +92,7 @@ final class RevokeCommand {
         String issuedBefore;
 
         @Override
-        public Integer call() throws IOException, InterruptedException {
+        public Integer call() throws InterruptedException {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("kind", this.target.kind());
             body.put("realm", this.parent.realm(this.realm, this.target));
@@ -154,10 +120,10 @@ final class RevokeCommand {
         CommandSpec spec;
 
         @Mixin
-        Connection connection = new Connection();
+        ManagementConnection connection;
 
         @Override
-        public Integer call() throws IOException, InterruptedException {
+        public Integer call() throws InterruptedException {
             return this.parent.send(this.spec, this.connection, "GET", "", null);
         }
     }
@@ -172,7 +138,7 @@ final class RevokeCommand {
         CommandSpec spec;
 
         @Mixin
-        Connection connection = new Connection();
+        ManagementConnection connection;
 
         @ArgGroup(multiplicity = "1")
         Target target;
@@ -181,7 +147,7 @@ final class RevokeCommand {
         String realm;
 
         @Override
-        public Integer call() throws IOException, InterruptedException {
+        public Integer call() throws InterruptedException {
             String query = "?kind=" + encode(this.target.kind()) + "&realm="
                     + encode(this.parent.realm(this.realm, this.target)) + "&value=" + encode(this.target.value());
             return this.parent.send(this.spec, this.connection, "DELETE", query, null);
@@ -199,38 +165,12 @@ final class RevokeCommand {
     }
 
     /** Sends one request; prints the answer: 0 on success, 1 when the gateway refused, 2 when it cannot be asked. */
-    private int send(CommandSpec spec, Connection connection, String method, String query, String body)
-            throws IOException, InterruptedException {
+    private int send(CommandSpec spec, ManagementConnection connection, String method, String query, String body)
+            throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        CliConfiguration configuration = this.root.configuration();
-        String base = StringUtils.hasText(connection.gateway)
-                ? connection.gateway.replaceAll("/+$", "")
-                : "http://localhost:"
-                        + configuration
-                                .binder()
-                                .bind("management.server.port", Integer.class)
-                                .orElse(8081);
-        String token = adminToken(connection, configuration, err);
-        if (token == null) {
-            return 2;
-        }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/admin/revocations" + query))
-                .timeout(TIMEOUT)
-                .header("Authorization", "Bearer " + token);
-        if (body != null) {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        HttpResponse<String> response;
-        try {
-            HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException ex) {
-            err.println("error: the gateway's management endpoint " + base + " cannot be reached ("
-                    + ex.getClass().getSimpleName() + "); is the gateway running? (--gateway)");
+        HttpResponse<String> response = connection.send(this.root, err, method, "/admin/revocations" + query, body);
+        if (response == null) {
             return 2;
         }
         if (response.statusCode() >= 300) {
@@ -239,40 +179,6 @@ final class RevokeCommand {
         }
         out.println(response.body());
         return 0;
-    }
-
-    /** The given admin token, else one minted with the configured edge key ring (never printed). */
-    private String adminToken(Connection connection, CliConfiguration configuration, PrintWriter err) {
-        if (StringUtils.hasText(connection.token)) {
-            return connection.token.strip();
-        }
-        String fromEnvironment = System.getenv("DUALCORE_ADMIN_TOKEN");
-        if (StringUtils.hasText(fromEnvironment)) {
-            return fromEnvironment.strip();
-        }
-        String role = configuration
-                .binder()
-                .bind("dualcore.admin", AdminProperties.class)
-                .map(AdminProperties::role)
-                .orElse("dualcore-admin");
-        StringWriter minted = new StringWriter();
-        StringWriter problems = new StringWriter();
-        List<String> args = new ArrayList<>();
-        if (this.root.configLocation != null) {
-            args.add("--config=" + this.root.configLocation);
-        }
-        args.addAll(List.of("token", "mint", "--sub", connection.adminSubject, "--roles", role, "--ttl", "2m"));
-        // the mint command itself, in this process (its logging is already set up)
-        int exit = new CommandLine(new GatewayCli())
-                .setOut(new PrintWriter(minted, true))
-                .setErr(new PrintWriter(problems, true))
-                .execute(args.toArray(String[]::new));
-        if (exit != 0) {
-            err.println("error: no --token given and no edge admin token could be minted: "
-                    + problems.toString().strip());
-            return null;
-        }
-        return minted.toString().strip();
     }
 
     private static String encode(String value) {
