@@ -22,13 +22,14 @@ import picocli.CommandLine.Option;
             ConfigCommand.class,
             RealmCommand.class,
             RevokeCommand.class,
+            ExplainCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class GatewayCli {
 
     /** The first arguments that select the command line instead of the gateway. */
     private static final Set<String> COMMANDS =
-            Set.of("keys", "token", "config", "realm", "revoke", "help", "--help", "-h", "--version", "-V");
+            Set.of("keys", "token", "config", "realm", "revoke", "explain", "help", "--help", "-h", "--version", "-V");
 
     @Option(
             names = {"--spring.config.location", "--config"},

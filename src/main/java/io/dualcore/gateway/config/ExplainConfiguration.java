@@ -1,0 +1,92 @@
+package io.dualcore.gateway.config;
+
+import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.IdentityCheck;
+import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
+import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
+import io.dualcore.gateway.auth.edge.ReplayGuard;
+import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.auth.web.AdminAuthenticator;
+import io.dualcore.gateway.auth.web.AdminProperties;
+import io.dualcore.gateway.decision.DecisionExplainer;
+import io.dualcore.gateway.explain.ExplainHandler;
+import io.dualcore.gateway.identity.IdentityAssertionSigner;
+import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.ratelimit.RateLimitHeaders;
+import io.dualcore.gateway.ratelimit.RateLimitProperties;
+import io.dualcore.gateway.web.PathCanonicalizer;
+import io.dualcore.gateway.web.ProblemResponses;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code POST /admin/explain} on the management port (README "Explain"): the decision engine's steps against the
+ * running configuration, with an authenticator of the same verifiers and identity checks but no side effects (no
+ * verified-token cache, an edge replay guard that records nothing).
+ */
+@ManagementContextConfiguration(value = ManagementContextType.CHILD, proxyBeanMethods = false)
+@ConditionalOnBooleanProperty(name = "dualcore.explain.enabled", matchIfMissing = true)
+public class ExplainConfiguration {
+
+    /** Explain never records a one-time token's jti: every use is reported as a first use. */
+    private static final ReplayGuard NOTHING_RECORDED = (issuer, jti, expiresAt) -> Mono.just(true);
+
+    @Bean
+    RouterFunction<ServerResponse> explainRoutes(
+            ObjectProvider<AdminAuthenticator> adminAuthenticator,
+            AdminProperties adminProperties,
+            TokenAuthenticator tokenAuthenticator,
+            AuthProperties authProperties,
+            List<OidcTokenVerifier> oidcTokenVerifiers,
+            ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
+            ObjectProvider<IdentityCheck> identityChecks,
+            Clock clock,
+            PathCanonicalizer pathCanonicalizer,
+            RouteLocator routeLocator,
+            CompiledRoutes compiledRoutes,
+            RateLimitProperties rateLimitProperties,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner identityAssertionSigner,
+            ProblemResponses authErrorResponses) {
+        AdminAuthenticator admins = adminAuthenticator.getIfAvailable(() -> new AdminAuthenticator(
+                tokenAuthenticator, adminProperties.role(), AdminAuthenticator.modes(adminProperties.modes())));
+        List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
+        AuthProperties.Edge edge = authProperties.edge();
+        ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
+        if (StringUtils.hasText(edge.issuer()) && ring != null) {
+            chain.add(new EdgeTokenVerifier(edge, ring, NOTHING_RECORDED, clock, authProperties.clockSkew()));
+        }
+        TokenAuthenticator explaining = new TokenAuthenticator(
+                chain,
+                null,
+                authProperties.maxTokenLength(),
+                identityChecks.orderedStream().toList());
+        DecisionExplainer explainer = new DecisionExplainer(
+                pathCanonicalizer,
+                explaining,
+                routeLocator,
+                compiledRoutes,
+                RateLimitHeaders.of(rateLimitProperties.headers()),
+                identityHeaders,
+                identityAssertionSigner);
+        ExplainHandler handler = new ExplainHandler(admins, explainer, authErrorResponses);
+        return RouterFunctions.route()
+                .POST(ExplainHandler.PATH, handler::explain)
+                .build();
+    }
+}
