@@ -117,7 +117,8 @@ public final class DecisionExplainer {
                 request.headers(),
                 request.client());
         String token = bearer(request.headers());
-        return engine.decide(carrier, explained).map(decision -> new Explanation(decision, recording, token));
+        return engine.decide(carrier, explained)
+                .map(decision -> new Explanation(decision, recording, token, this.identityHeaders.assertion));
     }
 
     private static String bearer(HttpHeaders headers) {
@@ -253,10 +254,13 @@ public final class DecisionExplainer {
 
         private final String token;
 
-        Explanation(Decision decision, Recording recording, String token) {
+        private final String assertionHeader;
+
+        Explanation(Decision decision, Recording recording, String token, String assertionHeader) {
             this.decision = decision;
             this.recording = recording;
             this.token = token;
+            this.assertionHeader = assertionHeader;
         }
 
         public Decision decision() {
@@ -294,13 +298,10 @@ public final class DecisionExplainer {
                     case "route" -> rendered.put("detail", Map.of("tried", tried()));
                     case "policy" -> {
                         if (this.recording.policyDenial != null) {
-                            rendered.put(
-                                    "detail",
-                                    Map.of(
-                                            "code",
-                                            this.recording.policyDenial.code(),
-                                            "detail",
-                                            this.decision.problem().detail()));
+                            Map<String, Object> denial = new LinkedHashMap<>();
+                            denial.put("code", this.recording.policyDenial.code());
+                            denial.put("detail", this.decision.problem().detail());
+                            rendered.put("detail", denial);
                         }
                     }
                     case "rate limit" -> {
@@ -344,7 +345,7 @@ public final class DecisionExplainer {
                 detail.put("scopes", identity.scopes());
                 detail.put("expiresAt", String.valueOf(identity.expiresAt()));
                 detail.put("claims", identity.claims());
-                if (!identity.userInfo().isEmpty()) {
+                if (identity.userInfo() != null && !identity.userInfo().isEmpty()) {
                     detail.put("userInfo", identity.userInfo());
                 }
                 if (identity.claims().containsKey("cnf")) {
@@ -415,12 +416,7 @@ public final class DecisionExplainer {
             this.decision.upstreamHeaders().forEach((name, values) -> {
                 String value = String.join(", ", values);
                 // the assertion is a signed token: shown as a fingerprint like the caller's
-                headers.put(
-                        name,
-                        value.length() > 200
-                                        || value.chars().filter(c -> c == '.').count() == 2
-                                ? fingerprint(value)
-                                : value);
+                headers.put(name, name.equalsIgnoreCase(this.assertionHeader) ? fingerprint(value) : value);
             });
             return headers;
         }

@@ -47,7 +47,8 @@ class DecisionExplainerTests {
                 List.of(
                         new Decision.Step("path", "/api/orders"),
                         new Decision.Step("authenticate", "refused unknown_key")));
-        Map<String, Object> map = new DecisionExplainer.Explanation(decision, recording, token).toMap();
+        Map<String, Object> map =
+                new DecisionExplainer.Explanation(decision, recording, token, "X-Auth-Assertion").toMap();
         String rendered = JSON.writeValueAsString(map);
         assertThat(map.get("outcome")).isEqualTo("refused");
         assertThat(map.get("status")).isEqualTo(401);
@@ -75,7 +76,8 @@ class DecisionExplainerTests {
                 new HttpHeaders(),
                 List.of(new Decision.Step("hand-over", "2 headers")));
         String rendered = JSON.writeValueAsString(
-                new DecisionExplainer.Explanation(decision, new DecisionExplainer.Recording(), null).toMap());
+                new DecisionExplainer.Explanation(decision, new DecisionExplainer.Recording(), null, "X-Auth-Assertion")
+                        .toMap());
         assertThat(rendered)
                 .contains("\"X-Auth-Subject\":\"alice\"")
                 .contains("\"outcome\":\"allowed\"")
