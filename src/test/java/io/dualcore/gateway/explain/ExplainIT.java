@@ -49,8 +49,10 @@ class ExplainIT {
 
     private static String issuer;
 
-    private static final String ADMIN =
-            TestTokens.demoEdge().claim("roles", List.of("dualcore-admin")).sign();
+    /** A fresh admin token per call: edge tokens are one-time here (replay protection on). */
+    private static String admin() {
+        return TestTokens.demoEdge().claim("roles", List.of("dualcore-admin")).sign();
+    }
 
     @BeforeAll
     static void start() throws IOException {
@@ -88,6 +90,7 @@ class ExplainIT {
         properties.put("dualcore.rate-limit.plans.tenant.bandwidths[0].refill-period", "1h");
         properties.put("dualcore.rate-limit.plans.tenant.key", "claim:tenant_id");
         properties.put("dualcore.routes.telemetry-limited.rate-limit.oidc", "tenant");
+        properties.put("dualcore.auth.edge.replay-protection", "true");
         gateway = TestGateway.start(properties);
     }
 
@@ -136,7 +139,7 @@ class ExplainIT {
         if (token != null) {
             body.put("token", token);
         }
-        ResponseEntity<String> answer = post(ADMIN, JSON.writeValueAsString(body));
+        ResponseEntity<String> answer = post(admin(), JSON.writeValueAsString(body));
         assertThat(answer.getStatusCode().value()).as(answer.getBody()).isEqualTo(200);
         if (token != null) {
             assertThat(answer.getBody()).doesNotContain(token).doesNotContain(token.substring(token.lastIndexOf('.')));
@@ -250,6 +253,23 @@ class ExplainIT {
     }
 
     @Test
+    void explainWhenOneTimeEdgeTokenThenItsJtiIsNotSpent() {
+        String token = TestTokens.demoEdge().sign();
+        for (int i = 0; i < 2; i++) {
+            JsonNode explanation = explain("GET", "/edge/data", token);
+            assertThat(explanation.path("outcome").asText()).isEqualTo("allowed");
+            assertThat(step(explanation, "authenticate")
+                            .path("detail")
+                            .path("replay")
+                            .asText())
+                    .contains("not checked");
+        }
+        // the token's one use is still there for the real request, and only one
+        assertThat(gateway.get("/edge/data", token).getStatusCode().value()).isEqualTo(200);
+        assertThat(gateway.get("/edge/data", token).getStatusCode().value()).isEqualTo(401);
+    }
+
+    @Test
     void explainWhenNoAdminTokenThen401AndWhenNotAnAdminThen403() {
         String body = "{\"path\":\"/api/orders\"}";
         assertThat(post(null, body).getStatusCode().value()).isEqualTo(401);
@@ -259,10 +279,10 @@ class ExplainIT {
 
     @Test
     void explainWhenBodyMalformedThen400() {
-        assertThat(post(ADMIN, "{\"path\":1}").getStatusCode().value()).isEqualTo(400);
-        assertThat(post(ADMIN, "{\"nope\":\"x\"}").getStatusCode().value()).isEqualTo(400);
-        assertThat(post(ADMIN, "not json").getStatusCode().value()).isEqualTo(400);
-        assertThat(post(ADMIN, "{\"method\":\"G E T\",\"path\":\"/api\"}")
+        assertThat(post(admin(), "{\"path\":1}").getStatusCode().value()).isEqualTo(400);
+        assertThat(post(admin(), "{\"nope\":\"x\"}").getStatusCode().value()).isEqualTo(400);
+        assertThat(post(admin(), "not json").getStatusCode().value()).isEqualTo(400);
+        assertThat(post(admin(), "{\"method\":\"G E T\",\"path\":\"/api\"}")
                         .getStatusCode()
                         .value())
                 .isEqualTo(400);
