@@ -23,10 +23,12 @@ import java.util.function.Function;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * The gateway's own telemetry, observing the authentication step and the route pipeline through the observer
- * interfaces they define: OpenTelemetry spans (children of the request's server span, and only for sampled
- * requests: an unsampled request allocates no span), Micrometer counters (each resolved once, then held), and the
- * audit log (one event per request, with its final status).
+ * The gateway's own telemetry, observing the decision engine's steps through the observer interfaces they define,
+ * the same for every door: OpenTelemetry spans (children of the request's server span, and only for sampled
+ * requests: an unsampled request allocates no span), Micrometer counters (each resolved once per tag tuple, then
+ * held), and the audit log (one event per request, with its final status). Route meters, spans and audit events carry
+ * the door ({@code gateway} for proxied requests, {@code nginx}, {@code caddy}, {@code traefik}, {@code envoy-http}
+ * ...).
  */
 public final class GatewayTelemetry
         implements RequestPathWebFilter.RefusalObserver, AuthenticationObserver, PipelineObserver {
@@ -39,6 +41,12 @@ public final class GatewayTelemetry
 
     /** Name of the span of a rate-limit decision. */
     public static final String RATE_LIMIT_SPAN = "dualcore.ratelimit";
+
+    /** Span attribute: the door the request came through. */
+    public static final String DOOR_SPAN_ATTRIBUTE = "dualcore.door";
+
+    /** The door of requests the gateway proxies itself (no door attribute on the exchange). */
+    static final String GATEWAY_DOOR = "gateway";
 
     private static final String NONE = "none";
 
@@ -66,7 +74,11 @@ public final class GatewayTelemetry
 
     private final ConcurrentMap<String, Counter> edgeKeyUsage = new ConcurrentHashMap<>();
 
-    private final ConcurrentMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    /** The proxied requests' route meters ({@code door="gateway"}), without a look-up of the door. */
+    private final ConcurrentMap<String, RouteMeters> gatewayRoutes = new ConcurrentHashMap<>();
+
+    /** The other doors' route meters, by door. */
+    private final ConcurrentMap<String, ConcurrentMap<String, RouteMeters>> doorRoutes = new ConcurrentHashMap<>();
 
     private final ConcurrentMap<RatePlan, Counter[]> rateLimits = new ConcurrentHashMap<>();
 
@@ -86,19 +98,32 @@ public final class GatewayTelemetry
         return (context != null) ? context : Context.current();
     }
 
-    /** A span for one of the gateway's steps under the request span, or {@code null} when it is not sampled. */
-    private Span startSpan(String name, Context parent) {
+    /** The door the exchange came through: {@code gateway} for a request the gateway proxies. */
+    static String door(ServerWebExchange exchange) {
+        String door = exchange.getAttribute(PipelineObserver.DOOR_ATTRIBUTE);
+        return (door != null) ? door : GATEWAY_DOOR;
+    }
+
+    /**
+     * A span for one of the gateway's steps under the request span, tagged with the door, or {@code null} when it is
+     * not sampled (then nothing is allocated).
+     */
+    private Span startSpan(String name, Context parent, ServerWebExchange exchange) {
         if (!Span.fromContext(parent).getSpanContext().isSampled()) {
             return null;
         }
-        return this.tracer.spanBuilder(name).setParent(parent).startSpan();
+        return this.tracer
+                .spanBuilder(name)
+                .setParent(parent)
+                .setAttribute(DOOR_SPAN_ATTRIBUTE, door(exchange))
+                .startSpan();
     }
 
     // ---- authentication ----
 
     @Override
     public void authenticated(ServerWebExchange exchange, GatewayIdentity identity) {
-        Span span = startSpan(AUTHENTICATE_SPAN, requestContext(exchange));
+        Span span = startSpan(AUTHENTICATE_SPAN, requestContext(exchange), exchange);
         if (span != null) {
             endAuthenticated(span, identity);
         }
@@ -108,7 +133,7 @@ public final class GatewayTelemetry
     @Override
     public void rejected(ServerWebExchange exchange, ErrorCode code) {
         Context context = requestContext(exchange);
-        Span span = startSpan(AUTHENTICATE_SPAN, context);
+        Span span = startSpan(AUTHENTICATE_SPAN, context, exchange);
         if (span != null) {
             endRejected(span, code);
         }
@@ -134,7 +159,7 @@ public final class GatewayTelemetry
     @Override
     public Verification verifying(ServerWebExchange exchange) {
         Context parent = requestContext(exchange);
-        Span span = startSpan(AUTHENTICATE_SPAN, parent);
+        Span span = startSpan(AUTHENTICATE_SPAN, parent, exchange);
         Context context = (span != null) ? parent.with(span) : parent;
         return new Verification() {
 
@@ -221,7 +246,7 @@ public final class GatewayTelemetry
 
     @Override
     public void authorized(ServerWebExchange exchange, String routeId, GatewayIdentity identity, ErrorCode code) {
-        route(routeId).decision(modeIndex(identity), code).increment();
+        route(exchange, routeId).decision(modeIndex(identity), code).increment();
     }
 
     @Override
@@ -229,7 +254,7 @@ public final class GatewayTelemetry
         int outcome = (decision == null) ? 2 : decision.allowed() ? 0 : 1;
         String backend = (decision == null) ? NONE : decision.backend();
         boolean fallback = decision == null || decision.fallback();
-        Span span = startSpan(RATE_LIMIT_SPAN, requestContext(exchange));
+        Span span = startSpan(RATE_LIMIT_SPAN, requestContext(exchange), exchange);
         if (span != null) {
             span.setAttribute("dualcore.ratelimit.plan", plan.name());
             span.setAttribute("dualcore.ratelimit.backend", backend);
@@ -265,7 +290,7 @@ public final class GatewayTelemetry
     @Override
     public void completed(
             ServerWebExchange exchange, String routeId, GatewayIdentity identity, int status, ErrorCode code) {
-        route(routeId).completed(code == null, status).increment();
+        route(exchange, routeId).completed(code == null, status).increment();
         audit(exchange, null, routeId, identity, code == null, status, code);
     }
 
@@ -301,11 +326,18 @@ public final class GatewayTelemetry
                 identity != null ? identity.clientId() : null,
                 identity != null ? identity.deviceId() : null,
                 identity != null ? identity.keyId() : null,
-                exchange.getAttribute(PipelineObserver.DOOR_ATTRIBUTE)));
+                door(exchange)));
     }
 
-    private RouteMeters route(String routeId) {
-        return resolve(this.routes, routeId != null ? routeId : NONE, id -> new RouteMeters(id, this.meters));
+    /** The route's meters for the exchange's door: held per (door, route), registered once. */
+    private RouteMeters route(ServerWebExchange exchange, String routeId) {
+        String id = (routeId != null) ? routeId : NONE;
+        String door = exchange.getAttribute(PipelineObserver.DOOR_ATTRIBUTE);
+        if (door == null) {
+            return resolve(this.gatewayRoutes, id, r -> new RouteMeters(GATEWAY_DOOR, r, this.meters));
+        }
+        ConcurrentMap<String, RouteMeters> byRoute = resolve(this.doorRoutes, door, d -> new ConcurrentHashMap<>());
+        return resolve(byRoute, id, r -> new RouteMeters(door, r, this.meters));
     }
 
     private static int modeIndex(GatewayIdentity identity) {
@@ -321,6 +353,8 @@ public final class GatewayTelemetry
     /** One route's counters, each registered on first use and then held. */
     private static final class RouteMeters {
 
+        private final String door;
+
         private final String routeId;
 
         private final MeterRegistry meters;
@@ -331,7 +365,8 @@ public final class GatewayTelemetry
         /** By outcome (allowed, denied), then status. */
         private final Counter[][] completions = new Counter[2][600];
 
-        RouteMeters(String routeId, MeterRegistry meters) {
+        RouteMeters(String door, String routeId, MeterRegistry meters) {
+            this.door = door;
             this.routeId = routeId;
             this.meters = meters;
         }
@@ -342,6 +377,8 @@ public final class GatewayTelemetry
             if (counter == null) {
                 counter = Counter.builder("dualcore.authz.decisions")
                         .tags(
+                                "door",
+                                this.door,
                                 "route",
                                 this.routeId,
                                 "mode",
@@ -364,6 +401,8 @@ public final class GatewayTelemetry
                 counter = Counter.builder("dualcore.requests")
                         .description("Routed requests by final outcome and status")
                         .tags(
+                                "door",
+                                this.door,
                                 "route",
                                 this.routeId,
                                 "outcome",
