@@ -1,8 +1,10 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.IdentityCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
@@ -84,7 +86,12 @@ public class ExplainConfiguration {
                 RateLimitHeaders.of(rateLimitProperties.headers()),
                 identityHeaders,
                 identityAssertionSigner);
-        ExplainHandler handler = new ExplainHandler(admins, explainer, authErrorResponses);
+        ExplainHandler.AdminCheck admin = request -> admins.authenticate(request)
+                .map(GatewayIdentity::subject)
+                .onErrorMap(
+                        TokenRejectedException.class,
+                        ex -> new ExplainHandler.Refused(ex.errorCode(), ex.description()));
+        ExplainHandler handler = new ExplainHandler(admin, explainer, authErrorResponses);
         return RouterFunctions.route()
                 .POST(ExplainHandler.PATH, handler::explain)
                 .build();

@@ -1,8 +1,5 @@
 package io.dualcore.gateway.explain;
 
-import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.auth.TokenRejectedException;
-import io.dualcore.gateway.auth.web.AdminAuthenticator;
 import io.dualcore.gateway.decision.DecisionExplainer;
 import io.dualcore.gateway.decision.DecisionRequest;
 import io.dualcore.gateway.web.ErrorCode;
@@ -30,8 +27,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code POST /admin/explain} on the management port, for an authenticated admin ({@link AdminAuthenticator}, as the
- * revocation API): explains the gateway's decision about a described request against the running configuration
+ * {@code POST /admin/explain} on the management port, for an authenticated admin (the {@link AdminCheck} the
+ * configuration wires: the revocation API's admin authentication): explains the gateway's decision about a described request against the running configuration
  * ({@link DecisionExplainer}), as JSON. The body:
  *
  * <pre>{"method": "GET", "path": "/api/orders?x=1", "token": "eyJ...",
@@ -55,13 +52,13 @@ public final class ExplainHandler {
 
     private final JsonMapper json = JsonMapper.builder().build();
 
-    private final AdminAuthenticator admins;
+    private final AdminCheck admins;
 
     private final DecisionExplainer explainer;
 
     private final ProblemResponses errors;
 
-    public ExplainHandler(AdminAuthenticator admins, DecisionExplainer explainer, ProblemResponses errors) {
+    public ExplainHandler(AdminCheck admins, DecisionExplainer explainer, ProblemResponses errors) {
         Assert.notNull(admins, "admins cannot be null");
         Assert.notNull(explainer, "explainer cannot be null");
         Assert.notNull(errors, "errors cannot be null");
@@ -73,7 +70,7 @@ public final class ExplainHandler {
     public Mono<ServerResponse> explain(ServerRequest request) {
         ServerHttpRequest raw = request.exchange().getRequest();
         return this.admins
-                .authenticate(raw)
+                .admin(raw)
                 .flatMap(admin -> {
                     MediaType type = raw.getHeaders().getContentType();
                     if (type == null || !MediaType.APPLICATION_JSON.equalsTypeAndSubtype(type)) {
@@ -100,17 +97,17 @@ public final class ExplainHandler {
                                     IllegalArgumentException.class,
                                     ex -> problem(ErrorCode.INVALID_MANAGEMENT_REQUEST, ex.getMessage()));
                 })
-                .onErrorResume(TokenRejectedException.class, ex -> problem(ex.errorCode(), ex.description()));
+                .onErrorResume(Refused.class, ex -> problem(ex.code(), ex.getMessage()));
     }
 
-    private Mono<ServerResponse> explained(ServerRequest request, GatewayIdentity admin, DecisionRequest described) {
+    private Mono<ServerResponse> explained(ServerRequest request, String admin, DecisionRequest described) {
         return this.explainer.explain(request.exchange(), described).flatMap(explanation -> {
             Map<String, Object> body = explanation.toMap();
             var decision = explanation.decision();
             audit.atInfo()
                     .addKeyValue("event.action", "explain")
                     .addKeyValue("event.outcome", "success")
-                    .addKeyValue("user.id", admin.subject())
+                    .addKeyValue("user.id", admin)
                     .addKeyValue("http.request.method", described.method().name())
                     .addKeyValue("url.path", (decision.path() != null) ? decision.path() : "")
                     .addKeyValue("dualcore.route", (decision.routeId() != null) ? decision.routeId() : "")
@@ -216,5 +213,31 @@ public final class ExplainHandler {
     private Mono<ServerResponse> problem(ErrorCode code, String description) {
         return ServerResponse.status(code.status())
                 .build((exchange, context) -> this.errors.write(exchange, code, description, null));
+    }
+
+    /** Who may explain: the management port's admin authentication, wired by the configuration. */
+    @FunctionalInterface
+    public interface AdminCheck {
+
+        /**
+         * @return the admin's subject (the audit line's actor), or an error signal carrying a {@link Refused}: 401
+         *     without or with a bad token, 403 without the admin role
+         */
+        Mono<String> admin(ServerHttpRequest request);
+    }
+
+    /** The admin check's refusal, answered with its code. */
+    public static final class Refused extends RuntimeException {
+
+        private final ErrorCode code;
+
+        public Refused(ErrorCode code, String description) {
+            super(description, null, false, false);
+            this.code = code;
+        }
+
+        public ErrorCode code() {
+            return this.code;
+        }
     }
 }
