@@ -66,9 +66,10 @@ final class DetachedExchange {
             return null;
         }
 
+        /** As a mock request: no server behind it (readers of the native request fall back to the headers). */
         @Override
         public <T> T getNativeRequest() {
-            throw new UnsupportedOperationException("A detached exchange has no native request");
+            throw new IllegalStateException("A detached exchange has no native request");
         }
 
         @Override
@@ -93,7 +94,7 @@ final class DetachedExchange {
 
         @Override
         public <T> T getNativeResponse() {
-            throw new UnsupportedOperationException("A detached exchange has no native response");
+            throw new IllegalStateException("A detached exchange has no native response");
         }
 
         @Override
