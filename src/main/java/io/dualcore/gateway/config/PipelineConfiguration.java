@@ -4,23 +4,22 @@ import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.pipeline.RoutePipelineFilter;
-import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
-import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.NoRouteHandlerMapping;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
-import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.server.ServerWebExchange;
 
 /** The route pipeline after route matching (policy, rate limit, identity hand-over) and the unrouted-path answer. */
 @Configuration(proxyBeanMethods = false)
@@ -30,24 +29,22 @@ public class PipelineConfiguration {
     private static final Supplier<CredentialCarriers> DEFAULT_CREDENTIALS =
             () -> CredentialCarriers.of(CredentialsProperties.defaults());
 
+    /** The compiled routes in force at each look-up (callers that do not pin a configuration per request). */
     @Bean
-    CompiledRoutes compiledRoutes(
-            RoutePolicies routePolicies,
-            Map<String, RatePlan> ratePlans,
-            ObjectProvider<CredentialCarriers> credentialCarriers) {
-        return CompiledRoutes.of(routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS));
+    CompiledRoutes compiledRoutes(LiveConfiguration live) {
+        return CompiledRoutes.live(() -> live.current().compiledRoutes());
     }
 
     @Bean
     RoutePipelineFilter routePipelineFilter(
-            CompiledRoutes compiledRoutes,
+            LiveConfiguration live,
             RateLimiter rateLimiter,
             RateLimitProperties rateLimitProperties,
             IdentityAssertionSigner identityAssertionSigner,
             ProblemResponses authErrorResponses,
             ObjectProvider<PipelineObserver> observer) {
         return new RoutePipelineFilter(
-                compiledRoutes,
+                (ServerWebExchange exchange) -> live.of(exchange).compiledRoutes(),
                 rateLimiter,
                 RateLimitHeaders.of(rateLimitProperties.headers()),
                 identityAssertionSigner,

@@ -12,6 +12,7 @@ import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
@@ -37,7 +38,8 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
     /** Status recorded when the client went away before the answer. */
     static final int CLIENT_CLOSED = 499;
 
-    private final CompiledRoutes routes;
+    /** The compiled routes a request runs on: those of the configuration pinned to it. */
+    private final Function<ServerWebExchange, CompiledRoutes> routes;
 
     private final RateLimiter limiter;
 
@@ -51,6 +53,22 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
 
     public RoutePipelineFilter(
             CompiledRoutes routes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityAssertionSigner signer,
+            ProblemResponses errors,
+            PipelineObserver observer) {
+        this(fixed(routes), limiter, rateLimitHeaders, signer, errors, observer);
+    }
+
+    private static Function<ServerWebExchange, CompiledRoutes> fixed(CompiledRoutes routes) {
+        Assert.notNull(routes, "routes cannot be null");
+        return exchange -> routes;
+    }
+
+    /** @param routes the compiled routes of the configuration the exchange runs on (live reload) */
+    public RoutePipelineFilter(
+            Function<ServerWebExchange, CompiledRoutes> routes,
             RateLimiter limiter,
             RateLimitHeaders rateLimitHeaders,
             IdentityAssertionSigner signer,
@@ -74,7 +92,7 @@ public final class RoutePipelineFilter implements GlobalFilter, Ordered {
     public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
         Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
         String routeId = (route != null) ? route.getId() : null;
-        CompiledRoute compiled = (routeId != null) ? this.routes.get(routeId) : null;
+        CompiledRoute compiled = (routeId != null) ? this.routes.apply(exchange).get(routeId) : null;
         GatewayIdentity identity = GatewayIdentity.from(exchange);
         if (compiled == null) {
             return deny(
