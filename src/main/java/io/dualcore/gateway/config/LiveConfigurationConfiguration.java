@@ -66,9 +66,9 @@ public class LiveConfigurationConfiguration {
     }
 
     @Bean
-    ReloadObserver reloadObserver(ObjectProvider<MeterRegistry> meters) {
+    ReloadObserver reloadObserver(ObjectProvider<MeterRegistry> meters, LiveConfiguration live) {
         MeterRegistry registry = meters.getIfAvailable();
-        return (registry != null) ? new ConfigurationReloadTelemetry(registry) : ReloadObserver.NONE;
+        return (registry != null) ? new ConfigurationReloadTelemetry(registry, live) : ReloadObserver.NONE;
     }
 
     @Bean

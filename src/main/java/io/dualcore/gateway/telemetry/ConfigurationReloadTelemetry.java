@@ -2,8 +2,10 @@ package io.dualcore.gateway.telemetry;
 
 import io.dualcore.gateway.live.ConfigurationDiff;
 import io.dualcore.gateway.live.ConfigurationReloader;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.live.ReloadObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import org.slf4j.Logger;
@@ -11,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Counts and audits configuration reloads: {@code dualcore.config.reload{outcome}} ({@code applied},
- * {@code restart_required}, {@code unchanged}, {@code refused}) and one line on the {@code dualcore.audit} logger per
+ * {@code restart_required}, {@code unchanged}, {@code refused}), the gauges {@code dualcore.config.refused} and
+ * {@code dualcore.config.restart.required}, and one line on the {@code dualcore.audit} logger per
  * applied or refused candidate (who, the versions, the diff's summary or the reason; names only, never a value).
  */
 public final class ConfigurationReloadTelemetry implements ReloadObserver {
@@ -20,8 +23,18 @@ public final class ConfigurationReloadTelemetry implements ReloadObserver {
 
     private final MeterRegistry meters;
 
-    public ConfigurationReloadTelemetry(MeterRegistry meters) {
+    /** @param live the configuration whose state the gauges report */
+    public ConfigurationReloadTelemetry(MeterRegistry meters, LiveConfiguration live) {
         this.meters = meters;
+        Gauge.builder("dualcore.config.refused", live, l -> (l.status().lastRefused() != null) ? 1 : 0)
+                .description("1 while the latest configuration candidate is refused (the previous one serves)")
+                .register(meters);
+        Gauge.builder(
+                        "dualcore.config.restart.required",
+                        live,
+                        l -> l.status().restartRequired().size())
+                .description("Changed properties that take effect only on a restart")
+                .register(meters);
         // every outcome from the start, so that rate() and increase() see the first refusal
         for (ConfigurationReloader.Outcome outcome : ConfigurationReloader.Outcome.values()) {
             counter(outcome);
