@@ -9,12 +9,16 @@ import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.pipeline.RoutePipelineFilter;
+import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
+import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.NoRouteHandlerMapping;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -29,22 +33,39 @@ public class PipelineConfiguration {
     private static final Supplier<CredentialCarriers> DEFAULT_CREDENTIALS =
             () -> CredentialCarriers.of(CredentialsProperties.defaults());
 
-    /** The compiled routes in force at each look-up (callers that do not pin a configuration per request). */
+    /**
+     * The compiled routes in force at each look-up (callers that do not pin a configuration per request); compiled
+     * once from the startup settings where the context has no live configuration (slices of the wiring).
+     */
     @Bean
-    CompiledRoutes compiledRoutes(LiveConfiguration live) {
-        return CompiledRoutes.live(() -> live.current().compiledRoutes());
+    CompiledRoutes compiledRoutes(
+            ObjectProvider<LiveConfiguration> live,
+            RoutePolicies routePolicies,
+            Map<String, RatePlan> ratePlans,
+            ObjectProvider<CredentialCarriers> credentialCarriers) {
+        LiveConfiguration configuration = live.getIfAvailable();
+        if (configuration != null) {
+            return CompiledRoutes.live(() -> configuration.current().compiledRoutes());
+        }
+        return CompiledRoutes.of(routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS));
     }
 
     @Bean
     RoutePipelineFilter routePipelineFilter(
-            LiveConfiguration live,
+            ObjectProvider<LiveConfiguration> live,
+            CompiledRoutes compiledRoutes,
             RateLimiter rateLimiter,
             RateLimitProperties rateLimitProperties,
             IdentityAssertionSigner identityAssertionSigner,
             ProblemResponses authErrorResponses,
             ObjectProvider<PipelineObserver> observer) {
+        LiveConfiguration configuration = live.getIfAvailable();
+        // the compiled routes of the configuration pinned to the request (live reload)
+        Function<ServerWebExchange, CompiledRoutes> routes = (configuration != null)
+                ? exchange -> configuration.of(exchange).compiledRoutes()
+                : exchange -> compiledRoutes;
         return new RoutePipelineFilter(
-                (ServerWebExchange exchange) -> live.of(exchange).compiledRoutes(),
+                routes,
                 rateLimiter,
                 RateLimitHeaders.of(rateLimitProperties.headers()),
                 identityAssertionSigner,
