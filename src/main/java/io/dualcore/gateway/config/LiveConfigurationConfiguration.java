@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
 import org.springframework.cloud.gateway.route.RouteLocator;
@@ -82,11 +83,13 @@ public class LiveConfigurationConfiguration {
         return new ConfigurationReloader(sources, compiler, live, reloadObserver, events, clock);
     }
 
+    /** Off with {@code dualcore.reload.watch=false}: then only the admin request reloads. */
     @Bean(destroyMethod = "close")
+    @ConditionalOnBooleanProperty(name = "dualcore.reload.watch", matchIfMissing = true)
     ConfigFileWatcher configFileWatcher(
             ConfigurationSources sources, ConfigurationReloader reloader, ReloadProperties properties) {
         ConfigFileWatcher watcher = new ConfigFileWatcher(
-                properties.watch() ? sources.directories() : List.of(),
+                sources.directories(),
                 () -> reloader.reload(ConfigurationReloader.FILE_WATCH),
                 properties.debounce(),
                 properties.rescan());

@@ -134,6 +134,9 @@ public final class ConfigurationReloader {
             candidate = this.compiler.compile(environment, effective, version, active);
         } catch (InvalidConfigurationException ex) {
             return refuse(by, watch, active, version, ex.getMessage());
+        } catch (RuntimeException ex) {
+            // a check that failed in an unforeseen way still refuses the candidate, never half applies it
+            return refuse(by, watch, active, version, ConfigurationCompiler.rootMessage(ex));
         }
         ConfigurationDiff diff = ConfigurationDiff.between(active.sources(), candidate.sources());
         List<String> restartRequired = EffectiveProperties.restartOnlyDifferences(this.startup, effective);

@@ -7,7 +7,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Live reload of the configuration files (README "Live configuration reload").
  *
- * @param watch whether the directories of the configuration files are watched (the admin request works either way)
+ * @param watch whether the directories of the configuration files are watched and re-read every {@code rescan}; off:
+ *     only the admin request reloads
  * @param debounce quiet time after the last file event before the files are read (an editor or kubelet writes in
  *     several steps)
  * @param rescan how often the files are read even without an event (a missed event, a file system without events)
