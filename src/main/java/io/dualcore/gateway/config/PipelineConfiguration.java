@@ -2,30 +2,23 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
-import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
-import io.dualcore.gateway.pipeline.PipelineObserver;
-import io.dualcore.gateway.pipeline.RoutePipelineFilter;
 import io.dualcore.gateway.policy.RoutePolicies;
-import io.dualcore.gateway.ratelimit.RateLimitHeaders;
-import io.dualcore.gateway.ratelimit.RateLimitProperties;
-import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.NoRouteHandlerMapping;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.server.ServerWebExchange;
 
-/** The route pipeline after route matching (policy, rate limit, identity hand-over) and the unrouted-path answer. */
+/** The routes compiled for the engine's route steps, the identity hand-over and the unrouted-path answer. */
 @Configuration(proxyBeanMethods = false)
 public class PipelineConfiguration {
 
@@ -34,8 +27,9 @@ public class PipelineConfiguration {
             () -> CredentialCarriers.of(CredentialsProperties.defaults());
 
     /**
-     * The compiled routes in force at each look-up (callers that do not pin a configuration per request); compiled
-     * once from the startup settings where the context has no live configuration (slices of the wiring).
+     * The compiled routes of the configuration each request runs on (the one pinned to it, see
+     * {@code live.ActiveConfigurationWebFilter}; else the one in force); compiled once from the startup settings where
+     * the context has no live configuration (slices of the wiring).
      */
     @Bean
     CompiledRoutes compiledRoutes(
@@ -45,32 +39,10 @@ public class PipelineConfiguration {
             ObjectProvider<CredentialCarriers> credentialCarriers) {
         LiveConfiguration configuration = live.getIfAvailable();
         if (configuration != null) {
-            return CompiledRoutes.live(() -> configuration.current().compiledRoutes());
+            return CompiledRoutes.live((ServerWebExchange exchange) ->
+                    ((exchange != null) ? configuration.of(exchange) : configuration.current()).compiledRoutes());
         }
         return CompiledRoutes.of(routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS));
-    }
-
-    @Bean
-    RoutePipelineFilter routePipelineFilter(
-            ObjectProvider<LiveConfiguration> live,
-            CompiledRoutes compiledRoutes,
-            RateLimiter rateLimiter,
-            RateLimitProperties rateLimitProperties,
-            IdentityAssertionSigner identityAssertionSigner,
-            ProblemResponses authErrorResponses,
-            ObjectProvider<PipelineObserver> observer) {
-        LiveConfiguration configuration = live.getIfAvailable();
-        // the compiled routes of the configuration pinned to the request (live reload)
-        Function<ServerWebExchange, CompiledRoutes> routes = (configuration != null)
-                ? exchange -> configuration.of(exchange).compiledRoutes()
-                : exchange -> compiledRoutes;
-        return new RoutePipelineFilter(
-                routes,
-                rateLimiter,
-                RateLimitHeaders.of(rateLimitProperties.headers()),
-                identityAssertionSigner,
-                authErrorResponses,
-                observer.getIfAvailable(() -> PipelineObserver.NONE));
     }
 
     @Bean
