@@ -5,6 +5,7 @@ import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopProof;
+import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.util.ArrayList;
@@ -134,6 +135,7 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
                     })
                     .flatMap(verifiedProof -> {
                         this.observer.authenticated(clean, proven);
+                        offerNonce(clean);
                         clean.getAttributes().put(DpopBinding.ATTRIBUTE, verifiedProof);
                         clean.getAttributes().put(GatewayIdentity.ATTRIBUTE, proven);
                         return chain.filter(clean);
@@ -150,7 +152,10 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
                     if (replay == null) {
                         return Mono.just(verified);
                     }
-                    return replay.doOnNext(p -> clean.getAttributes().put(DpopBinding.ATTRIBUTE, p))
+                    return replay.doOnNext(p -> {
+                                clean.getAttributes().put(DpopBinding.ATTRIBUTE, p);
+                                offerNonce(clean);
+                            })
                             .thenReturn(verified);
                 })
                 .onErrorResume(TokenRejectedException.class, ex -> {
@@ -170,7 +175,21 @@ public final class AuthenticationWebFilter implements WebFilter, Ordered {
                 exchange.getRequest(), BearerTokenExtractor.dpopScheme(exchange.getRequest()), token, identity);
     }
 
+    /** RFC 9449 §8: the nonce the next proof must carry, with a request that used one (when nonces are on). */
+    private void offerNonce(ServerWebExchange exchange) {
+        String nonce = this.dpop.currentNonce();
+        if (nonce != null) {
+            exchange.getResponse().getHeaders().set(DPOP_NONCE, nonce);
+        }
+    }
+
+    /** The response header carrying the server's DPoP nonce (RFC 9449 §8.1). */
+    public static final String DPOP_NONCE = "DPoP-Nonce";
+
     private Mono<Void> reject(ServerWebExchange exchange, TokenRejectedException rejection) {
+        if (rejection.errorCode() == ErrorCode.USE_DPOP_NONCE && this.dpop != null) {
+            offerNonce(exchange);
+        }
         if (logger.isDebugEnabled()) {
             // the code and our own description only: never the token
             logger.debug("Rejected " + exchange.getRequest().getPath() + ": "
