@@ -180,8 +180,14 @@ public final class TokenIntrospector {
      *     {@link TokenRejectedException} {@code token_inactive}, or {@link Unavailable} when there is no answer
      */
     public Mono<Map<String, Object>> introspect(String token) {
-        // the call runs to its end even when the request that started it goes away: others may wait for it
-        return Mono.fromFuture(() -> this.answers.get(hash(token), (key, executor) -> call(token)), true);
+        return Mono.defer(() -> {
+            ByteBuffer key = hash(token);
+            CompletableFuture<Map<String, Object>> answer = this.answers.get(key, (hash, executor) -> call(token));
+            // the call runs to its end even when the request that started it goes away: others may wait for it; a
+            // failed answer leaves the cache before anyone sees the failure (Caffeine's own removal may come later)
+            return Mono.fromFuture(answer, true)
+                    .doOnError(ex -> this.answers.asMap().remove(key, answer));
+        });
     }
 
     private CompletableFuture<Map<String, Object>> call(String token) {

@@ -296,8 +296,7 @@ class DpopBindingTests {
                         .block()
                         .thumbprint())
                 .isEqualTo(DpopProofs.thumbprint(KEY));
-        assertRefused(
-                () -> binding.check(request(), true, TOKEN, bound(OFF_ISSUER)), ErrorCode.INVALID_DPOP_PROOF);
+        assertRefused(() -> binding.check(request(), true, TOKEN, bound(OFF_ISSUER)), ErrorCode.INVALID_DPOP_PROOF);
     }
 
     @Test

@@ -35,30 +35,33 @@ final class IntrospectionEndpointStub implements AutoCloseable {
         this.server = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
-                .route(routes -> routes.get("/.well-known/openid-configuration", (request, response) -> response.header(
-                                        "Content-Type", "application/json")
-                                .sendString(Mono.just("{\"issuer\":\"" + issuer() + "\",\"introspection_endpoint\":\""
-                                        + uri() + "\"}")))
-                        .post("/introspect", (request, response) -> request.receive()
-                                .aggregate()
-                                .asString()
-                                .defaultIfEmpty("")
-                                .flatMap(body -> {
-                                    this.calls.incrementAndGet();
-                                    this.authorizations.add(String.valueOf(request.requestHeaders()
-                                            .get("Authorization")));
-                                    for (String pair : body.split("&")) {
-                                        if (pair.startsWith("token=")) {
-                                            this.tokens.add(URLDecoder.decode(
-                                                    pair.substring("token=".length()), StandardCharsets.UTF_8));
-                                        }
-                                    }
-                                    return Mono.delay(this.delay.get()).thenReturn(body);
-                                })
-                                .flatMap(body -> response.status(this.status.get())
-                                        .header("Content-Type", "application/json")
-                                        .sendString(Mono.just(this.answer.get()))
-                                        .then())))
+                .route(routes -> routes.get(
+                                "/.well-known/openid-configuration",
+                                (request, response) -> response.header("Content-Type", "application/json")
+                                        .sendString(Mono.just("{\"issuer\":\"" + issuer()
+                                                + "\",\"introspection_endpoint\":\"" + uri() + "\"}")))
+                        .post(
+                                "/introspect",
+                                (request, response) -> request.receive()
+                                        .aggregate()
+                                        .asString()
+                                        .defaultIfEmpty("")
+                                        .flatMap(body -> {
+                                            this.calls.incrementAndGet();
+                                            this.authorizations.add(String.valueOf(
+                                                    request.requestHeaders().get("Authorization")));
+                                            for (String pair : body.split("&")) {
+                                                if (pair.startsWith("token=")) {
+                                                    this.tokens.add(URLDecoder.decode(
+                                                            pair.substring("token=".length()), StandardCharsets.UTF_8));
+                                                }
+                                            }
+                                            return Mono.delay(this.delay.get()).thenReturn(body);
+                                        })
+                                        .flatMap(body -> response.status(this.status.get())
+                                                .header("Content-Type", "application/json")
+                                                .sendString(Mono.just(this.answer.get()))
+                                                .then())))
                 .bindNow();
     }
 

@@ -131,8 +131,7 @@ class IntrospectionIT {
     @Test
     void revokedTokenWhenCacheTtlLapsedThenRefusedOnIntrospectedRouteAndAcceptedOnLocalRoute() {
         String token = aliceToken();
-        assertThat(call(gateway, "/api/profile", token).getStatusCode().value())
-                .isEqualTo(200);
+        assertThat(call(gateway, "/api/profile", token).getStatusCode().value()).isEqualTo(200);
         assertThat(call(gateway, "/telemetry/ping", token).getStatusCode().value())
                 .isEqualTo(200);
 
@@ -176,8 +175,7 @@ class IntrospectionIT {
     @Test
     void hostileTokensWhenOversizedOrMalformedThen4xxNeverAnUpstreamCall() {
         core.clear();
-        String[] hostile = {
-            "A".repeat(9000), "a.b", "a..b.c.d.e", "%%%%", "x".repeat(8192), "eyJhbGciOiJub25lIn0.e30."
+        String[] hostile = {"A".repeat(9000), "a.b", "a..b.c.d.e", "%%%%", "x".repeat(8192), "eyJhbGciOiJub25lIn0.e30."
         };
         for (String token : hostile) {
             ResponseEntity<String> response = TestClients.webClient(gateway.port())
