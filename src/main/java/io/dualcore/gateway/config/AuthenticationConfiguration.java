@@ -276,17 +276,28 @@ public class AuthenticationConfiguration {
     /** The checks a route asks for beyond its issuer's: online introspection, a stricter DPoP mode. */
     @Bean
     RouteTokenChecksFilter routeTokenChecksFilter(
+            AuthProperties properties,
             RouteProperties routes,
             Introspections introspections,
             DpopBinding dpopBinding,
             ProblemResponses authErrorResponses,
-            ObjectProvider<AuthenticationObserver> observer) {
+            ObjectProvider<AuthenticationObserver> observer,
+            Environment environment) {
         Map<String, RouteTokenChecksFilter.RouteChecks> byRoute = new LinkedHashMap<>();
         routes.routes().forEach((id, settings) -> {
             if (settings.introspect() || settings.dpop() != DpopMode.OFF) {
                 byRoute.put(id, new RouteTokenChecksFilter.RouteChecks(settings.introspect(), settings.dpop()));
             }
         });
+        boolean alwaysIntrospects = properties.oidc().issuers().stream()
+                .anyMatch(issuer -> issuer.introspection().always());
+        if ((!byRoute.isEmpty() || alwaysIntrospects)
+                && environment.getProperty("dualcore.decision-api.enabled", Boolean.class, false)) {
+            // the decision doors do not run the per-route checks yet: they would answer allow where the proxy refuses
+            throw new IllegalStateException("dualcore.decision-api.enabled is true while routes " + byRoute.keySet()
+                    + " set introspect or dpop (or an issuer sets introspection.always); the decision API does not"
+                    + " run these checks yet: turn the decision API off or remove those settings");
+        }
         return new RouteTokenChecksFilter(
                 byRoute,
                 introspections.introspectors().isEmpty() ? null : introspections,

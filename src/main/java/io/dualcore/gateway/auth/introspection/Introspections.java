@@ -1,5 +1,7 @@
 package io.dualcore.gateway.auth.introspection;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthenticationMode;
@@ -40,6 +42,13 @@ public final class Introspections implements OpaqueTokenVerifier {
     private final Clock clock;
 
     private final Duration clockSkew;
+
+    /**
+     * The identity built from each remembered answer (by the answer's identity, weakly: it goes when the answer leaves
+     * the introspector's cache), so a reused opaque token costs a look-up, not a new identity.
+     */
+    private final Cache<Map<String, Object>, GatewayIdentity> identities =
+            Caffeine.newBuilder().weakKeys().build();
 
     /**
      * @param introspectors the introspectors, one per issuer that configures introspection
@@ -103,7 +112,7 @@ public final class Introspections implements OpaqueTokenVerifier {
             return null;
         }
         Map<String, Object> answer = this.opaque.cached(token);
-        return (answer != null) ? identity(answer) : null;
+        return (answer != null) ? this.identities.get(answer, this::identity) : null;
     }
 
     @Override
@@ -116,7 +125,7 @@ public final class Introspections implements OpaqueTokenVerifier {
                 .introspect(token)
                 // an opaque token has nobody else to vouch for it: no answer is a refusal whatever the policy
                 .onErrorMap(TokenIntrospector.Unavailable.class, ex -> unavailable())
-                .map(this::identity);
+                .map(answer -> this.identities.get(answer, this::identity));
     }
 
     /**

@@ -76,7 +76,13 @@ public final class TokenIntrospector {
 
     private final CircuitBreaker breaker;
 
-    private final AsyncCache<ByteBuffer, Map<String, Object>> answers;
+    private final AsyncCache<ByteBuffer, Answer> answers;
+
+    /**
+     * An active answer and until when it may be trusted, fixed when it arrived: the cache's expiry is computed from it
+     * whenever Caffeine gets to it, so a late bookkeeping step never extends it.
+     */
+    private record Answer(Map<String, Object> claims, Instant trustedUntil) {}
 
     /** Built once the endpoint is known (configured, or discovered on first use and retried until it works). */
     private volatile ReactiveOpaqueTokenIntrospector delegate;
@@ -131,7 +137,7 @@ public final class TokenIntrospector {
         this.answers = Caffeine.newBuilder()
                 .maximumSize(settings.cacheSize())
                 .ticker(ticker)
-                .expireAfter(Expiry.creating((ByteBuffer key, Map<String, Object> answer) -> lifetime(answer)))
+                .expireAfter(Expiry.writing((ByteBuffer key, Answer answer) -> remaining(answer)))
                 .buildAsync();
     }
 
@@ -166,11 +172,12 @@ public final class TokenIntrospector {
      * @return the active answer's claims
      */
     public Map<String, Object> cached(String token) {
-        CompletableFuture<Map<String, Object>> answer = this.answers.getIfPresent(hash(token));
+        CompletableFuture<Answer> answer = this.answers.getIfPresent(hash(token));
         if (answer == null || !answer.isDone() || answer.isCompletedExceptionally()) {
             return null;
         }
-        return answer.join();
+        Answer known = answer.join();
+        return this.clock.instant().isBefore(known.trustedUntil()) ? known.claims() : null;
     }
 
     /**
@@ -182,19 +189,31 @@ public final class TokenIntrospector {
     public Mono<Map<String, Object>> introspect(String token) {
         return Mono.defer(() -> {
             ByteBuffer key = hash(token);
-            CompletableFuture<Map<String, Object>> answer = this.answers.get(key, (hash, executor) -> call(token));
+            CompletableFuture<Answer> known = this.answers.getIfPresent(key);
+            if (known != null
+                    && known.isDone()
+                    && !known.isCompletedExceptionally()
+                    && !this.clock.instant().isBefore(known.join().trustedUntil())) {
+                // the answer's own deadline decides, whenever Caffeine's expiry bookkeeping catches up
+                this.answers.asMap().remove(key, known);
+            }
+            CompletableFuture<Answer> answer = this.answers.get(key, (hash, executor) -> call(token));
             // the call runs to its end even when the request that started it goes away: others may wait for it; a
             // failed answer leaves the cache before anyone sees the failure (Caffeine's own removal may come later)
             return Mono.fromFuture(answer, true)
-                    .doOnError(ex -> this.answers.asMap().remove(key, answer));
+                    .doOnError(ex -> this.answers.asMap().remove(key, answer))
+                    .map(Answer::claims);
         });
     }
 
-    private CompletableFuture<Map<String, Object>> call(String token) {
+    private CompletableFuture<Answer> call(String token) {
         this.calls.increment();
         return endpoint()
                 .flatMap(introspector -> introspector.introspect(token))
-                .map(this::answer)
+                .map(principal -> {
+                    Map<String, Object> claims = answer(principal);
+                    return new Answer(claims, this.clock.instant().plus(lifetime(claims)));
+                })
                 .timeout(this.settings.timeout())
                 .onErrorMap(ex -> !(ex instanceof TokenRejectedException), this::outage)
                 .transformDeferred(CircuitBreakerOperator.of(this.breaker))
@@ -273,6 +292,12 @@ public final class TokenIntrospector {
                     + ex.getClass().getSimpleName() + "); breaker " + breakerState());
         }
         return new Unavailable();
+    }
+
+    /** How much longer an answer may be trusted, for the cache's expiry. */
+    private Duration remaining(Answer answer) {
+        Duration left = Duration.between(this.clock.instant(), answer.trustedUntil());
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     /** How long an active answer is remembered: {@code cache-ttl}, never beyond {@code exp}. */

@@ -15,23 +15,23 @@ import reactor.netty.http.server.HttpServer;
  * A tiny RFC 7662 endpoint and discovery document on a free port: answers what the test set, records what it got
  * (the Basic credentials, the posted token), and can stall to play an unresponsive issuer.
  */
-final class IntrospectionEndpointStub implements AutoCloseable {
+public final class IntrospectionEndpointStub implements AutoCloseable {
 
-    final AtomicReference<String> answer = new AtomicReference<>("{\"active\":false}");
+    public final AtomicReference<String> answer = new AtomicReference<>("{\"active\":false}");
 
-    final AtomicInteger status = new AtomicInteger(200);
+    public final AtomicInteger status = new AtomicInteger(200);
 
-    final AtomicReference<Duration> delay = new AtomicReference<>(Duration.ZERO);
+    public final AtomicReference<Duration> delay = new AtomicReference<>(Duration.ZERO);
 
-    final AtomicInteger calls = new AtomicInteger();
+    public final AtomicInteger calls = new AtomicInteger();
 
-    final List<String> authorizations = new CopyOnWriteArrayList<>();
+    public final List<String> authorizations = new CopyOnWriteArrayList<>();
 
-    final List<String> tokens = new CopyOnWriteArrayList<>();
+    public final List<String> tokens = new CopyOnWriteArrayList<>();
 
     private final DisposableServer server;
 
-    IntrospectionEndpointStub() {
+    public IntrospectionEndpointStub() {
         this.server = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
@@ -65,15 +65,15 @@ final class IntrospectionEndpointStub implements AutoCloseable {
                 .bindNow();
     }
 
-    String issuer() {
+    public String issuer() {
         return "http://127.0.0.1:" + this.server.port() + "/realms/test";
     }
 
-    String uri() {
+    public String uri() {
         return "http://127.0.0.1:" + this.server.port() + "/introspect";
     }
 
-    String metadataUri() {
+    public String metadataUri() {
         return "http://127.0.0.1:" + this.server.port() + "/.well-known/openid-configuration";
     }
 
