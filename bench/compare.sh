@@ -105,6 +105,10 @@ defcase gw_local_limit gateway /api/bench good 200 \
     "  + a local rate-limit plan that never limits" "$UNLIMITED_PLAN"
 defcase gw_redis_limit gateway /api/bench good 200 \
     "  + the same plan on Redis (bucket4j lettuce)" "$UNLIMITED_PLAN --dualcore.rate-limit.backend=redis" redis
+defcase nginx_authreq nginx-authreq /api/bench good 200 \
+    "nginx auth_request to the gateway's decision API (README snippet), nginx proxies to the backend; CPU of both"
+defcase nginx_to_gw nginx-gw /api/bench good 200 \
+    "nginx proxying to the gateway, which proxies to the backend (the gateway behind nginx); CPU of both"
 defcase gw_bad_signature gateway /api/bench bad 401 \
     "  the same tokens with a bad signature: 401 each (reject path)"
 defcase gw_unrouted gateway /unrouted/bench good 404 \
@@ -124,6 +128,8 @@ declare -A C_CHECK=(
     [gw_image]="log_has rejects_bad_token cds_mapped io_uring"
     [gw_quiet]="log_lacks"
     [gw_no_revocation]="log_has no_revocation"
+    [nginx_authreq]="log_has rejects_bad_token decision_door"
+    [nginx_to_gw]="log_has rejects_bad_token"
     [gw_local_limit]="rate_limit_header"
     [gw_redis_limit]="rate_limit_header redis_keys"
 )
@@ -359,7 +365,7 @@ freeze_others() { # case
     local o p
     for o in "${!S_PID[@]}"; do
         [[ $o == "$1" ]] && continue
-        for p in ${S_PID[$o]} $(pgrep -P "${S_PID[$o]}" 2>/dev/null || true); do
+        for p in ${S_PID[$o]} ${S_EXTRA[$o]:-} $(pgrep -P "${S_PID[$o]}" 2>/dev/null || true); do
             kill -STOP "$p" 2>/dev/null && FROZEN+="$p "
         done
     done
@@ -569,7 +575,7 @@ if [[ " ${SELECTED[*]} " == *" gw_redis_limit "* ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------- servers under test
-declare -A S_PID S_PORT S_MPORT S_START S_READY S_LOAD S_RSS1 S_RSS1_AT S_FAIL S_RSS_END S_WARN
+declare -A S_PID S_EXTRA S_DPORT S_PORT S_MPORT S_START S_READY S_LOAD S_RSS1 S_RSS1_AT S_FAIL S_RSS_END S_WARN
 LOGBACK=$RUN/logback-bench.xml
 cat >"$LOGBACK" <<'EOF'
 <configuration>
@@ -615,6 +621,53 @@ start_server() { # case -> sets S_PID S_PORT S_START
                 REDIS_URL="$([[ ${C_ENV[$c]} == redis ]] && echo "$REDIS_URL_BENCH")" \
                 taskset -c "$GW_CPU" java $JVM_FLAGS "${launch[@]}" --server.address=127.0.0.1 \
                 --management.server.address=127.0.0.1 ${C_ARGS[$c]} $GW_EXTRA_ARGS >"$RUN/$c.log" 2>&1 &
+            ;;
+        nginx-authreq | nginx-gw)
+            # the gateway (shipped config) first, then nginx in front of it, both on GW_CPU
+            local gport=$port dport=0 gargs=""
+            alloc_port mport
+            S_MPORT[$c]=$mport
+            if [[ $kind == nginx-gw ]]; then
+                alloc_port gport
+            else
+                alloc_port dport
+                S_DPORT[$c]=$dport
+                gargs="--dualcore.decision-api.enabled=true --dualcore.decision-api.port=$dport"
+                alloc_port gport
+            fi
+            # shellcheck disable=SC2086
+            env SERVER_PORT="$gport" MANAGEMENT_PORT="$mport" \
+                MICROSERVICE_CORE_URI="http://127.0.0.1:$BACKEND_PORT" EDGE_CORE_URI="http://127.0.0.1:$BACKEND_PORT" \
+                OIDC_ISSUER_BASE_URL="$ISSUER_BASE" KEYCLOAK_URL="$ISSUER_BASE" REDIS_URL= \
+                taskset -c "$GW_CPU" java $JVM_FLAGS -jar "$GW_JAR" --server.address=127.0.0.1 \
+                --management.server.address=127.0.0.1 $gargs $GW_EXTRA_ARGS >"$RUN/$c.log" 2>&1 &
+            S_EXTRA[$c]=$!
+            PIDS+=("${S_EXTRA[$c]}")
+            mkdir -p "$RUN/proxy-$c-tmp"
+            {
+                nginx_common "proxy-$c"
+                echo "http {"
+                nginx_temp "proxy-$c"
+                echo "    keepalive_requests 10000000;"
+                echo "    keepalive_timeout 600s;"
+                if [[ $kind == nginx-gw ]]; then
+                    echo "    upstream gateway { server 127.0.0.1:$gport; keepalive 64; keepalive_requests 10000000; }"
+                    echo "    server {"
+                    echo "        listen 127.0.0.1:$port;"
+                    echo "        location / { proxy_pass http://gateway; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
+                    echo "    }"
+                else
+                    # the README's own snippet, as ForwardAuthProxiesIT runs it: the shipped config is the measured one
+                    awk '$0 == "<!-- forward-auth:nginx -->" { m = 1; next }
+                         m && /^```/ { if (b) exit; b = 1; next }
+                         b { print }' README.md \
+                        | sed -e "s/127\.0\.0\.1:8000/127.0.0.1:$port/g" -e "s/127\.0\.0\.1:8082/127.0.0.1:$dport/g" \
+                              -e "s/127\.0\.0\.1:9001/127.0.0.1:$BACKEND_PORT/g"
+                fi
+                echo "}"
+            } >"$RUN/$c.conf"
+            grep -q "listen 127.0.0.1:$port" "$RUN/$c.conf" || die "no nginx snippet in README.md for $c"
+            taskset -c "$GW_CPU" nginx -e "$RUN/$c-error.log" -c "$RUN/$c.conf" >"$RUN/$c-nginx.log" 2>&1 &
             ;;
         nginx)
             {
@@ -674,7 +727,9 @@ EOF
 server_pids() { # case -> the pids whose CPU and memory count (nginx: master and workers)
     local pid=${S_PID[$1]}
     echo "$pid"
-    [[ ${C_KIND[$1]} == nginx ]] && pgrep -P "$pid" || true
+    [[ ${C_KIND[$1]} == nginx* ]] && pgrep -P "$pid" || true
+    [[ -n "${S_EXTRA[$1]:-}" ]] && echo "${S_EXTRA[$1]}"
+    return 0
 }
 cpu_ticks() { local t=0 p; for p in $(server_pids "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
 rss_kb() { local t=0 p; for p in $(server_pids "$1"); do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0))); done; echo "$t"; }
@@ -688,6 +743,8 @@ wait_ready() { # case -> sets S_READY (seconds from start to the first expected 
     local c=$1 deadline=$((SECONDS + READY_TIMEOUT)) code
     while :; do
         kill -0 "${S_PID[$c]}" 2>/dev/null || { S_FAIL[$c]="exited during start (see $RUN/$c.log)"; return 1; }
+        [[ -z "${S_EXTRA[$c]:-}" ]] || kill -0 "${S_EXTRA[$c]}" 2>/dev/null \
+            || { S_FAIL[$c]="its gateway exited during start (see $RUN/$c.log)"; return 1; }
         code=$(probe "$c")
         if [[ "$code" == "${C_EXPECT[$c]}" ]]; then
             S_READY[$c]=$(awk -v a="${S_START[$c]}" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
@@ -728,6 +785,8 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
                 n=$(curl -s --max-time 5 "http://127.0.0.1:${S_MPORT[$c]}/actuator/prometheus" || true)
                 [[ -n "$n" ]] || problems+=("no metrics from the management port")
                 ! grep -q '^dualcore_revocations_active' <<<"$n" || problems+=("revocation metrics present: the check is on") ;;
+            decision_door) # the decision API answered (audit lines of the nginx door), not a proxied route
+                grep -q '"door":"nginx"' "$RUN/$c.log" || problems+=("no audit line of the nginx door: did nginx ask the decision API?") ;;
             redis_keys) n=$(redis_dbsize); ((${n:-0} > 0)) || problems+=("Redis holds no key: the limit did not use Redis") ;;
         esac
     done
@@ -805,7 +864,7 @@ for c in "${SELECTED[@]}"; do
     log "$c: starting (${C_KIND[$c]}) on cpu $GW_CPU"
     if ! start_server "$c"; then S_FAIL[$c]=${S_FAIL[$c]:-"did not start (see $RUN/$c*.log)"}; log "$c: FAILED: ${S_FAIL[$c]}"; continue; fi
     if ! wait_ready "$c"; then
-        log "$c: FAILED: ${S_FAIL[$c]}"; stop_pid "${S_PID[$c]}"
+        log "$c: FAILED: ${S_FAIL[$c]}"; stop_pid "${S_PID[$c]}"; [[ -z "${S_EXTRA[$c]:-}" ]] || stop_pid "${S_EXTRA[$c]}"
         [[ $c == bare ]] && die "the bare route is the reference of every ratio and did not come up"
         continue
     fi
@@ -832,7 +891,7 @@ for c in "${SELECTED[@]}"; do
     code=$(probe "$c")
     if [[ "$code" != "${C_EXPECT[$c]}" ]]; then
         S_FAIL[$c]="answered $code after the warm-up, not ${C_EXPECT[$c]} (see $RUN/probe-$c.out)"
-        log "$c: FAILED: ${S_FAIL[$c]}"; stop_pid "${S_PID[$c]}"; continue
+        log "$c: FAILED: ${S_FAIL[$c]}"; stop_pid "${S_PID[$c]}"; [[ -z "${S_EXTRA[$c]:-}" ]] || stop_pid "${S_EXTRA[$c]}"; continue
     fi
     check_case "$c"
     ACTIVE+=("$c")

@@ -10,7 +10,6 @@ import io.dualcore.gateway.auth.revocation.RevocationSharing;
 import io.dualcore.gateway.auth.revocation.Revocations;
 import io.dualcore.gateway.auth.revocation.web.ClosingWebSocketService;
 import io.dualcore.gateway.support.redis.RedisConnections;
-import io.dualcore.gateway.support.redis.RedisProperties;
 import io.dualcore.gateway.telemetry.RevocationTelemetry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,7 +66,6 @@ public class RevocationConfiguration {
     @Bean(destroyMethod = "close")
     RevocationSharingHolder revocationSharing(
             ObjectProvider<RedisConnections> redis,
-            RedisProperties redisProperties,
             RevocationProperties properties,
             RevocationList revocationList,
             Clock clock) {
@@ -80,7 +78,7 @@ public class RevocationConfiguration {
                 connections.strings(),
                 revocationList,
                 clock,
-                redisProperties.timeout(),
+                properties.sync().timeout(),
                 properties.sync().resync());
         sharing.loadNow();
         sharing.start(properties.sync().interval());

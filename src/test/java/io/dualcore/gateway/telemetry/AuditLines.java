@@ -3,7 +3,11 @@ package io.dualcore.gateway.telemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.springframework.boot.test.system.CapturedOutput;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,23 +35,21 @@ final class AuditLines {
 
     /** Waits (audit lines are written by a background thread) for a line that matches. */
     static JsonNode await(CapturedOutput output, Predicate<JsonNode> condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            List<JsonNode> lines = all(output);
-            for (JsonNode line : lines) {
-                if (condition.test(line)) {
-                    return line;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no such audit line among " + lines);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(ex);
-            }
+        AtomicReference<List<JsonNode>> seen = new AtomicReference<>(List.of());
+        try {
+            return Awaitility.await("an audit line that matches")
+                    .atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(
+                            () -> {
+                                List<JsonNode> lines = all(output);
+                                seen.set(lines);
+                                return lines.stream().filter(condition).findFirst();
+                            },
+                            Optional::isPresent)
+                    .get();
+        } catch (ConditionTimeoutException ex) {
+            throw new AssertionError("no such audit line among " + seen.get(), ex);
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,10 +91,12 @@ class OtlpExportIT {
             assertThat(gateway.beans(SpanExporter.class)).as("span exporters").isEmpty();
             assertThat(gateway.get("/api/public/health", null).getStatusCode().value())
                     .isEqualTo(200);
-            long quietUntil = System.nanoTime() + QUIET_PERIOD.toNanos();
-            while (System.nanoTime() < quietUntil && accepted.get() == 0) {
-                Thread.sleep(100);
-            }
+            // nothing may connect during the whole quiet period
+            Awaitility.await("no connection to localhost:4318")
+                    .during(QUIET_PERIOD)
+                    .atMost(QUIET_PERIOD.plusSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> accepted.get() == 0);
             assertThat(gateway.management("/actuator/prometheus")
                             .getStatusCode()
                             .value())
@@ -200,11 +203,10 @@ class OtlpExportIT {
         }
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + EXPORT_DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("within " + EXPORT_DEADLINE).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+    private static void await(BooleanSupplier condition) {
+        Awaitility.await()
+                .atMost(EXPORT_DEADLINE)
+                .pollInterval(Duration.ofMillis(100))
+                .until(condition::getAsBoolean);
     }
 }

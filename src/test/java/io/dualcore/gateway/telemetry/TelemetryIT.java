@@ -1,6 +1,7 @@
 package io.dualcore.gateway.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.auth.TestTokens;
@@ -18,11 +19,14 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,28 +121,32 @@ class TelemetryIT {
         // (min-refresh-interval 500ms, counted from the last fetch, background ones included) lets it: poll with fresh
         // unknown kids until one request did fetch, with a deadline (on a loaded machine the slow background fetches
         // leave short windows)
-        SpanData authentication = null;
-        SpanData fetch = null;
-        long deadline = System.nanoTime() + TestClients.TIMEOUT.toNanos();
-        while (fetch == null && System.nanoTime() < deadline) {
-            SPANS.reset();
-            String unknownKid = TestTokens.oidc(
-                            TestTokens.rsaKey("rotated-" + System.nanoTime()), this.keycloak.issuerUri("dualcore"))
-                    .sign();
-            assertThat(gateway.get("/api/orders", unknownKid).getStatusCode().value())
-                    .isEqualTo(401);
-            SpanData auth = awaitSpan(named("dualcore.authenticate"));
-            authentication = auth;
-            fetch = SPANS.getFinishedSpanItems().stream()
-                    .filter(span -> span.getName().equals("dualcore.jwks.fetch")
-                            && span.getTraceId().equals(auth.getTraceId()))
-                    .findFirst()
-                    .orElse(null);
-            if (fetch == null) {
-                Thread.sleep(100);
-            }
-        }
-        assertThat(fetch).as("a JWKS fetch caused by a request").isNotNull();
+        // a request with an unknown kid, again until one of them causes a fetch (the source rate-limits fetches)
+        AtomicReference<SpanData> caused = new AtomicReference<>();
+        SpanData fetch = await("a JWKS fetch caused by a request")
+                .atMost(TestClients.TIMEOUT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> {
+                            SPANS.reset();
+                            String unknownKid = TestTokens.oidc(
+                                            TestTokens.rsaKey("rotated-" + System.nanoTime()),
+                                            this.keycloak.issuerUri("dualcore"))
+                                    .sign();
+                            assertThat(gateway.get("/api/orders", unknownKid)
+                                            .getStatusCode()
+                                            .value())
+                                    .isEqualTo(401);
+                            SpanData auth = awaitSpan(named("dualcore.authenticate"));
+                            caused.set(auth);
+                            return SPANS.getFinishedSpanItems().stream()
+                                    .filter(span -> span.getName().equals("dualcore.jwks.fetch")
+                                            && span.getTraceId().equals(auth.getTraceId()))
+                                    .findFirst()
+                                    .orElse(null);
+                        },
+                        found -> found != null);
+        SpanData authentication = caused.get();
         assertThat(fetch.getParentSpanId()).isEqualTo(authentication.getSpanId());
         assertThat(fetch.getTraceId()).isEqualTo(authentication.getTraceId());
         assertThat(fetch.getAttributes().get(AttributeKey.stringKey("dualcore.issuer")))
@@ -302,37 +310,22 @@ class TelemetryIT {
                 .isEqualTo("up");
         idp.cut();
         try {
-            JsonNode issuer = null;
-            long deadline = System.nanoTime() + TestClients.TIMEOUT.toNanos();
-            ResponseEntity<String> readiness = null;
-            while (System.nanoTime() < deadline) {
-                Thread.sleep(500);
-                readiness = gateway.management("/actuator/health/readiness");
-                issuer = JSON.readTree(readiness.getBody())
-                        .path("components")
-                        .path("issuers")
-                        .path("details")
-                        .path("issuers")
-                        .path("dualcore");
-                if ("stale".equals(issuer.path("state").asString())
-                        && issuer.path("staleSeconds").asLong() >= 1) {
-                    break;
-                }
-            }
-            System.out.println("DEBUG-JWKS "
-                    + gateway.management("/actuator/prometheus")
-                            .getBody()
-                            .lines()
-                            .filter(l -> l.startsWith("dualcore_jwks"))
-                            .toList()
-                    + " proxy=" + idp.jwksRequests() + " " + issuer);
-            System.out.println("DEBUG-JWKS "
-                    + gateway.management("/actuator/prometheus")
-                            .getBody()
-                            .lines()
-                            .filter(l -> l.startsWith("dualcore_jwks"))
-                            .toList()
-                    + " proxy=" + idp.jwksRequests() + " " + issuer);
+            AtomicReference<ResponseEntity<String>> last = new AtomicReference<>();
+            JsonNode issuer = await().atMost(TestClients.TIMEOUT)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(
+                            () -> {
+                                last.set(gateway.management("/actuator/health/readiness"));
+                                return JSON.readTree(last.get().getBody())
+                                        .path("components")
+                                        .path("issuers")
+                                        .path("details")
+                                        .path("issuers")
+                                        .path("dualcore");
+                            },
+                            node -> "stale".equals(node.path("state").asString())
+                                    && node.path("staleSeconds").asLong() >= 1);
+            ResponseEntity<String> readiness = last.get();
             assertThat(issuer.path("state").asString()).isEqualTo("stale");
             assertThat(issuer.path("staleSeconds").asLong()).isGreaterThanOrEqualTo(1);
             assertThat(readiness.getStatusCode().value())
@@ -393,21 +386,21 @@ class TelemetryIT {
     }
 
     private static SpanData awaitSpan(Predicate<SpanData> condition) {
-        long deadline = System.nanoTime() + TestClients.TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<SpanData> found =
-                    SPANS.getFinishedSpanItems().stream().filter(condition).findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
+        try {
+            return await().atMost(TestClients.TIMEOUT)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(
+                            () -> SPANS.getFinishedSpanItems().stream()
+                                    .filter(condition)
+                                    .findFirst(),
+                            Optional::isPresent)
+                    .get();
+        } catch (ConditionTimeoutException ex) {
+            throw new AssertionError("no such span among "
+                    + SPANS.getFinishedSpanItems().stream()
+                            .map(SpanData::getName)
+                            .toList());
         }
-        throw new AssertionError("no such span among "
-                + SPANS.getFinishedSpanItems().stream().map(SpanData::getName).toList());
     }
 
     private static String header(ResponseEntity<String> echo, String name) {

@@ -2,6 +2,7 @@ package io.dualcore.gateway.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dualcore.gateway.testsupport.redis.RedisExtension;
@@ -86,10 +87,7 @@ class RedisFixtureIT {
         assertThat(commands.get("short-lived")).isEqualTo("v");
         assertThat(commands.pexpire("short-lived", 200)).isTrue();
 
-        long deadline = System.nanoTime() + TestClients.TIMEOUT.toNanos();
-        while (commands.exists("short-lived") == 1 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        await().atMost(TestClients.TIMEOUT).until(() -> commands.exists("short-lived") == 0);
         assertThat(commands.get("short-lived")).as("key after its 200ms TTL").isNull();
     }
 

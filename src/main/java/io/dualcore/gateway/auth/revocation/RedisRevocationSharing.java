@@ -117,13 +117,40 @@ public final class RedisRevocationSharing implements RevocationSharing, AutoClos
 
     /** Writes one change and bumps the version; confirmed, it is no longer pending. */
     private Mono<Void> write(Pending change) {
-        Mono<?> command = (change.revocation() != null)
-                ? this.hashes.flatMap(redis -> redis.hset(HASH, change.id(), encode(change.revocation())))
-                : this.hashes.flatMap(redis -> redis.hdel(HASH, change.id()));
-        return command.then(this.strings.flatMap(redis -> redis.incr(VERSION)))
+        return write(List.of(change));
+    }
+
+    /**
+     * Writes changes in one batch (one {@code HSET} of every revocation, one {@code HDEL} of every lift, one
+     * {@code INCR}), so that writing back thousands of revocations after an outage is a few round trips, not
+     * thousands; confirmed, they are no longer pending.
+     */
+    private Mono<Void> write(List<Pending> changes) {
+        if (changes.isEmpty()) {
+            return Mono.empty();
+        }
+        Map<String, String> revoked = new LinkedHashMap<>();
+        List<String> lifted = new ArrayList<>();
+        for (Pending change : changes) {
+            if (change.revocation() != null) {
+                revoked.put(change.id(), encode(change.revocation()));
+            } else {
+                lifted.add(change.id());
+            }
+        }
+        Mono<?> set = revoked.isEmpty() ? Mono.empty() : this.hashes.flatMap(redis -> redis.hset(HASH, revoked));
+        Mono<?> delete = lifted.isEmpty()
+                ? Mono.empty()
+                : this.hashes.flatMap(redis -> redis.hdel(HASH, lifted.toArray(String[]::new)));
+        return set.then(delete)
+                .then(this.strings.flatMap(redis -> redis.incr(VERSION)))
                 .timeout(this.timeout)
                 .doOnSuccess(version -> {
-                    if (this.pending.remove(change.id(), change)) {
+                    boolean confirmed = false;
+                    for (Pending change : changes) {
+                        confirmed |= this.pending.remove(change.id(), change);
+                    }
+                    if (confirmed) {
                         this.localChanges.incrementAndGet();
                     }
                 })
@@ -137,10 +164,13 @@ public final class RedisRevocationSharing implements RevocationSharing, AutoClos
                 .subscribe(tick -> sync().subscribe(ok -> {}, error -> {}));
     }
 
-    /** Loads the shared revocations now, waiting at most twice the Redis timeout (startup: before any request). */
+    /**
+     * Loads the shared revocations now, waiting at most three sync timeouts (a write, the version, the hash; at
+     * startup, before any request).
+     */
     public void loadNow() {
         try {
-            sync().block(this.timeout.multipliedBy(2));
+            sync().block(this.timeout.multipliedBy(3));
         } catch (RuntimeException ex) {
             logger.warn("The shared revocations could not be loaded from Redis at startup ("
                     + ex.getClass().getSimpleName() + "); they are loaded once Redis answers");
@@ -151,16 +181,28 @@ public final class RedisRevocationSharing implements RevocationSharing, AutoClos
      * One poll: writes what is pending, then reloads the hash when its version moved or a resync is due. After an
      * outage (or when the version went backwards: a Redis that lost its data), this instance first writes back every
      * revocation it holds, so what was known survives a Redis that restarted empty.
+     *
+     * <p>The write and the load fail independently: a write that fails (a slow or read-only Redis) stays pending for
+     * the next poll and never keeps this instance from loading what the others shared. Each phase has its own
+     * {@code timeout}.
      */
     Mono<Void> sync() {
         if (!this.syncing.compareAndSet(false, true)) {
             return Mono.empty();
         }
-        return Mono.fromRunnable(this::republishIfNeeded)
-                .thenMany(Flux.defer(() -> Flux.fromIterable(List.copyOf(this.pending.values()))))
-                .concatMap(this::write)
-                .then(this.strings.flatMap(redis -> redis.get(VERSION)).defaultIfEmpty(""))
-                .timeout(this.timeout)
+        return Mono.defer(() -> {
+                    republishIfNeeded();
+                    return write(List.copyOf(this.pending.values()));
+                })
+                .onErrorResume(error -> {
+                    logger.debug("Writing pending revocations to Redis failed (retried at the next poll): "
+                            + error.getClass().getName());
+                    return Mono.empty();
+                })
+                .then(Mono.defer(() -> this.strings
+                        .flatMap(redis -> redis.get(VERSION))
+                        .defaultIfEmpty("")
+                        .timeout(this.timeout)))
                 .flatMap(version -> {
                     long now = this.clock.millis();
                     long number = parse(version);
@@ -179,6 +221,7 @@ public final class RedisRevocationSharing implements RevocationSharing, AutoClos
                     return load(version);
                 })
                 .doOnError(error -> {
+                    // Redis may have restarted empty meanwhile: write back what is held here at the next poll
                     this.republish.set(true);
                     this.lastVersion = null;
                     logger.debug("Revocation sync with Redis failed: "
@@ -259,6 +302,11 @@ public final class RedisRevocationSharing implements RevocationSharing, AutoClos
     public double secondsSinceLastSync() {
         long last = this.lastSyncMillis;
         return (last == 0) ? Double.NaN : (this.clock.millis() - last) / 1000.0;
+    }
+
+    /** The highest version number of the shared store seen so far. */
+    long highestVersion() {
+        return this.highestVersion;
     }
 
     /** Changes made here that Redis has not confirmed yet. */

@@ -53,8 +53,12 @@ public record RevocationProperties(
      *
      * @param interval how often the version is polled: the propagation bound is about this plus a Redis round trip
      * @param resync how often the whole shared list is reloaded even when the version did not change
+     * @param timeout how long each step of a poll may take (writing what is pending here, reading the version,
+     *     reading the hash); longer than {@code dualcore.redis.timeout}, which bounds what a request waits for, since
+     *     a poll runs off the request path and may move the whole list (up to {@code maximum-size} entries)
      */
     public record Sync(
             @DefaultValue("1s") Duration interval,
-            @DefaultValue("30s") Duration resync) {}
+            @DefaultValue("30s") Duration resync,
+            @DefaultValue("1s") Duration timeout) {}
 }

@@ -3,6 +3,7 @@ package io.dualcore.gateway.auth.edge;
 import static io.dualcore.gateway.auth.edge.EdgeKeyDirectory.keyFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.auth.AuthProperties;
@@ -337,10 +338,9 @@ class ReloadableEdgeKeyRingTests {
                     "k2.properties",
                     keyFile("k2", "HS512", SECRET_2)));
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (ring.version() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> ring.version() >= 2);
             assertThat(ring.version()).isEqualTo(2);
             assertThat(ring.get().keyIds()).containsExactlyInAnyOrder("k1", "k2");
         }

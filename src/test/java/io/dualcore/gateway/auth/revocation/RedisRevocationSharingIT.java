@@ -8,7 +8,11 @@ import io.dualcore.gateway.support.redis.RedisProperties;
 import io.dualcore.gateway.testsupport.redis.RedisExtension;
 import io.dualcore.gateway.testsupport.redis.RedisServerFixture;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.reactive.RedisHashReactiveCommands;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import reactor.core.publisher.Mono;
 
 /**
  * Revocations shared through a real Redis: a change made on one instance reaches the others within the bound, an
@@ -118,20 +123,94 @@ class RedisRevocationSharingIT {
         });
     }
 
+    @Test
+    void writesRefusedWhenRedisAnswersReadOnlyThenTheInstanceStillLoadsWhatOthersShared() {
+        Instance a = instance();
+        // as a replica answers after a failover: every write refused, reads served
+        Instance b = instance(true);
+        b.revocations.revoke(device("made-on-b"));
+        assertThat(b.list.get(Revocation.Kind.DEVICE, "edge", "made-on-b"))
+                .as("enforced where it was made")
+                .isNotNull();
+
+        a.revocations.revoke(device("made-on-a"));
+
+        await().atMost(BOUND).until(() -> b.list.get(Revocation.Kind.DEVICE, "edge", "made-on-a") != null);
+        assertThat(b.list.get(Revocation.Kind.DEVICE, "edge", "made-on-b"))
+                .as("still pending here, never lost")
+                .isNotNull();
+        assertThat(b.sharing.pendingChanges()).isEqualTo(1);
+    }
+
+    @Test
+    void versionWentBackwardsWhenManyRevocationsHeldThenWrittenBackInOneBatch() throws Exception {
+        Instance a = instance();
+        int held = 2000;
+        for (int i = 0; i < held; i++) {
+            a.revocations.revoke(device("fleet-" + i));
+        }
+        await().atMost(BOUND).until(() -> a.sharing.pendingChanges() == 0);
+        RedisClient client = RedisClient.create(this.redis.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            // the version this instance has seen, then the data lost as by a Redis restarted empty
+            long version = Long.parseLong(connection.sync().get(RedisRevocationSharing.VERSION)) + 1000;
+            connection.sync().set(RedisRevocationSharing.VERSION, String.valueOf(version));
+            await().atMost(BOUND).until(() -> a.sharing.highestVersion() == version);
+            connection.sync().del(RedisRevocationSharing.HASH, RedisRevocationSharing.VERSION);
+            connection.sync().configResetstat();
+
+            await().atMost(BOUND).until(() -> connection.sync().hlen(RedisRevocationSharing.HASH) == held);
+
+            long hsetCalls = commandCalls(connection.sync().info("commandstats"), "hset");
+            assertThat(hsetCalls)
+                    .as("the %d revocations held were written back in a batch, not one command each", held)
+                    .isBetween(1L, 5L);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static long commandCalls(String commandStats, String command) {
+        for (String line : commandStats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":")) {
+                String calls = line.substring(line.indexOf("calls=") + 6);
+                return Long.parseLong(calls.substring(0, calls.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
     private record Instance(RevocationList list, RedisRevocationSharing sharing, Revocations revocations) {}
 
     private Instance instance() {
+        return instance(false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Instance instance(boolean readOnly) {
         RedisConnections connections =
                 new RedisConnections(RedisProperties.of(this.redis.uri(), Duration.ofMillis(500)));
         this.resources.add(connections);
-        RevocationList list = new RevocationList(1000, Clock.systemUTC());
+        RevocationList list = new RevocationList(10_000, Clock.systemUTC());
+        Mono<RedisHashReactiveCommands<String, String>> hashes = connections.hashes();
+        if (readOnly) {
+            hashes = hashes.map(real -> (RedisHashReactiveCommands<String, String>) Proxy.newProxyInstance(
+                    RedisHashReactiveCommands.class.getClassLoader(),
+                    new Class<?>[] {RedisHashReactiveCommands.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("hset") || method.getName().equals("hdel")) {
+                            return Mono.error(new RedisCommandExecutionException(
+                                    "READONLY You can't write against a read only replica."));
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException ex) {
+                            throw ex.getCause();
+                        }
+                    }));
+        }
         RedisRevocationSharing sharing = new RedisRevocationSharing(
-                connections.hashes(),
-                connections.strings(),
-                list,
-                Clock.systemUTC(),
-                Duration.ofMillis(500),
-                Duration.ofSeconds(30));
+                hashes, connections.strings(), list, Clock.systemUTC(), Duration.ofMillis(500), Duration.ofSeconds(30));
         this.resources.add(sharing);
         sharing.loadNow();
         sharing.start(Duration.ofMillis(200));

@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /** Launches {@code bin/kc.sh start-dev} from an unpacked distribution, waits for readiness and tears it down. */
 final class KeycloakProcess implements KeycloakRuntime {
@@ -144,22 +147,22 @@ final class KeycloakProcess implements KeycloakRuntime {
     }
 
     private void awaitReady() {
-        Instant deadline = Instant.now().plus(READY_TIMEOUT);
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                int exit = process.exitValue();
-                stop();
-                throw new IllegalStateException(
-                        "Keycloak exited with " + exit + " before becoming ready\n" + logTail());
-            }
-            if (answersOk()) {
-                return;
-            }
-            sleep(Duration.ofMillis(500));
+        Process started = process;
+        try {
+            Awaitility.await("Keycloak ready at " + readinessUri)
+                    .atMost(READY_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(500))
+                    .failFast("Keycloak exited before becoming ready", () -> !started.isAlive())
+                    .until(this::answersOk);
+        } catch (TerminalFailureException exited) {
+            int exit = started.exitValue();
+            stop();
+            throw new IllegalStateException("Keycloak exited with " + exit + " before becoming ready\n" + logTail());
+        } catch (ConditionTimeoutException slow) {
+            stop();
+            throw new IllegalStateException("Keycloak not ready within " + READY_TIMEOUT.toSeconds() + " s at "
+                    + readinessUri + "\n" + logTail());
         }
-        stop();
-        throw new IllegalStateException(
-                "Keycloak not ready within " + READY_TIMEOUT.toSeconds() + " s at " + readinessUri + "\n" + logTail());
     }
 
     private boolean answersOk() {
@@ -217,15 +220,6 @@ final class KeycloakProcess implements KeycloakRuntime {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete " + dir, e);
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for Keycloak", e);
         }
     }
 }

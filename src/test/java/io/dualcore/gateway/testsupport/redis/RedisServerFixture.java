@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * A real Redis for tests: an external one named by {@code REDIS_URL} / {@code -Dredis.url}, else a
@@ -175,19 +178,20 @@ public final class RedisServerFixture implements AutoCloseable {
     }
 
     private void awaitReady(Path log) {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited with code " + process.exitValue() + " on port "
-                        + port + " before answering PING; output:\n" + readLog(log));
-            }
-            if (ping()) {
-                return;
-            }
-            sleep(Duration.ofMillis(20));
+        Process started = process;
+        try {
+            Awaitility.await("redis-server on port " + port + " answers PING")
+                    .atMost(READY_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(20))
+                    .failFast("redis-server exited before answering PING", () -> !started.isAlive())
+                    .until(this::ping);
+        } catch (TerminalFailureException exited) {
+            throw new IllegalStateException("redis-server exited with code " + started.exitValue() + " on port " + port
+                    + " before answering PING; output:\n" + readLog(log));
+        } catch (ConditionTimeoutException slow) {
+            throw new IllegalStateException("redis-server on port " + port + " did not answer PING within "
+                    + READY_TIMEOUT + "; output:\n" + readLog(log));
         }
-        throw new IllegalStateException("redis-server on port " + port + " did not answer PING within " + READY_TIMEOUT
-                + "; output:\n" + readLog(log));
     }
 
     /** Inline-protocol PING over a plain socket: cheap enough to poll and independent of client retries. */
@@ -246,15 +250,6 @@ public final class RedisServerFixture implements AutoCloseable {
             return Files.readString(log);
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for Redis", e);
         }
     }
 
