@@ -251,7 +251,9 @@ public class AuthenticationConfiguration {
      * {@code always}).
      */
     @Bean
-    Introspections introspections(AuthProperties properties, RouteProperties routes, Clock clock) {
+    Introspections introspections(
+            AuthProperties properties, ObjectProvider<RouteProperties> routeProperties, Clock clock) {
+        RouteProperties routes = routes(routeProperties);
         List<TokenIntrospector> introspectors = new ArrayList<>();
         for (AuthProperties.Issuer issuer : properties.oidc().issuers()) {
             AuthProperties.Introspection introspection = issuer.introspection();
@@ -277,12 +279,13 @@ public class AuthenticationConfiguration {
     @Bean
     RouteTokenChecksFilter routeTokenChecksFilter(
             AuthProperties properties,
-            RouteProperties routes,
+            ObjectProvider<RouteProperties> routeProperties,
             Introspections introspections,
             DpopBinding dpopBinding,
             ProblemResponses authErrorResponses,
             ObjectProvider<AuthenticationObserver> observer,
             Environment environment) {
+        RouteProperties routes = routes(routeProperties);
         Map<String, RouteTokenChecksFilter.RouteChecks> byRoute = new LinkedHashMap<>();
         routes.routes().forEach((id, settings) -> {
             if (settings.introspect() || settings.dpop() != DpopMode.OFF) {
@@ -314,7 +317,7 @@ public class AuthenticationConfiguration {
     DpopBinding dpopBinding(
             AuthProperties properties,
             DpopProperties dpopProperties,
-            RouteProperties routes,
+            ObjectProvider<RouteProperties> routeProperties,
             ReplayGuard replayGuard,
             Clock clock) {
         Map<String, DpopMode> modes = new LinkedHashMap<>();
@@ -323,13 +326,19 @@ public class AuthenticationConfiguration {
                 modes.put(issuer.issuerUri(), issuer.dpop());
             }
         }
-        boolean routesUseDpop = routes.routes().values().stream().anyMatch(settings -> settings.dpop() != DpopMode.OFF);
+        boolean routesUseDpop = routes(routeProperties).routes().values().stream()
+                .anyMatch(settings -> settings.dpop() != DpopMode.OFF);
         return new DpopBinding(
                 modes,
                 new DpopProofVerifier(dpopProperties, clock),
                 replayGuard,
                 dpopProperties.externalBaseUrl(),
                 routesUseDpop);
+    }
+
+    /** The route settings, or none (a context without routes, as in tests of authentication alone). */
+    private static RouteProperties routes(ObjectProvider<RouteProperties> routeProperties) {
+        return routeProperties.getIfAvailable(() -> new RouteProperties(Map.of()));
     }
 
     @Bean
