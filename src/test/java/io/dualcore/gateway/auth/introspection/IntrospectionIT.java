@@ -148,6 +148,10 @@ class IntrospectionIT {
                 });
         assertThat(call(gateway, "/telemetry/ping", token).getStatusCode().value())
                 .isEqualTo(200);
+        String metrics = gateway.management("/actuator/prometheus").getBody();
+        assertThat(metrics)
+                .contains("dualcore_introspection_calls_total{issuer=\"dualcore\",result=\"answered\"}")
+                .contains("dualcore_auth_requests_total{code=\"token_inactive\"");
     }
 
     @Test
