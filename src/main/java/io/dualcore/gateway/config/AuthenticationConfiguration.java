@@ -26,10 +26,8 @@ import io.dualcore.gateway.auth.oidc.JwtExtensions;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.oidc.UserInfoEnricher;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
-import io.dualcore.gateway.auth.web.AuthenticationWebFilter;
 import io.dualcore.gateway.auth.web.FormCredentialsWebFilter;
 import io.dualcore.gateway.auth.web.RouteTokenChecksFilter;
-import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
@@ -44,7 +42,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -377,23 +374,5 @@ public class AuthenticationConfiguration {
                 authErrorResponses,
                 observer.getIfAvailable(() -> AuthenticationObserver.NONE),
                 context);
-    }
-
-    @Bean
-    AuthenticationWebFilter authenticationWebFilter(
-            TokenAuthenticator tokenAuthenticator,
-            IdentityHeaders identityHeaders,
-            ProblemResponses authErrorResponses,
-            ObjectProvider<AuthenticationObserver> observer,
-            ApplicationContext context,
-            DpopBinding dpopBinding) {
-        return new AuthenticationWebFilter(
-                tokenAuthenticator,
-                identityHeaders::isReserved,
-                authErrorResponses,
-                observer.getIfAvailable(() -> AuthenticationObserver.NONE),
-                context,
-                Set.of(IdentityConfiguration.ASSERTION_JWKS_PATH),
-                dpopBinding);
     }
 }

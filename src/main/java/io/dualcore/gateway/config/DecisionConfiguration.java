@@ -11,21 +11,33 @@ import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.PipelineObserver;
+import io.dualcore.gateway.proxy.AuthenticationWebFilter;
+import io.dualcore.gateway.proxy.RoutePipelineFilter;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
-import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
+import io.dualcore.gateway.web.ConnectionLimits;
+import io.dualcore.gateway.web.ConnectionLimitsCustomizer;
+import io.dualcore.gateway.web.ConnectionProperties;
 import io.dualcore.gateway.web.PathCanonicalizer;
 import io.dualcore.gateway.web.ProblemResponses;
 import io.dualcore.gateway.web.RequestPathWebFilter;
+import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The decision engine over the gateway's steps, and the forward-auth door over it (README "Decision API"). */
+/**
+ * The decision engine over the gateway's steps, and the doors over it: the proxy door (the gateway port's filters)
+ * and the forward-auth door (README "Decision API").
+ */
 @Configuration(proxyBeanMethods = false)
 public class DecisionConfiguration {
+
+    static final String DECISION_API_CONNECTION_LIMITS = "decisionApiConnectionLimits";
 
     @Bean
     DecisionEngine decisionEngine(
@@ -34,7 +46,7 @@ public class DecisionConfiguration {
             RouteLocator routeLocator,
             CompiledRoutes compiledRoutes,
             RateLimiter rateLimiter,
-            RateLimitProperties rateLimitProperties,
+            RateLimitHeaders rateLimitHeaders,
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner identityAssertionSigner,
             ObjectProvider<RequestPathWebFilter.RefusalObserver> refusals,
@@ -47,7 +59,7 @@ public class DecisionConfiguration {
                 routeLocator,
                 compiledRoutes,
                 rateLimiter,
-                RateLimitHeaders.of(rateLimitProperties.headers()),
+                rateLimitHeaders,
                 identityHeaders,
                 identityAssertionSigner,
                 new DecisionEngine.Observers(
@@ -57,11 +69,41 @@ public class DecisionConfiguration {
                 dpopBinding.getIfAvailable());
     }
 
+    /** The proxy door before route matching: the engine's authentication step on the gateway port. */
+    @Bean
+    AuthenticationWebFilter authenticationWebFilter(
+            DecisionEngine decisionEngine, ProblemResponses authErrorResponses, ApplicationContext context) {
+        return new AuthenticationWebFilter(
+                decisionEngine, authErrorResponses, context, Set.of(IdentityConfiguration.ASSERTION_JWKS_PATH));
+    }
+
+    /** The proxy door after route matching: the engine's route steps, then forwarding. */
+    @Bean
+    RoutePipelineFilter routePipelineFilter(DecisionEngine decisionEngine, ProblemResponses authErrorResponses) {
+        return new RoutePipelineFilter(decisionEngine, authErrorResponses);
+    }
+
     @Bean
     @ConditionalOnProperty(name = "dualcore.decision-api.enabled", havingValue = "true")
     ForwardAuthServer forwardAuthServer(
-            DecisionEngine decisionEngine, ProblemResponses authErrorResponses, DecisionApiProperties properties) {
+            DecisionEngine decisionEngine,
+            ProblemResponses authErrorResponses,
+            DecisionApiProperties properties,
+            ConnectionProperties connectionProperties,
+            @Qualifier(DECISION_API_CONNECTION_LIMITS) ConnectionLimits connectionLimits) {
         return new ForwardAuthServer(
-                new ForwardAuthHandler(decisionEngine, authErrorResponses, properties), properties);
+                new ForwardAuthHandler(decisionEngine, authErrorResponses, properties),
+                properties,
+                new ConnectionLimitsCustomizer(connectionProperties, connectionLimits, authErrorResponses));
+    }
+
+    /**
+     * The decision listener's connections: the gateway port's maximum, counted apart
+     * ({@code dualcore_connections_open{server="decision-api"}}).
+     */
+    @Bean(DECISION_API_CONNECTION_LIMITS)
+    @ConditionalOnProperty(name = "dualcore.decision-api.enabled", havingValue = "true")
+    ConnectionLimits decisionApiConnectionLimits(ConnectionProperties properties) {
+        return new ConnectionLimits("decision-api", properties.maxConnections());
     }
 }

@@ -2,16 +2,10 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
-import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
-import io.dualcore.gateway.pipeline.PipelineObserver;
-import io.dualcore.gateway.pipeline.RoutePipelineFilter;
 import io.dualcore.gateway.policy.RoutePolicies;
-import io.dualcore.gateway.ratelimit.RateLimitHeaders;
-import io.dualcore.gateway.ratelimit.RateLimitProperties;
-import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.NoRouteHandlerMapping;
 import io.dualcore.gateway.web.FilterOrders;
@@ -22,7 +16,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The route pipeline after route matching (policy, rate limit, identity hand-over) and the unrouted-path answer. */
+/** The routes compiled for the engine's route steps, the identity hand-over and the unrouted-path answer. */
 @Configuration(proxyBeanMethods = false)
 public class PipelineConfiguration {
 
@@ -36,23 +30,6 @@ public class PipelineConfiguration {
             Map<String, RatePlan> ratePlans,
             ObjectProvider<CredentialCarriers> credentialCarriers) {
         return CompiledRoutes.of(routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS));
-    }
-
-    @Bean
-    RoutePipelineFilter routePipelineFilter(
-            CompiledRoutes compiledRoutes,
-            RateLimiter rateLimiter,
-            RateLimitProperties rateLimitProperties,
-            IdentityAssertionSigner identityAssertionSigner,
-            ProblemResponses authErrorResponses,
-            ObjectProvider<PipelineObserver> observer) {
-        return new RoutePipelineFilter(
-                compiledRoutes,
-                rateLimiter,
-                RateLimitHeaders.of(rateLimitProperties.headers()),
-                identityAssertionSigner,
-                authErrorResponses,
-                observer.getIfAvailable(() -> PipelineObserver.NONE));
     }
 
     @Bean

@@ -2,6 +2,7 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.ratelimit.GatewayInstances;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
+import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -28,6 +29,12 @@ import org.springframework.context.annotation.Configuration;
 /** Rate-limit plans and the bucket backend (local, or Redis with a breaker and fallbacks). */
 @Configuration(proxyBeanMethods = false)
 public class RateLimitConfiguration {
+
+    /** The {@code RateLimit} response headers' style, checked at startup ({@code dualcore.rate-limit.headers}). */
+    @Bean
+    RateLimitHeaders rateLimitHeaders(RateLimitProperties properties) {
+        return RateLimitHeaders.of(properties.headers());
+    }
 
     @Bean
     Map<String, RatePlan> ratePlans(RateLimitProperties properties, RouteProperties routes) {

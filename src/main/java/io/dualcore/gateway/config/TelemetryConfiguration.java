@@ -118,11 +118,9 @@ public class TelemetryConfiguration {
         return registry -> {
             Introspections introspection = introspections.getIfAvailable();
             if (introspection != null) {
-                for (TokenIntrospector introspector : introspection.introspectors().values()) {
-                    FunctionCounter.builder(
-                                    "dualcore.introspection.calls",
-                                    introspector,
-                                    i -> i.calls() - i.failures())
+                for (TokenIntrospector introspector :
+                        introspection.introspectors().values()) {
+                    FunctionCounter.builder("dualcore.introspection.calls", introspector, i -> i.calls() - i.failures())
                             .tags("issuer", introspector.issuerName(), "result", "answered")
                             .description("Token introspection calls to the issuer (one per token and cache period)")
                             .register(registry);

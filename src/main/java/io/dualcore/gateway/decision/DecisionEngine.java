@@ -2,22 +2,15 @@ package io.dualcore.gateway.decision;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
-import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
-import io.dualcore.gateway.auth.dpop.DpopProof;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
-import io.dualcore.gateway.auth.web.BearerTokenExtractor;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
-import io.dualcore.gateway.pipeline.CompiledRoute;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.IdentityHandOver;
 import io.dualcore.gateway.pipeline.PipelineObserver;
-import io.dualcore.gateway.policy.AccessPolicy;
-import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
-import io.dualcore.gateway.ratelimit.RateLimitUnavailableException;
 import io.dualcore.gateway.ratelimit.RateLimiter;
-import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.PathCanonicalizer;
 import io.dualcore.gateway.web.RejectedPathException;
@@ -28,7 +21,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.cloud.gateway.route.Route;
@@ -43,48 +36,51 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The gateway's decision about a request that is not proxied (forward-auth, ext_authz): the same steps, step
- * objects and route definitions as a proxied request, answered as a {@link Decision} record.
+ * The gateway's one decision: every front door runs these steps, each of which exists once, here or in the step
+ * objects the engine owns.
  *
  * <ol>
  *   <li>canonical request: request-target rules ({@link RequestTarget}), the canonical path
  *       ({@link PathCanonicalizer}), the client's reserved identity headers removed;
- *   <li>authenticate ({@link TokenAuthenticator}: synchronous on a cache hit or a known key, reactive only for a key
- *       fetch or UserInfo);
- *   <li>route match: Spring Cloud Gateway's own routes, in order, each route's predicate applied to the described
- *       request (as {@code RoutePredicateHandlerMapping} does); none is a 404 {@code no_route};
- *   <li>the route's access policy (401 / 403), then its rate limit (429);
- *   <li>identity hand-over: the identity headers and the assertion, exactly as the proxy writes them.
+ *   <li>authenticate ({@link AuthenticateStep}: the token, the verified-token cache or the verifiers, DPoP;
+ *       synchronous on a cache hit, reactive only for a key fetch, a DPoP replay check or UserInfo);
+ *   <li>route match: Spring Cloud Gateway's own routes and predicates; none is a 404 {@code no_route};
+ *   <li>the route ({@link RouteStep}): its access policy (401 / 403), its rate limit (429), the identity hand-over.
  * </ol>
  *
- * Telemetry observes the steps through the same observers as the proxied path.
+ * <p>Two ways in. The proxy door (the gateway port) runs the steps where Spring Cloud Gateway leaves room for them:
+ * its web filter before routing calls {@link #authenticate}, SCG's {@code RoutePredicateHandlerMapping} matches the
+ * route, its global filter after routing calls {@link #authorize} and forwards. It passes its filter chain as the
+ * context of a reused {@link Outcome}: the hot path allocates no decision record (no {@link Decision}, no steps, no
+ * header copies) since the exchange already carries the identity, the route and the hand-over. The other doors
+ * (forward-auth, ext_authz, explain) call {@link #decide}, which runs the same steps on a described request and
+ * answers the full {@link Decision} record. Telemetry observes the steps (the {@link Observers}), tagged with the
+ * door.
  */
 public final class DecisionEngine {
 
+    /** The door of requests the gateway proxies itself. */
+    public static final String GATEWAY_DOOR = "gateway";
+
     private static final Log logger = LogFactory.getLog(DecisionEngine.class);
-
-    private final BearerTokenExtractor extractor;
-
-    /** The DPoP step (RFC 9449), or {@code null} when no issuer uses DPoP. */
-    private final DpopBinding dpop;
 
     private final PathCanonicalizer canonicalizer;
 
-    private final TokenAuthenticator authenticator;
+    private final AuthenticateStep authentication;
 
     private final RouteLocator routes;
 
-    private final CompiledRoutes compiledRoutes;
-
-    private final RateLimiter limiter;
-
-    private final RateLimitHeaders rateLimitHeaders;
+    private final RouteStep route;
 
     private final IdentityHeaders identityHeaders;
 
-    private final IdentityAssertionSigner signer;
+    private final RequestPathWebFilter.RefusalObserver refusals;
 
-    private final Observers observers;
+    /** What a decision does after authentication: match the route, then run its steps. */
+    private final Outcome<Steps, Decision> authenticated = new Authenticated();
+
+    /** What a decision records after the route's steps. */
+    private final Outcome<Steps, Decision> routed = new Routed();
 
     public DecisionEngine(
             PathCanonicalizer canonicalizer,
@@ -121,30 +117,74 @@ public final class DecisionEngine {
             IdentityAssertionSigner signer,
             Observers observers,
             DpopBinding dpop) {
-        Assert.notNull(canonicalizer, "canonicalizer cannot be null");
-        Assert.notNull(authenticator, "authenticator cannot be null");
-        Assert.notNull(routes, "routes cannot be null");
-        Assert.notNull(compiledRoutes, "compiledRoutes cannot be null");
-        Assert.notNull(limiter, "limiter cannot be null");
-        Assert.notNull(rateLimitHeaders, "rateLimitHeaders cannot be null");
-        Assert.notNull(identityHeaders, "identityHeaders cannot be null");
-        Assert.notNull(signer, "signer cannot be null");
-        Assert.notNull(observers, "observers cannot be null");
-        this.canonicalizer = canonicalizer;
-        this.authenticator = authenticator;
-        this.routes = routes;
-        this.compiledRoutes = compiledRoutes;
-        this.limiter = limiter;
-        this.rateLimitHeaders = rateLimitHeaders;
-        this.identityHeaders = identityHeaders;
-        this.signer = signer;
-        this.observers = observers;
-        this.dpop = (dpop != null && dpop.enabled()) ? dpop : null;
-        this.extractor = new BearerTokenExtractor(this.dpop != null);
+        this(
+                canonicalizer,
+                authenticator,
+                identityHeaders::isReserved,
+                routes,
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                observers,
+                dpop);
     }
 
     /**
-     * Decides about the described request.
+     * @param reservedHeader whether a header name is in the reserved identity namespace (however spelled)
+     * @param dpop the DPoP step every authenticated request passes, or {@code null} when no issuer uses DPoP
+     */
+    public DecisionEngine(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            Observers observers,
+            DpopBinding dpop) {
+        Assert.notNull(canonicalizer, "canonicalizer cannot be null");
+        Assert.notNull(routes, "routes cannot be null");
+        Assert.notNull(identityHeaders, "identityHeaders cannot be null");
+        Assert.notNull(observers, "observers cannot be null");
+        this.canonicalizer = canonicalizer;
+        this.routes = routes;
+        this.identityHeaders = identityHeaders;
+        this.refusals = observers.refusals();
+        this.authentication = new AuthenticateStep(authenticator, reservedHeader, observers.authentication(), dpop);
+        this.route = new RouteStep(compiledRoutes, limiter, rateLimitHeaders, signer, observers.pipeline());
+    }
+
+    // ---- the proxy door's steps (the exchange is the client's, routing is Spring Cloud Gateway's) ----
+
+    /**
+     * The authentication step on the client's own exchange: its reserved identity headers removed, then the token
+     * verified; {@code outcome.allowed} gets the exchange carrying the identity (none when anonymous).
+     */
+    public <C, T> Mono<T> authenticate(ServerWebExchange exchange, C context, Outcome<C, T> outcome) {
+        return this.authentication.run(this.authentication.withoutReservedHeaders(exchange), context, outcome);
+    }
+
+    /**
+     * The matched route's steps: policy, rate limit, hand-over. {@code outcome.allowed} is the forwarding, observed
+     * until it ends.
+     *
+     * @param routeId the matched route
+     * @param responseHeaders where the route's {@code RateLimit} headers go (the client's response)
+     */
+    public <C, T> Mono<T> authorize(
+            ServerWebExchange exchange, String routeId, HttpHeaders responseHeaders, C context, Outcome<C, T> outcome) {
+        return this.route.run(exchange, routeId, responseHeaders, context, outcome);
+    }
+
+    // ---- a decision about a described request (every other door) ----
+
+    /**
+     * Decides about the described request: the steps of a proxied request, recorded.
      *
      * @param carrier the door's own exchange: its attributes and application context carry the decision; its
      *     request is replaced by the described one
@@ -158,96 +198,71 @@ public final class DecisionEngine {
         try {
             exchange = canonicalRequest(carrier, request, steps);
         } catch (Refusal refusal) {
-            this.observers.refusals().refused(carrier, refusal.code);
-            return Mono.just(steps.refuse(null, null, refusal.code, refusal.getMessage(), null, -1));
+            this.refusals.refused(carrier, refusal.code);
+            return Mono.just(steps.refuse(null, new Decision.Problem(refusal.code, refusal.getMessage(), null, -1)));
         }
-        String token;
-        GatewayIdentity identity;
-        try {
-            token = this.extractor.extract(exchange.getRequest());
-            identity = (token != null) ? this.authenticator.authenticateNow(token) : null;
-        } catch (TokenRejectedException ex) {
-            this.observers.authentication().rejected(exchange, ex.errorCode());
-            steps.add("authenticate", "refused " + ex.errorCode().code());
-            return Mono.just(steps.refuse(null, null, ex.errorCode(), ex.description(), null, -1));
+        return this.authentication.run(exchange, steps, this.authenticated);
+    }
+
+    /** After authentication: the first route whose predicate accepts the request, then the route's steps. */
+    private final class Authenticated implements Outcome<Steps, Decision> {
+
+        @Override
+        public Mono<Decision> allowed(ServerWebExchange exchange, Steps steps) {
+            GatewayIdentity identity = GatewayIdentity.from(exchange);
+            steps.add(
+                    "authenticate",
+                    (identity != null) ? identity.mode().value() + " " + identity.issuer() : "anonymous");
+            return matchRoute(exchange)
+                    .map(route -> Mono.defer(() -> {
+                        steps.route(route.getId());
+                        exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR, route);
+                        return DecisionEngine.this.route.run(
+                                exchange, route.getId(), steps.responseHeaders, steps, DecisionEngine.this.routed);
+                    }))
+                    .defaultIfEmpty(Mono.fromSupplier(() -> {
+                        steps.add("route", "none matches");
+                        return steps.refuse(
+                                identity,
+                                new Decision.Problem(ErrorCode.NO_ROUTE, "No route matches this path", null, -1));
+                    }))
+                    .flatMap(decision -> decision);
         }
-        if (token == null || identity != null) {
-            if (identity == null) {
-                return authenticated(exchange, null, steps);
+
+        @Override
+        public Mono<Decision> refused(ServerWebExchange exchange, Steps steps, Decision.Problem problem) {
+            steps.add("authenticate", "refused " + problem.code().code());
+            return Mono.just(steps.refuse(null, problem));
+        }
+    }
+
+    /** After the route's steps: the record, with the headers the proxy would write upstream. */
+    private final class Routed implements Outcome<Steps, Decision> {
+
+        @Override
+        public Mono<Decision> allowed(ServerWebExchange exchange, Steps steps) {
+            GatewayIdentity identity = GatewayIdentity.from(exchange);
+            HttpHeaders upstream = new HttpHeaders();
+            IdentityHandOver.Decision handOver = IdentityHandOver.recorded(exchange);
+            if (identity != null) {
+                DecisionEngine.this.identityHeaders.write(identity, upstream);
+                if (handOver != null && handOver.assertion() != null) {
+                    upstream.set(DecisionEngine.this.identityHeaders.assertion, handOver.assertion());
+                }
             }
-            GatewayIdentity known = identity;
-            return proven(
-                    exchange,
-                    token,
-                    identity,
-                    steps,
-                    () -> this.observers.authentication().authenticated(exchange, known));
+            steps.add("hand-over", upstream.size() + " headers");
+            return Mono.just(steps.allow(identity, upstream));
         }
-        AuthenticationObserver.Verification verification =
-                this.observers.authentication().verifying(exchange);
-        return this.authenticator
-                .verify(token)
-                .contextWrite(verification::contribute)
-                .flatMap(verified ->
-                        proven(exchange, token, verified, steps, () -> verification.authenticated(verified)))
-                .onErrorResume(TokenRejectedException.class, ex -> {
-                    verification.rejected(ex.errorCode());
-                    steps.add("authenticate", "refused " + ex.errorCode().code());
-                    return Mono.just(steps.refuse(null, null, ex.errorCode(), ex.description(), null, -1));
-                });
-    }
 
-    /**
-     * The DPoP step (the same as the gateway port's): a bound token needs the {@code DPoP} scheme and a fresh proof
-     * for the described request; then {@code authenticated} is reported and the decision goes on.
-     */
-    private Mono<Decision> proven(
-            ServerWebExchange exchange,
-            String token,
-            GatewayIdentity identity,
-            Steps steps,
-            Runnable authenticatedReport) {
-        Mono<DpopProof> replay;
-        try {
-            replay = (this.dpop != null)
-                    ? this.dpop.check(
-                            exchange.getRequest(),
-                            BearerTokenExtractor.dpopScheme(exchange.getRequest()),
-                            token,
-                            identity)
-                    : null;
-        } catch (TokenRejectedException ex) {
-            return Mono.just(refusedProof(exchange, ex, steps));
+        @Override
+        public Mono<Decision> refused(ServerWebExchange exchange, Steps steps, Decision.Problem problem) {
+            return Mono.just(steps.refuse(GatewayIdentity.from(exchange), problem));
         }
-        if (replay == null) {
-            authenticatedReport.run();
-            return authenticated(exchange, identity, steps);
-        }
-        return replay.flatMap(proof -> {
-                    authenticatedReport.run();
-                    return authenticated(exchange, identity, steps);
-                })
-                .onErrorResume(TokenRejectedException.class, ex -> Mono.just(refusedProof(exchange, ex, steps)));
-    }
 
-    private Decision refusedProof(ServerWebExchange exchange, TokenRejectedException ex, Steps steps) {
-        this.observers.authentication().rejected(exchange, ex.errorCode());
-        steps.add("authenticate", "refused " + ex.errorCode().code());
-        return steps.refuse(null, null, ex.errorCode(), ex.description(), null, -1);
-    }
-
-    private Mono<Decision> authenticated(ServerWebExchange exchange, GatewayIdentity identity, Steps steps) {
-        steps.add("authenticate", (identity != null) ? identity.mode().value() + " " + identity.issuer() : "anonymous");
-        if (identity != null) {
-            exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, identity);
+        @Override
+        public void step(Steps steps, String name, String subject, String result) {
+            steps.add(name, (subject != null) ? subject + " " + result : result);
         }
-        return matchRoute(exchange)
-                .map(route -> Mono.defer(() -> routed(exchange, route.getId(), identity, steps)))
-                .defaultIfEmpty(Mono.fromSupplier(() -> {
-                    steps.add("route", "none matches");
-                    return steps.refuse(identity, null, ErrorCode.NO_ROUTE, "No route matches this path", null, -1);
-                }))
-                .flatMap(decision -> decision);
     }
 
     /** The first route, in the gateway's order, whose predicate accepts the request: SCG's own look-up. */
@@ -266,115 +281,6 @@ public final class DecisionEngine {
                             return Mono.empty();
                         }))
                 .next();
-    }
-
-    private Mono<Decision> routed(ServerWebExchange exchange, String routeId, GatewayIdentity identity, Steps steps) {
-        steps.add("route", routeId);
-        exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR, routeId);
-        PipelineObserver observer = this.observers.pipeline();
-        CompiledRoute compiled = this.compiledRoutes.get(routeId);
-        if (compiled == null) {
-            steps.add("policy", "none");
-            observer.authorized(exchange, routeId, identity, ErrorCode.NO_ROUTE_POLICY);
-            return Mono.just(complete(
-                    exchange,
-                    steps.refuse(
-                            identity,
-                            routeId,
-                            ErrorCode.NO_ROUTE_POLICY,
-                            "This route has no access policy and is denied",
-                            null,
-                            -1)));
-        }
-        AccessPolicy.Denial denial = compiled.policy().check(identity, exchange.getRequest());
-        observer.authorized(exchange, routeId, identity, (denial != null) ? denial.code() : null);
-        if (denial != null) {
-            steps.add("policy", "denied " + denial.code().code());
-            return Mono.just(complete(
-                    exchange,
-                    steps.refuse(identity, routeId, denial.code(), denial.description(), denial.scope(), -1)));
-        }
-        steps.add("policy", "allowed");
-        CompiledRoute.Limit limit = compiled.limitFor(identity);
-        String who = (limit != null) ? limit.plan().key().of(identity, exchange) : null;
-        if (who == null) {
-            steps.add("rate limit", "none");
-            return Mono.just(complete(exchange, handOver(compiled, identity, steps, null)));
-        }
-        RatePlan plan = limit.plan();
-        String key = limit.keyPrefix() + who;
-        RateLimitDecision now = this.limiter.consumeNow(key, plan);
-        if (now != null) {
-            return Mono.just(complete(exchange, limited(exchange, compiled, identity, plan, now, steps)));
-        }
-        return this.limiter
-                .consume(key, plan)
-                .map(decision -> complete(exchange, limited(exchange, compiled, identity, plan, decision, steps)))
-                .onErrorResume(RateLimitUnavailableException.class, ex -> {
-                    observer.rateLimited(exchange, plan, null);
-                    steps.add("rate limit", plan.name() + " unavailable");
-                    return Mono.just(complete(
-                            exchange,
-                            steps.refuse(
-                                    identity,
-                                    routeId,
-                                    ErrorCode.RATE_LIMIT_UNAVAILABLE,
-                                    "Rate limits cannot be checked right now",
-                                    null,
-                                    5)));
-                });
-    }
-
-    private Decision limited(
-            ServerWebExchange exchange,
-            CompiledRoute route,
-            GatewayIdentity identity,
-            RatePlan plan,
-            RateLimitDecision decision,
-            Steps steps) {
-        this.observers.pipeline().rateLimited(exchange, plan, decision);
-        HttpHeaders response = new HttpHeaders();
-        this.rateLimitHeaders.write(plan, decision, response);
-        if (decision.allowed()) {
-            steps.add("rate limit", plan.name() + " allowed");
-            return handOver(route, identity, steps, response);
-        }
-        steps.add("rate limit", plan.name() + " exceeded");
-        long retryAfter = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(decision.retryAfterNanos() + 999_999_999L));
-        Decision refused = steps.refuse(
-                identity,
-                route.routeId(),
-                ErrorCode.RATE_LIMITED,
-                "Rate limit of plan " + plan.name() + " exceeded; retry in " + retryAfter + " s",
-                null,
-                retryAfter);
-        refused.responseHeaders().addAll(response);
-        return refused;
-    }
-
-    /** The headers the proxy would write upstream: the identity headers and, where the route asks, the assertion. */
-    private Decision handOver(CompiledRoute route, GatewayIdentity identity, Steps steps, HttpHeaders response) {
-        HttpHeaders upstream = new HttpHeaders();
-        if (identity != null) {
-            this.identityHeaders.write(identity, upstream);
-            if (route.identityAssertion()) {
-                upstream.set(this.identityHeaders.assertion, this.signer.assertionFor(identity, route.routeId()));
-            }
-        }
-        steps.add("hand-over", upstream.size() + " headers");
-        return steps.allow(identity, route.routeId(), upstream, (response != null) ? response : new HttpHeaders());
-    }
-
-    private Decision complete(ServerWebExchange exchange, Decision decision) {
-        this.observers
-                .pipeline()
-                .completed(
-                        exchange,
-                        decision.routeId(),
-                        decision.identity(),
-                        decision.status(),
-                        decision.allowed() ? null : decision.problem().code());
-        return decision;
     }
 
     /**
@@ -417,14 +323,14 @@ public final class DecisionEngine {
         steps.path(canonical);
         HttpHeaders headers = new HttpHeaders();
         request.headers().forEach((name, values) -> {
-            if (!this.identityHeaders.isReserved(name) && !HttpHeaders.HOST.equalsIgnoreCase(name)) {
+            if (!HttpHeaders.HOST.equalsIgnoreCase(name)) {
                 headers.addAll(name, values);
             }
         });
         if (request.host() != null) {
             headers.set(HttpHeaders.HOST, request.host());
         }
-        removeReservedConnectionOptions(headers);
+        this.authentication.clean(headers);
         ServerHttpRequest described = carrier.getRequest()
                 .mutate()
                 .method(request.method())
@@ -452,27 +358,6 @@ public final class DecisionEngine {
             return true;
         } catch (URISyntaxException ex) {
             return false;
-        }
-    }
-
-    private void removeReservedConnectionOptions(HttpHeaders headers) {
-        List<String> connection = headers.get(HttpHeaders.CONNECTION);
-        if (connection == null) {
-            return;
-        }
-        List<String> kept = new ArrayList<>();
-        for (String value : connection) {
-            for (String option : value.split(",")) {
-                String trimmed = option.trim();
-                if (!trimmed.isEmpty() && !this.identityHeaders.isReserved(trimmed)) {
-                    kept.add(trimmed);
-                }
-            }
-        }
-        if (kept.isEmpty()) {
-            headers.remove(HttpHeaders.CONNECTION);
-        } else {
-            headers.put(HttpHeaders.CONNECTION, List.of(String.join(", ", kept)));
         }
     }
 
@@ -505,7 +390,12 @@ public final class DecisionEngine {
 
         private final List<Decision.Step> steps = new ArrayList<>(6);
 
+        /** The client's response headers the route's steps write ({@code RateLimit}). */
+        final HttpHeaders responseHeaders = new HttpHeaders();
+
         private String path;
+
+        private String routeId;
 
         Steps(String door) {
             this.door = door;
@@ -516,30 +406,36 @@ public final class DecisionEngine {
             add("path", canonical);
         }
 
+        void route(String id) {
+            this.routeId = id;
+            add("route", id);
+        }
+
         void add(String name, String result) {
             this.steps.add(new Decision.Step(name, result));
         }
 
-        Decision allow(GatewayIdentity identity, String routeId, HttpHeaders upstream, HttpHeaders response) {
-            return new Decision(
-                    this.door, identity, this.path, routeId, null, upstream, response, List.copyOf(this.steps));
-        }
-
-        Decision refuse(
-                GatewayIdentity identity,
-                String routeId,
-                ErrorCode code,
-                String detail,
-                String scope,
-                long retryAfter) {
+        Decision allow(GatewayIdentity identity, HttpHeaders upstream) {
             return new Decision(
                     this.door,
                     identity,
                     this.path,
-                    routeId,
-                    new Decision.Problem(code, detail, scope, retryAfter),
+                    this.routeId,
+                    null,
+                    upstream,
+                    this.responseHeaders,
+                    List.copyOf(this.steps));
+        }
+
+        Decision refuse(GatewayIdentity identity, Decision.Problem problem) {
+            return new Decision(
+                    this.door,
+                    identity,
+                    this.path,
+                    this.routeId,
+                    problem,
                     new HttpHeaders(),
-                    new HttpHeaders(),
+                    this.responseHeaders,
                     List.copyOf(this.steps));
         }
     }

@@ -3,6 +3,7 @@ package io.dualcore.gateway.forwardauth;
 import java.time.Duration;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.util.Assert;
@@ -12,7 +13,9 @@ import reactor.netty.http.server.HttpServer;
 
 /**
  * The decision API's own listener: a Reactor Netty server beside the gateway's, started and stopped with the
- * context, serving only the {@link ForwardAuthHandler}.
+ * context, serving only the {@link ForwardAuthHandler}, with the gateway port's connection limits and timeouts
+ * ({@code dualcore.connections}: maximum connections, header-read, body-read and keep-alive timeouts, the
+ * malformed-request answer) counted under its own name.
  */
 public final class ForwardAuthServer implements SmartLifecycle {
 
@@ -22,26 +25,36 @@ public final class ForwardAuthServer implements SmartLifecycle {
 
     private final DecisionApiProperties settings;
 
+    private final NettyServerCustomizer connectionLimits;
+
     private volatile DisposableServer server;
 
+    /** A listener without connection limits (tests of the handler alone). */
     public ForwardAuthServer(ForwardAuthHandler handler, DecisionApiProperties settings) {
+        this(handler, settings, server -> server);
+    }
+
+    /** @param connectionLimits the connection limits and timeouts applied to the listener */
+    public ForwardAuthServer(
+            ForwardAuthHandler handler, DecisionApiProperties settings, NettyServerCustomizer connectionLimits) {
         Assert.notNull(handler, "handler cannot be null");
         Assert.notNull(settings, "settings cannot be null");
+        Assert.notNull(connectionLimits, "connectionLimits cannot be null");
         this.handler = handler;
         this.settings = settings;
+        this.connectionLimits = connectionLimits;
     }
 
     @Override
     public void start() {
         ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(
                 WebHttpHandlerBuilder.webHandler(this.handler).build());
-        this.server = HttpServer.create()
+        HttpServer server = HttpServer.create()
                 .host(this.settings.address())
                 .port(this.settings.port())
                 .httpRequestDecoder(spec -> spec.maxHeaderSize(this.settings.maxHeaderSize()))
-                .idleTimeout(Duration.ofSeconds(60))
-                .handle(adapter)
-                .bindNow();
+                .idleTimeout(Duration.ofSeconds(60));
+        this.server = this.connectionLimits.apply(server).handle(adapter).bindNow();
         logger.info("Decision API (forward-auth) listening on " + this.settings.address() + ":" + port());
     }
 

@@ -14,7 +14,7 @@ import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * The last step before the upstream: writes what {@link RoutePipelineFilter} decided to hand over (the identity
+ * The last step before the upstream: writes what the engine's route step decided to hand over (the identity
  * headers, the identity assertion, the client's {@code Authorization} only where the route forwards it) into the
  * request headers Spring Cloud Gateway sends upstream, and removes from them the other credentials the client sent
  * that the gateway did not verify (credential headers and cookies, see {@link CredentialCarriers}) unless the route
@@ -61,7 +61,8 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
     }
 
     /** Records, on the exchange, what goes upstream with it (before the route's own filters run). */
-    static void decide(ServerWebExchange exchange, GatewayIdentity identity, String assertion, boolean authorization) {
+    public static void decide(
+            ServerWebExchange exchange, GatewayIdentity identity, String assertion, boolean authorization) {
         decide(exchange, identity, assertion, authorization, null);
     }
 
@@ -70,7 +71,7 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
      *
      * @param credentials the route's credential carriers, or {@code null} to strip no other credential
      */
-    static void decide(
+    public static void decide(
             ServerWebExchange exchange,
             GatewayIdentity identity,
             String assertion,
@@ -80,6 +81,11 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
         List<String> sent = authorization ? null : client.get(HttpHeaders.AUTHORIZATION);
         ClientCredentials found = (credentials != null) ? credentials.find(exchange.getRequest()) : null;
         exchange.getAttributes().put(ATTRIBUTE, new Decision(identity, assertion, authorization, sent, found));
+    }
+
+    /** What was recorded on the exchange to go upstream with it, or {@code null} when nothing was. */
+    public static Decision recorded(ServerWebExchange exchange) {
+        return exchange.getAttribute(ATTRIBUTE);
     }
 
     @Override
@@ -150,7 +156,7 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
      * @param clientCredentials the client's other credential headers and cookies the route does not forward, or
      *     {@code null} when there are none
      */
-    record Decision(
+    public record Decision(
             GatewayIdentity identity,
             String assertion,
             boolean authorization,

@@ -19,7 +19,7 @@ package io.dualcore.gateway.telemetry;
  * @param deviceId the edge device, or {@code null}
  * @param keyId the verifying key's id, or {@code null}
  * @param door the front door that asked for the decision ({@code nginx}, {@code caddy}, {@code traefik},
- *     {@code envoy-http}), or {@code null} for a request the gateway proxied
+ *     {@code envoy-http}), {@code gateway} for a request the gateway proxied, or {@code null} when unknown
  */
 public record AuditEvent(
         boolean allowed,

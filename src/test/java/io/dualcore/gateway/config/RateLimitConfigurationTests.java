@@ -6,7 +6,6 @@ import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
-import io.dualcore.gateway.pipeline.RoutePipelineFilter;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
@@ -54,7 +53,7 @@ class RateLimitConfigurationTests {
                         "dualcore.routes.public.access.modes=anonymous",
                         "dualcore.routes.public.rate-limit.anonymous=burst")
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(RoutePipelineFilter.class);
+                    assertThat(context).hasNotFailed().hasSingleBean(CompiledRoutes.class);
                     assertThat(context.getBean(RateLimiter.class)).isInstanceOf(LocalRateLimiter.class);
                     CompiledRoutes routes = context.getBean(CompiledRoutes.class);
                     assertThat(routes.get("public").limitFor(null).plan().name())
@@ -82,7 +81,7 @@ class RateLimitConfigurationTests {
                         PipelineConfiguration.class)
                 .withPropertyValues("dualcore.routes.orders.access.modes=oidc")
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(RoutePipelineFilter.class);
+                    assertThat(context).hasNotFailed().hasSingleBean(CompiledRoutes.class);
                     assertThat(context.getBean("ratePlans", Map.class)).isEmpty();
                     assertThat(context.getBean(CompiledRoutes.class)
                                     .get("orders")

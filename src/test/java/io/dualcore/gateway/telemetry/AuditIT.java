@@ -59,7 +59,8 @@ class AuditIT {
         assertThat(AuditLines.text(line, "dualcore.route")).isEqualTo("edge-core");
         assertThat(AuditLines.text(line, "user.id")).isEqualTo("sensor-audit");
         assertThat(gateway.management("/actuator/prometheus").getBody())
-                .containsPattern("dualcore_requests_total\\{outcome=\"allowed\",route=\"edge-core\",status=\"502\"} 1");
+                .containsPattern(
+                        "dualcore_requests_total\\{door=\"gateway\",outcome=\"allowed\",route=\"edge-core\",status=\"502\"} 1");
     }
 
     @Test
@@ -77,7 +78,7 @@ class AuditIT {
         assertThat(AuditLines.text(second, "http.response.status_code")).isEqualTo("429");
         assertThat(gateway.management("/actuator/prometheus").getBody())
                 .containsPattern(
-                        "dualcore_requests_total\\{outcome=\"denied\",route=\"public-health\",status=\"429\"} 1");
+                        "dualcore_requests_total\\{door=\"gateway\",outcome=\"denied\",route=\"public-health\",status=\"429\"} 1");
     }
 
     @Test

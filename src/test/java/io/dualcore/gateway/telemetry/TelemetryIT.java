@@ -233,9 +233,9 @@ class TelemetryIT {
                 .containsPattern("dualcore_auth_cache_total\\{result=\"hit\"} [1-9]")
                 .containsPattern("dualcore_auth_cache_total\\{result=\"miss\"} [1-9]")
                 .containsPattern(
-                        "dualcore_authz_decisions_total\\{code=\"none\",mode=\"edge\",outcome=\"allowed\",route=\"edge-core\"}")
+                        "dualcore_authz_decisions_total\\{code=\"none\",door=\"gateway\",mode=\"edge\",outcome=\"allowed\",route=\"edge-core\"}")
                 .containsPattern(
-                        "dualcore_authz_decisions_total\\{code=\"missing_token\",mode=\"anonymous\",outcome=\"denied\",route=\"microservice-admin\"}")
+                        "dualcore_authz_decisions_total\\{code=\"missing_token\",door=\"gateway\",mode=\"anonymous\",outcome=\"denied\",route=\"microservice-admin\"}")
                 .containsPattern("dualcore_jwks_fetches_total\\{issuer=\"dualcore\",result=\"success\"} [1-9]")
                 .containsPattern("dualcore_jwks_keys\\{issuer=\"dualcore\"} [1-9]")
                 .containsPattern("dualcore_jwks_age_seconds\\{issuer=\"dualcore\"} \\d")

@@ -1,9 +1,10 @@
-package io.dualcore.gateway.auth.web;
+package io.dualcore.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.util.ArrayList;
@@ -35,13 +36,14 @@ class AuthenticationWebFilterTests {
     };
 
     private AuthenticationWebFilter filter(StaticApplicationContext gatewayContext) {
-        return new AuthenticationWebFilter(
+        return ProxyDoors.authenticationFilter(
                 this.chain.authenticator,
                 name -> name.toLowerCase().replace('_', '-').startsWith("x-auth-"),
                 new ProblemResponses("dualcore-gateway", 5),
                 this.observer,
                 gatewayContext,
-                Set.of("/.well-known/jwks.json"));
+                Set.of("/.well-known/jwks.json"),
+                null);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.dualcore.gateway.auth.web;
+package io.dualcore.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +12,7 @@ import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
 import io.dualcore.gateway.auth.dpop.DpopProofs;
 import io.dualcore.gateway.auth.dpop.DpopProperties;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
+import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.time.Clock;
@@ -48,7 +49,7 @@ class DpopAuthenticationWebFilterTests {
 
     private final List<String> events = new ArrayList<>();
 
-    private final AuthenticationWebFilter filter = new AuthenticationWebFilter(
+    private final AuthenticationWebFilter filter = ProxyDoors.authenticationFilter(
             this.chain.authenticator,
             name -> name.toLowerCase().startsWith("x-auth-"),
             new ProblemResponses("dualcore-gateway", 5, null, this.binding.algs()),

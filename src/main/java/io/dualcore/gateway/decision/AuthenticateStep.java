@@ -1,0 +1,217 @@
+package io.dualcore.gateway.decision;
+
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
+import io.dualcore.gateway.auth.dpop.DpopProof;
+import io.dualcore.gateway.auth.web.AuthenticationObserver;
+import io.dualcore.gateway.auth.web.BearerTokenExtractor;
+import io.dualcore.gateway.web.ErrorCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.util.Assert;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * The engine's authentication step, the same for every door: the client's reserved identity headers removed, the
+ * bearer (or DPoP) token extracted, served from the verified-token cache or verified, the DPoP proof checked, the
+ * {@link GatewayIdentity} stored in the exchange. A bad credential is refused; a request without credentials goes on
+ * anonymous, for the route's access policy to judge. Synchronous unless a key must be fetched or a DPoP proof's
+ * replay checked: no Reactor operator and no allocation on a cache hit.
+ */
+final class AuthenticateStep {
+
+    private static final Log logger = LogFactory.getLog(AuthenticateStep.class);
+
+    private final BearerTokenExtractor extractor;
+
+    /** The DPoP step (RFC 9449), or {@code null} when no issuer uses DPoP. */
+    private final DpopBinding dpop;
+
+    private final TokenAuthenticator authenticator;
+
+    private final Predicate<String> reservedHeader;
+
+    private final AuthenticationObserver observer;
+
+    AuthenticateStep(
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            AuthenticationObserver observer,
+            DpopBinding dpop) {
+        Assert.notNull(authenticator, "authenticator cannot be null");
+        Assert.notNull(reservedHeader, "reservedHeader cannot be null");
+        Assert.notNull(observer, "observer cannot be null");
+        this.authenticator = authenticator;
+        this.reservedHeader = reservedHeader;
+        this.observer = observer;
+        this.dpop = (dpop != null && dpop.enabled()) ? dpop : null;
+        this.extractor = new BearerTokenExtractor(this.dpop != null);
+    }
+
+    /** Authenticates the exchange's request (its reserved identity headers already removed). */
+    <C, T> Mono<T> run(ServerWebExchange exchange, C context, Outcome<C, T> outcome) {
+        String token;
+        GatewayIdentity identity;
+        Mono<DpopProof> proof = null;
+        try {
+            token = this.extractor.extract(exchange.getRequest());
+            if (token == null) {
+                // anonymous: the route's access policy decides whether that is enough
+                return outcome.allowed(exchange, context);
+            }
+            identity = this.authenticator.authenticateNow(token);
+            if (identity != null && this.dpop != null) {
+                proof = proofOf(exchange, token, identity);
+            }
+        } catch (TokenRejectedException ex) {
+            this.observer.rejected(exchange, ex.errorCode());
+            return refused(exchange, context, outcome, ex);
+        }
+        if (identity != null) {
+            if (proof == null) {
+                this.observer.authenticated(exchange, identity);
+                exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, identity);
+                return outcome.allowed(exchange, context);
+            }
+            // the proof's jti must be new: the replay check may ask Redis
+            GatewayIdentity proven = identity;
+            return orRejection(proof).flatMap(result -> {
+                if (result instanceof TokenRejectedException ex) {
+                    this.observer.rejected(exchange, ex.errorCode());
+                    return refused(exchange, context, outcome, ex);
+                }
+                this.observer.authenticated(exchange, proven);
+                offerNonce(exchange);
+                exchange.getAttributes().put(DpopBinding.ATTRIBUTE, result);
+                exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, proven);
+                return outcome.allowed(exchange, context);
+            });
+        }
+        // the key must be fetched: the only reactive step of authentication
+        AuthenticationObserver.Verification verification = this.observer.verifying(exchange);
+        String verifiedToken = token;
+        Mono<GatewayIdentity> verified = this.authenticator
+                .verify(token)
+                .contextWrite(verification::contribute)
+                .flatMap(candidate -> {
+                    Mono<DpopProof> replay = (this.dpop != null) ? proofOf(exchange, verifiedToken, candidate) : null;
+                    if (replay == null) {
+                        return Mono.just(candidate);
+                    }
+                    return replay.doOnNext(p -> {
+                                exchange.getAttributes().put(DpopBinding.ATTRIBUTE, p);
+                                offerNonce(exchange);
+                            })
+                            .thenReturn(candidate);
+                });
+        return orRejection(verified).flatMap(result -> {
+            if (result instanceof TokenRejectedException ex) {
+                verification.rejected(ex.errorCode());
+                return refused(exchange, context, outcome, ex);
+            }
+            GatewayIdentity known = (GatewayIdentity) result;
+            verification.authenticated(known);
+            exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, known);
+            return outcome.allowed(exchange, context);
+        });
+    }
+
+    /**
+     * The value, or the {@link TokenRejectedException} it failed with, as a value: the door's continuation runs
+     * outside the error handler, so an error of the door's own chain is never taken for a rejected token.
+     */
+    @SuppressWarnings("unchecked")
+    private static Mono<Object> orRejection(Mono<?> step) {
+        return ((Mono<Object>) step).onErrorResume(TokenRejectedException.class, Mono::just);
+    }
+
+    /** The DPoP step: {@code null} when the request passes as is, else the replay check to await. */
+    private Mono<DpopProof> proofOf(ServerWebExchange exchange, String token, GatewayIdentity identity) {
+        return this.dpop.check(
+                exchange.getRequest(), BearerTokenExtractor.dpopScheme(exchange.getRequest()), token, identity);
+    }
+
+    /** The response header carrying the server's DPoP nonce (RFC 9449 §8.1). */
+    public static final String DPOP_NONCE = "DPoP-Nonce";
+
+    /** RFC 9449 §8: the nonce the next proof must carry, with a request that used one (when nonces are on). */
+    private void offerNonce(ServerWebExchange exchange) {
+        String nonce = this.dpop.currentNonce();
+        if (nonce != null) {
+            exchange.getResponse().getHeaders().set(DPOP_NONCE, nonce);
+        }
+    }
+
+    private <C, T> Mono<T> refused(
+            ServerWebExchange exchange, C context, Outcome<C, T> outcome, TokenRejectedException rejection) {
+        if (rejection.errorCode() == ErrorCode.USE_DPOP_NONCE && this.dpop != null) {
+            offerNonce(exchange);
+        }
+        if (logger.isDebugEnabled()) {
+            // the code and our own description only: never the token
+            logger.debug("Rejected " + exchange.getRequest().getPath() + ": "
+                    + rejection.errorCode().code() + " (" + rejection.description() + ")");
+        }
+        return outcome.refused(
+                exchange, context, new Decision.Problem(rejection.errorCode(), rejection.description(), null, -1));
+    }
+
+    /**
+     * The exchange without the client's headers in the reserved identity namespace, nor any {@code Connection} token
+     * naming one, so a client can neither forge an identity header nor make the gateway's own one disappear as a
+     * hop-by-hop header. Allocation-free when there is nothing to remove (the usual case).
+     */
+    ServerWebExchange withoutReservedHeaders(ServerWebExchange exchange) {
+        HttpHeaders headers = exchange.getRequest().getHeaders();
+        if (!needsCleaning(headers)) {
+            return exchange;
+        }
+        return exchange.mutate()
+                .request(request -> request.headers(this::clean))
+                .build();
+    }
+
+    private boolean needsCleaning(HttpHeaders headers) {
+        for (String name : headers.headerNames()) {
+            if (this.reservedHeader.test(name) || HttpHeaders.CONNECTION.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes, in place, the reserved identity headers and the {@code Connection} options naming one. */
+    void clean(HttpHeaders headers) {
+        List<String> reserved = new ArrayList<>();
+        for (String name : headers.headerNames()) {
+            if (this.reservedHeader.test(name)) {
+                reserved.add(name);
+            }
+        }
+        reserved.forEach(headers::remove);
+        List<String> connection = headers.get(HttpHeaders.CONNECTION);
+        if (connection != null) {
+            List<String> kept = new ArrayList<>();
+            for (String value : connection) {
+                for (String token : value.split(",")) {
+                    String option = token.trim();
+                    if (!option.isEmpty() && !this.reservedHeader.test(option)) {
+                        kept.add(option);
+                    }
+                }
+            }
+            if (kept.isEmpty()) {
+                headers.remove(HttpHeaders.CONNECTION);
+            } else {
+                headers.put(HttpHeaders.CONNECTION, List.of(String.join(", ", kept)));
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.dualcore.gateway.decision;
+
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.identity.IdentityAssertionSigner;
+import io.dualcore.gateway.pipeline.CompiledRoute;
+import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.IdentityHandOver;
+import io.dualcore.gateway.pipeline.PipelineObserver;
+import io.dualcore.gateway.policy.AccessPolicy;
+import io.dualcore.gateway.ratelimit.RateLimitDecision;
+import io.dualcore.gateway.ratelimit.RateLimitHeaders;
+import io.dualcore.gateway.ratelimit.RateLimitUnavailableException;
+import io.dualcore.gateway.ratelimit.RateLimiter;
+import io.dualcore.gateway.ratelimit.RatePlan;
+import io.dualcore.gateway.web.ErrorCode;
+import java.util.concurrent.TimeUnit;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.util.Assert;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+
+/**
+ * The engine's steps after route matching, the same for every door: the matched route's {@link CompiledRoute}
+ * resolved once, then its access policy (401 / 403), its rate limit (429) and the hand-over of the identity (what
+ * {@link IdentityHandOver} writes upstream: identity headers, the optional assertion, the client's credentials only
+ * where the route forwards them). Synchronous where no I/O is needed: only a shared (Redis) rate limit is reactive.
+ */
+final class RouteStep {
+
+    /** Status recorded when the client went away before the answer. */
+    static final int CLIENT_CLOSED = 499;
+
+    private final CompiledRoutes routes;
+
+    private final RateLimiter limiter;
+
+    private final RateLimitHeaders rateLimitHeaders;
+
+    private final IdentityAssertionSigner signer;
+
+    private final PipelineObserver observer;
+
+    RouteStep(
+            CompiledRoutes routes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityAssertionSigner signer,
+            PipelineObserver observer) {
+        Assert.notNull(routes, "routes cannot be null");
+        Assert.notNull(limiter, "limiter cannot be null");
+        Assert.notNull(rateLimitHeaders, "rateLimitHeaders cannot be null");
+        Assert.notNull(signer, "signer cannot be null");
+        Assert.notNull(observer, "observer cannot be null");
+        this.routes = routes;
+        this.limiter = limiter;
+        this.rateLimitHeaders = rateLimitHeaders;
+        this.signer = signer;
+        this.observer = observer;
+    }
+
+    /**
+     * Policy, rate limit, hand-over for the matched route; on allow, the door's {@code allowed} (the forwarding)
+     * is observed until it ends, with the status the client got.
+     *
+     * @param routeId the matched route, or {@code null} (denied: no policy)
+     * @param responseHeaders where the route's {@code RateLimit} headers go
+     */
+    <C, T> Mono<T> run(
+            ServerWebExchange exchange, String routeId, HttpHeaders responseHeaders, C context, Outcome<C, T> outcome) {
+        CompiledRoute compiled = (routeId != null) ? this.routes.get(routeId) : null;
+        GatewayIdentity identity = GatewayIdentity.from(exchange);
+        if (compiled == null) {
+            outcome.step(context, "policy", null, "none");
+            this.observer.authorized(exchange, routeId, identity, ErrorCode.NO_ROUTE_POLICY);
+            return refuse(
+                    exchange,
+                    routeId,
+                    identity,
+                    new Decision.Problem(
+                            ErrorCode.NO_ROUTE_POLICY, "This route has no access policy and is denied", null, -1),
+                    context,
+                    outcome);
+        }
+        AccessPolicy.Denial denial = compiled.policy().check(identity, exchange.getRequest());
+        this.observer.authorized(exchange, routeId, identity, (denial != null) ? denial.code() : null);
+        if (denial != null) {
+            outcome.step(context, "policy", "denied", denial.code().code());
+            return refuse(
+                    exchange,
+                    routeId,
+                    identity,
+                    new Decision.Problem(denial.code(), denial.description(), denial.scope(), -1),
+                    context,
+                    outcome);
+        }
+        outcome.step(context, "policy", null, "allowed");
+        CompiledRoute.Limit limit = compiled.limitFor(identity);
+        String who = (limit != null) ? limit.plan().key().of(identity, exchange) : null;
+        if (who == null) {
+            outcome.step(context, "rate limit", null, "none");
+            return handOver(exchange, compiled, identity, context, outcome);
+        }
+        String key = limit.keyPrefix() + who;
+        RatePlan plan = limit.plan();
+        RateLimitDecision now = this.limiter.consumeNow(key, plan);
+        if (now != null) {
+            return limited(exchange, compiled, identity, plan, now, responseHeaders, context, outcome);
+        }
+        // a shared limit: the answer (or its failure, as a value) comes from Redis
+        return orUnavailable(this.limiter.consume(key, plan)).flatMap(result -> {
+            if (result instanceof RateLimitDecision decision) {
+                return limited(exchange, compiled, identity, plan, decision, responseHeaders, context, outcome);
+            }
+            this.observer.rateLimited(exchange, plan, null);
+            outcome.step(context, "rate limit", plan.name(), "unavailable");
+            return refuse(
+                    exchange,
+                    routeId,
+                    identity,
+                    new Decision.Problem(
+                            ErrorCode.RATE_LIMIT_UNAVAILABLE, "Rate limits cannot be checked right now", null, 5),
+                    context,
+                    outcome);
+        });
+    }
+
+    /**
+     * The decision, or the {@link RateLimitUnavailableException} it failed with, as a value: the door's continuation
+     * runs outside the error handler, so an error of the door's own chain is never taken for the limiter's.
+     */
+    @SuppressWarnings("unchecked")
+    private static Mono<Object> orUnavailable(Mono<RateLimitDecision> decision) {
+        return ((Mono<Object>) (Mono<?>) decision).onErrorResume(RateLimitUnavailableException.class, Mono::just);
+    }
+
+    private <C, T> Mono<T> limited(
+            ServerWebExchange exchange,
+            CompiledRoute route,
+            GatewayIdentity identity,
+            RatePlan plan,
+            RateLimitDecision decision,
+            HttpHeaders responseHeaders,
+            C context,
+            Outcome<C, T> outcome) {
+        this.observer.rateLimited(exchange, plan, decision);
+        this.rateLimitHeaders.write(plan, decision, responseHeaders);
+        if (decision.allowed()) {
+            outcome.step(context, "rate limit", plan.name(), "allowed");
+            return handOver(exchange, route, identity, context, outcome);
+        }
+        outcome.step(context, "rate limit", plan.name(), "exceeded");
+        long retryAfter = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(decision.retryAfterNanos() + 999_999_999L));
+        return refuse(
+                exchange,
+                route.routeId(),
+                identity,
+                new Decision.Problem(
+                        ErrorCode.RATE_LIMITED,
+                        "Rate limit of plan " + plan.name() + " exceeded; retry in " + retryAfter + " s",
+                        null,
+                        retryAfter),
+                context,
+                outcome);
+    }
+
+    private <C, T> Mono<T> refuse(
+            ServerWebExchange exchange,
+            String routeId,
+            GatewayIdentity identity,
+            Decision.Problem problem,
+            C context,
+            Outcome<C, T> outcome) {
+        this.observer.completed(
+                exchange, routeId, identity, problem.code().status().value(), problem.code());
+        return outcome.refused(exchange, context, problem);
+    }
+
+    /**
+     * Decides what goes upstream with the request ({@link IdentityHandOver} writes it into the upstream request's
+     * headers), lets the door go on, and records the final status once the door's answer is done.
+     */
+    private <C, T> Mono<T> handOver(
+            ServerWebExchange exchange,
+            CompiledRoute route,
+            GatewayIdentity identity,
+            C context,
+            Outcome<C, T> outcome) {
+        String assertion = (identity != null && route.identityAssertion())
+                ? this.signer.assertionFor(identity, route.routeId())
+                : null;
+        IdentityHandOver.decide(exchange, identity, assertion, route.forwardAuthorization(), route.credentials());
+        return outcome.allowed(exchange, context)
+                .doFinally(signal ->
+                        this.observer.completed(exchange, route.routeId(), identity, statusOf(exchange, signal), null));
+    }
+
+    private static int statusOf(ServerWebExchange exchange, SignalType signal) {
+        if (signal == SignalType.CANCEL) {
+            return CLIENT_CLOSED;
+        }
+        if (signal == SignalType.ON_ERROR) {
+            // not answered by the upstream-failure filter: the error handler answers 500
+            return 500;
+        }
+        HttpStatusCode status = exchange.getResponse().getStatusCode();
+        return (status != null) ? status.value() : 200;
+    }
+}
