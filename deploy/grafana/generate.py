@@ -104,6 +104,21 @@ rows.append(("Revocation and logout", [
          width=6, thresholds=[("green", None), ("orange", 10), ("red", 60)]),
 ]))
 
+rows.append(("Configuration reload", [
+    ts("Configuration reloads",
+       [(f'sum by (outcome) (increase(dualcore_config_reload_total{{{SEL}}}[{R}]))', "{{outcome}}")],
+       "short", "applied: routes, policies or plans changed live; refused: a check failed and the previous configuration "
+       "serves (runbook config-refused); restart_required: only settings that need a restart changed."),
+    stat("Configuration refused",
+         [(f'max by (instance) (dualcore_config_refused{{{SEL}}})', "{{instance}}")],
+         "short", "1: the latest candidate was refused; /actuator/health/configuration names the property.",
+         thresholds=[("green", None), ("red", 1)]),
+    stat("Settings waiting for a restart",
+         [(f'max by (instance) (dualcore_config_restart_required{{{SEL}}})', "{{instance}}")],
+         "short", "Changed properties that a reload does not apply (ports, TLS, Redis, issuers, ...): restart to apply.",
+         thresholds=[("green", None), ("orange", 1)]),
+]))
+
 rows.append(("Connections", [
     ts("Open connections",
        [(f'sum by (server) (dualcore_connections_open{{{SEL}}})', "{{server}}")], "short"),

@@ -6,6 +6,7 @@ import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.RatePlan;
+import io.dualcore.gateway.ratelimit.RatePlans;
 import io.dualcore.gateway.ratelimit.RedisRateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.route.RouteProperties;
@@ -15,7 +16,6 @@ import io.dualcore.gateway.support.redis.RedisProperties;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.IntSupplier;
@@ -38,26 +38,7 @@ public class RateLimitConfiguration {
 
     @Bean
     Map<String, RatePlan> ratePlans(RateLimitProperties properties, RouteProperties routes) {
-        Map<String, RatePlan> plans = new LinkedHashMap<>();
-        properties.plans().forEach((name, plan) -> plans.put(name, RatePlan.of(name, plan)));
-        routes.routes().forEach((routeId, settings) -> {
-            RouteProperties.RateLimit rateLimit = settings.rateLimit();
-            check(plans, routeId, "oidc", rateLimit.oidc());
-            check(plans, routeId, "edge", rateLimit.edge());
-            check(plans, routeId, "anonymous", rateLimit.anonymous());
-        });
-        if (properties.instances() < 1) {
-            throw new IllegalStateException(
-                    "dualcore.rate-limit.instances must be at least 1, was " + properties.instances());
-        }
-        return plans;
-    }
-
-    private static void check(Map<String, RatePlan> plans, String routeId, String mode, String plan) {
-        if (plan != null && !plans.containsKey(plan)) {
-            throw new IllegalStateException("dualcore.routes." + routeId + ".rate-limit." + mode + ": unknown plan '"
-                    + plan + "'; defined plans are " + plans.keySet());
-        }
+        return RatePlans.of(properties, routes);
     }
 
     /** This gateway's registration among those sharing a Redis, when the redis backend counts its peers. */

@@ -69,7 +69,7 @@ final class RouteStep {
      */
     <C, T> Mono<T> run(
             ServerWebExchange exchange, String routeId, HttpHeaders responseHeaders, C context, Outcome<C, T> outcome) {
-        CompiledRoute compiled = (routeId != null) ? this.routes.get(routeId) : null;
+        CompiledRoute compiled = (routeId != null) ? this.routes.get(exchange, routeId) : null;
         GatewayIdentity identity = GatewayIdentity.from(exchange);
         if (compiled == null) {
             outcome.step(context, "policy", null, "none");

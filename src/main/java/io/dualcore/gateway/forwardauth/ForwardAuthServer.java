@@ -29,12 +29,15 @@ public final class ForwardAuthServer implements SmartLifecycle {
 
     private volatile DisposableServer server;
 
-    /** A listener without connection limits (tests of the handler alone). */
+    /** A listener without connection limits (tests of the handler alone): only a 60 s idle timeout. */
     public ForwardAuthServer(ForwardAuthHandler handler, DecisionApiProperties settings) {
-        this(handler, settings, server -> server);
+        this(handler, settings, server -> server.idleTimeout(Duration.ofSeconds(60)));
     }
 
-    /** @param connectionLimits the connection limits and timeouts applied to the listener */
+    /**
+     * @param connectionLimits the connection limits and timeouts applied to the listener (its idle connections are
+     *     closed after their {@code keep-alive-timeout}, as on the gateway port)
+     */
     public ForwardAuthServer(
             ForwardAuthHandler handler, DecisionApiProperties settings, NettyServerCustomizer connectionLimits) {
         Assert.notNull(handler, "handler cannot be null");
@@ -52,8 +55,7 @@ public final class ForwardAuthServer implements SmartLifecycle {
         HttpServer server = HttpServer.create()
                 .host(this.settings.address())
                 .port(this.settings.port())
-                .httpRequestDecoder(spec -> spec.maxHeaderSize(this.settings.maxHeaderSize()))
-                .idleTimeout(Duration.ofSeconds(60));
+                .httpRequestDecoder(spec -> spec.maxHeaderSize(this.settings.maxHeaderSize()));
         this.server = this.connectionLimits.apply(server).handle(adapter).bindNow();
         logger.info("Decision API (forward-auth) listening on " + this.settings.address() + ":" + port());
     }

@@ -101,6 +101,11 @@ public enum ErrorCode {
     REVOCATION_NOT_FOUND("revocation_not_found", HttpStatus.NOT_FOUND, null, "No such revocation"),
     /** The revocation list holds its maximum number of entries: no more can be added until some lapse. */
     REVOCATION_LIMIT_REACHED("revocation_limit_reached", HttpStatus.TOO_MANY_REQUESTS, null, "Too many revocations"),
+    /**
+     * A configuration reload asked for on the management port was refused by a check (bad CEL, unknown plan, malformed
+     * file, invalid key, ...): the configuration in force keeps serving; the detail names the property and the problem.
+     */
+    CONFIG_REFUSED("config_refused", HttpStatus.UNPROCESSABLE_CONTENT, null, "Configuration refused"),
     /** An {@code OAuth2TokenValidator} the deployment registered refused the token; its description is the detail. */
     TOKEN_REJECTED_BY_VALIDATOR(
             "token_rejected_by_validator",

@@ -17,6 +17,12 @@ public final class FilterOrders {
      */
     public static final int SERVER_SPAN_WEB_FILTER = Ordered.HIGHEST_PRECEDENCE;
 
+    /**
+     * Pins the active configuration (routes, policies, plans) to the request: right after the span, before anything
+     * reads the configuration, so that one request never runs on two configurations across a reload.
+     */
+    public static final int ACTIVE_CONFIGURATION_WEB_FILTER = Ordered.HIGHEST_PRECEDENCE + 5;
+
     /** The canonical request path and request-target checks: the first thing the gateway does to the request. */
     public static final int REQUEST_PATH_WEB_FILTER = Ordered.HIGHEST_PRECEDENCE + 10;
 

@@ -1,0 +1,104 @@
+package io.dualcore.gateway.config;
+
+import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
+import io.dualcore.gateway.live.ConfigFileWatcher;
+import io.dualcore.gateway.live.ConfigurationCompiler;
+import io.dualcore.gateway.live.ConfigurationReloader;
+import io.dualcore.gateway.live.ConfigurationSources;
+import io.dualcore.gateway.live.LiveConfiguration;
+import io.dualcore.gateway.live.LiveRouteLocator;
+import io.dualcore.gateway.live.ReloadObserver;
+import io.dualcore.gateway.live.ReloadProperties;
+import io.dualcore.gateway.telemetry.ConfigurationHealthIndicator;
+import io.dualcore.gateway.telemetry.ConfigurationReloadTelemetry;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
+import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.cloud.gateway.support.ConfigurationService;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.ConfigurableEnvironment;
+
+/**
+ * The active configuration (routes, policies, plans) as one swappable object, Spring Cloud Gateway's route locator
+ * over it, and its reloads: the watched configuration files and the admin request (README "Live configuration
+ * reload").
+ */
+@Configuration(proxyBeanMethods = false)
+public class LiveConfigurationConfiguration {
+
+    @Bean
+    ConfigurationCompiler configurationCompiler(
+            List<RoutePredicateFactory> predicates,
+            List<GatewayFilterFactory> filters,
+            ConfigurationService gatewayConfigurationService,
+            Clock clock) {
+        return new ConfigurationCompiler(predicates, filters, gatewayConfigurationService, clock);
+    }
+
+    @Bean
+    ConfigurationSources configurationSources(ConfigurableEnvironment environment) {
+        return new ConfigurationSources(environment);
+    }
+
+    /** The configuration the process starts with, compiled by the same checks as every reload. */
+    @Bean
+    LiveConfiguration liveConfiguration(ConfigurationCompiler compiler, ConfigurableEnvironment environment) {
+        return new LiveConfiguration(compiler.compile(environment, null));
+    }
+
+    @Bean
+    ActiveConfigurationWebFilter activeConfigurationWebFilter(LiveConfiguration live) {
+        return new ActiveConfigurationWebFilter(live);
+    }
+
+    /** Replaces Spring Cloud Gateway's caching locator (same bean name): routes come from the active configuration. */
+    @Bean
+    @Primary
+    RouteLocator cachedCompositeRouteLocator(LiveConfiguration live) {
+        return new LiveRouteLocator(live);
+    }
+
+    @Bean
+    ReloadObserver reloadObserver(ObjectProvider<MeterRegistry> meters, LiveConfiguration live) {
+        MeterRegistry registry = meters.getIfAvailable();
+        return (registry != null) ? new ConfigurationReloadTelemetry(registry, live) : ReloadObserver.NONE;
+    }
+
+    @Bean
+    ConfigurationReloader configurationReloader(
+            ConfigurationSources sources,
+            ConfigurationCompiler compiler,
+            LiveConfiguration live,
+            ReloadObserver reloadObserver,
+            ApplicationEventPublisher events,
+            Clock clock) {
+        return new ConfigurationReloader(sources, compiler, live, reloadObserver, events, clock);
+    }
+
+    /** Off with {@code dualcore.reload.watch=false}: then only the admin request reloads. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnBooleanProperty(name = "dualcore.reload.watch", matchIfMissing = true)
+    ConfigFileWatcher configFileWatcher(
+            ConfigurationSources sources, ConfigurationReloader reloader, ReloadProperties properties) {
+        ConfigFileWatcher watcher = new ConfigFileWatcher(
+                sources.directories(),
+                () -> reloader.reload(ConfigurationReloader.FILE_WATCH),
+                properties.debounce(),
+                properties.rescan());
+        watcher.start();
+        return watcher;
+    }
+
+    @Bean
+    ConfigurationHealthIndicator configurationHealthIndicator(LiveConfiguration live) {
+        return new ConfigurationHealthIndicator(live);
+    }
+}

@@ -1,0 +1,106 @@
+package io.dualcore.gateway.live;
+
+import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.ratelimit.RateLimitProperties;
+import io.dualcore.gateway.ratelimit.RatePlan;
+import io.dualcore.gateway.route.RouteProperties;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.route.RouteDefinition;
+import org.springframework.util.Assert;
+import reactor.core.publisher.Flux;
+
+/**
+ * The configuration a request runs on, compiled and validated as one immutable object: Spring Cloud Gateway's routes
+ * (with their predicates and filters), each route's compiled policy and rate-limit binding, and the plans. A reload
+ * builds a new one and swaps a single reference ({@link LiveConfiguration}); a request keeps the one it started with
+ * (the exchange attribute {@link #ATTRIBUTE}).
+ */
+public final class ActiveConfiguration {
+
+    /** The exchange attribute (and Reactor context key) holding the configuration a request runs on. */
+    public static final String ATTRIBUTE = ActiveConfiguration.class.getName();
+
+    private final String version;
+
+    private final Instant loadedAt;
+
+    private final List<Route> routes;
+
+    private final Flux<Route> routeFlux;
+
+    private final CompiledRoutes compiledRoutes;
+
+    private final Map<String, RatePlan> plans;
+
+    private final Sources sources;
+
+    ActiveConfiguration(
+            String version,
+            Instant loadedAt,
+            List<Route> routes,
+            CompiledRoutes compiledRoutes,
+            Map<String, RatePlan> plans,
+            Sources sources) {
+        Assert.hasText(version, "version cannot be empty");
+        Assert.notNull(compiledRoutes, "compiledRoutes cannot be null");
+        this.version = version;
+        this.loadedAt = loadedAt;
+        this.routes = List.copyOf(routes);
+        this.routeFlux = Flux.fromIterable(this.routes);
+        this.compiledRoutes = compiledRoutes;
+        this.plans = Map.copyOf(plans);
+        this.sources = sources;
+    }
+
+    /** The content hash of the effective properties this configuration was compiled from (no secret can be read back). */
+    public String version() {
+        return this.version;
+    }
+
+    public Instant loadedAt() {
+        return this.loadedAt;
+    }
+
+    /** Spring Cloud Gateway's routes, in matching order. */
+    public List<Route> routes() {
+        return this.routes;
+    }
+
+    /** The routes as one reusable publisher (nothing is allocated per request to list them). */
+    Flux<Route> routeFlux() {
+        return this.routeFlux;
+    }
+
+    public CompiledRoutes compiledRoutes() {
+        return this.compiledRoutes;
+    }
+
+    public Map<String, RatePlan> plans() {
+        return this.plans;
+    }
+
+    Sources sources() {
+        return this.sources;
+    }
+
+    /**
+     * The settings this configuration was compiled from, kept to diff the next candidate against (and to keep the
+     * plans that did not change). Never written out: they may hold secrets.
+     *
+     * @param routeDefinitions Spring Cloud Gateway's route definitions by id
+     * @param routeSettings the gateway's per-route settings by id
+     * @param planSettings the rate-limit plans' settings by name
+     * @param issuers the OIDC issuers' settings by name
+     * @param effective every effective property (canonical name to value)
+     */
+    record Sources(
+            Map<String, RouteDefinition> routeDefinitions,
+            Map<String, RouteProperties.RouteSettings> routeSettings,
+            Map<String, RateLimitProperties.Plan> planSettings,
+            Map<String, AuthProperties.Issuer> issuers,
+            Map<String, String> effective) {}
+}
