@@ -59,7 +59,8 @@ class EffectivePropertiesTests {
 
     @Test
     void isLiveWhenRouteTokenChecksThenRestartOnly() {
-        assertThat(EffectiveProperties.isLive("dualcore.routes.orders.introspect")).isFalse();
+        assertThat(EffectiveProperties.isLive("dualcore.routes.orders.introspect"))
+                .isFalse();
         assertThat(EffectiveProperties.isLive("dualcore.routes.orders.dpop")).isFalse();
         assertThat(EffectiveProperties.isLive("dualcore.routes.orders.access.modes[0]"))
                 .isTrue();
