@@ -78,6 +78,8 @@ defcase bare scg-bare /api/bench good 200 \
     "bare Spring Cloud Gateway route (one Path=/** route, no actuator, no security)"
 defcase bare_tuned scg-bare-tuned /api/bench good 200 \
     "  the same bare route given the gateway's transport settings: io_uring where the kernel allows it, one event loop"
+defcase bare_epoll scg-bare-epoll /api/bench good 200 \
+    "  the same bare route on epoll (io_uring off, as under Docker's and Kubernetes' default seccomp profile), one event loop"
 defcase nginx_proxy nginx /api/bench good 200 \
     "nginx reverse proxy, no token check (native reference)"
 defcase haproxy_jwt haproxy /api/bench good 200 \
@@ -88,6 +90,9 @@ defcase scg_security_tuned scg-security-tuned /api/bench good 200 \
     "SCG + Spring Security resource server, tuned stateless chain (no session, request cache, CSRF; cached JWKS)"
 defcase gw_shipped gateway /api/bench good 200 \
     "Dualcore gateway, packaged jar, shipped config/application.yml"
+defcase gw_epoll gateway /api/bench good 200 \
+    "  the shipped gateway on epoll (dualcore.transport=epoll): compare with bare_epoll" \
+    "--dualcore.transport=epoll"
 defcase gw_baseline gateway /api/bench good 200 \
     "  the gateway jar of BASELINE_JAR (another commit, same shipped config): before/after in one run"
 defcase gw_image gateway-image /api/bench good 200 \
@@ -123,6 +128,8 @@ declare -A C_CHECK=(
     [scg_security_tuned]="rejects_bad_token"
     [bare]="stock_transport"
     [bare_tuned]="io_uring"
+    [bare_epoll]="epoll"
+    [gw_epoll]="log_has rejects_bad_token epoll info_epoll"
     [gw_shipped]="log_has rejects_bad_token io_uring"
     [gw_baseline]="log_has rejects_bad_token io_uring"
     [gw_image]="log_has rejects_bad_token cds_mapped io_uring"
@@ -252,6 +259,29 @@ write_report() {
             echo "| \`$c\`: $desc | ${C_EXPECT[$c]} | $(fmt_int "$med") | $(ratio_median "$c") | ${shipped_ratio:-} | $(median_of round "$c" 10) | $(per_round "$c" 6) | $unexp / $sock |"
         done
         echo
+        target_rows=""
+        for t in "gw_shipped bare_tuned 0.85 shipped gateway vs the bare route on the same transport (io_uring)" \
+            "gw_epoll bare_epoll 0.80 shipped gateway vs the bare route, both on epoll" \
+            "gw_no_cache bare_tuned 0.50 cache off (a new identity per request) vs bare_tuned" \
+            "gw_local_limit bare_tuned 0.80 local rate limit vs bare_tuned" \
+            "gw_redis_limit bare_tuned 0.60 Redis rate limit vs bare_tuned" \
+            "gw_bad_signature gw_shipped 1.00 401 path vs the 200 path" \
+            "gw_unrouted gw_shipped 1.00 404 path vs the 200 path"; do
+            read -r tc tref tmin tdesc <<<"$t"
+            [[ " ${ACTIVE[*]} " == *" $tc "* && " ${ACTIVE[*]} " == *" $tref "* ]] || continue
+            med=$(ratio_median "$tc" "$tref")
+            target_rows+="| $tdesc | \`$tc\` / \`$tref\` | ${med:-–} | ≥ $tmin | $(awk -v m="${med:-0}" -v t="$tmin" 'BEGIN {print (m + 0 >= t) ? "yes" : "no"}') |"$'\n'
+        done
+        if [[ -n "$target_rows" ]]; then
+            echo "## Ratios on the same transport (issue 28 targets)"
+            echo
+            echo "The median over rounds of the case's req/s divided by its reference's req/s in the same round."
+            echo
+            echo "| what | case / reference | ratio | target | met |"
+            echo "|---|---|---:|---:|:---:|"
+            printf '%s' "$target_rows"
+            echo
+        fi
         echo "## Latency, start-up, memory"
         echo
         if ((P99 == 1)) && ((${HALF_RATE:-0} > 0)); then
@@ -591,12 +621,15 @@ start_server() { # case -> sets S_PID S_PORT S_START
     S_PORT[$c]=$port
     S_START[$c]=$(date +%s.%N)
     case $kind in
-        scg-bare | scg-bare-tuned | scg-security-stock | scg-security-tuned)
+        scg-bare | scg-bare-tuned | scg-bare-epoll | scg-security-stock | scg-security-tuned)
             local cp=$BENCH_CP transport=()
             case $kind in
                 scg-bare) cls=dualcore.bench.apps.bare.BareRouteApplication ;;
                 scg-bare-tuned)
                     cls=dualcore.bench.apps.bare.BareRouteApplication cp="$BENCH_CP:$URING_CP"
+                    transport=(-Dreactor.netty.ioWorkerCount="$(taskset -c "$GW_CPU" nproc)") ;;
+                scg-bare-epoll) # no io_uring jars on its classpath: Reactor Netty takes epoll
+                    cls=dualcore.bench.apps.bare.BareRouteApplication
                     transport=(-Dreactor.netty.ioWorkerCount="$(taskset -c "$GW_CPU" nproc)") ;;
                 scg-security-stock) cls=dualcore.bench.apps.security.stock.StockResourceServerApplication ;;
                 scg-security-tuned) cls=dualcore.bench.apps.security.tuned.TunedResourceServerApplication ;;
@@ -779,6 +812,11 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
                 [[ "$n" == 401 ]] || problems+=("a bad signature got $n, not 401: is it authenticating at all?") ;;
             io_uring) event_loops "$c" | grep -q 'reactor-http-io' \
                 || problems+=("event loops '$(event_loops "$c")', not io_uring: kernel too old or io_uring blocked (seccomp)?") ;;
+            epoll) event_loops "$c" | grep -q 'reactor-http-ep' \
+                || problems+=("event loops '$(event_loops "$c")', not epoll") ;;
+            info_epoll)
+                n=$(curl -s --max-time 5 "http://127.0.0.1:${S_MPORT[$c]}/actuator/info" || true)
+                grep -q '"transport":{"name":"epoll"' <<<"$n" || problems+=("/actuator/info does not report epoll: $n") ;;
             stock_transport) ! event_loops "$c" | grep -q 'reactor-http-io' || problems+=("the stock app runs on io_uring") ;;
             cds_mapped) grep -q 'application.jsa' "/proc/${S_PID[$c]}/maps" 2>/dev/null || problems+=("the JVM did not map the CDS archive") ;;
             no_revocation)

@@ -3,8 +3,11 @@ package io.dualcore.gateway.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -19,15 +22,24 @@ import org.springframework.util.Assert;
  * verifying. Each verdict, accepted or refused, remembers the key its verifier held under the token's {@code kid} and
  * stands only while that key is held: a key replaced under the same kid (an edge key removed and re-added, a JWKS
  * that reuses a kid) neither keeps accepting the old key's tokens nor keeps refusing the new key's.
+ *
+ * <p>The key is the token's SHA-256 held as four {@code long}s ({@link TokenKey}), computed without copying the token
+ * (its characters go into a per-thread buffer). SHA-256 and not a cheaper hash: a hit hands out the identity of
+ * another request, so two tokens must never share a key, including tokens an attacker chooses (refused tokens are
+ * remembered too). SHA-256 makes that a second-preimage or collision search (2^128 work and more); a keyed 64-bit
+ * hash such as SipHash-2-4 would leave a 2^-64 chance per forged token per cached entry, and confirming a hit would
+ * need the token itself in the entry (every live bearer token kept in the heap, and in any heap dump) or its SHA-256
+ * again. With the SHA extensions modern x86 and ARM CPUs have (the JVM's intrinsic uses them), SHA-256 of a
+ * 1 KiB token is a few hundred nanoseconds (bench/README.md, {@code HotPathStepsBenchmark}).
  */
 public final class VerifiedTokenCache {
 
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(VerifiedTokenCache::sha256);
+    private static final ThreadLocal<KeyDigest> DIGEST = ThreadLocal.withInitial(KeyDigest::new);
 
-    private final Cache<ByteBuffer, Entry> cache;
+    private final Cache<TokenKey, Entry> cache;
 
     /** Tokens refused for a reason that can never change (a bad signature, an expired token, ...). */
-    private final Cache<ByteBuffer, Rejection> rejections;
+    private final Cache<TokenKey, Rejection> rejections;
 
     private final Clock clock;
 
@@ -59,7 +71,7 @@ public final class VerifiedTokenCache {
      * @throws TokenRejectedException when this exact token was refused before for a reason that cannot change
      */
     public GatewayIdentity lookup(String token) {
-        ByteBuffer key = key(token);
+        TokenKey key = key(token);
         Entry entry = this.cache.getIfPresent(key);
         if (entry == null) {
             Rejection rejection = this.rejections.getIfPresent(key);
@@ -101,12 +113,13 @@ public final class VerifiedTokenCache {
 
     /** The cached identity of this exact token, or {@code null} when it must be verified. */
     public GatewayIdentity get(String token) {
-        Entry entry = this.cache.getIfPresent(key(token));
+        TokenKey key = key(token);
+        Entry entry = this.cache.getIfPresent(key);
         if (entry == null) {
             return null;
         }
         if (!entry.trusted(this.clock)) {
-            this.cache.invalidate(key(token));
+            this.cache.invalidate(key);
             return null;
         }
         return entry.identity();
@@ -137,8 +150,71 @@ public final class VerifiedTokenCache {
         return this.cache.estimatedSize();
     }
 
-    private static ByteBuffer key(String token) {
-        return ByteBuffer.wrap(SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII)));
+    private static TokenKey key(String token) {
+        return DIGEST.get().key(token);
+    }
+
+    /**
+     * The SHA-256 of a token, the cache's key: 32 bytes as four {@code long}s, compared whole. {@code Comparable}, so
+     * that even keys sharing a hash bucket on purpose stay a balanced tree in the cache's map, not a list.
+     */
+    record TokenKey(long a, long b, long c, long d) implements Comparable<TokenKey> {
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(this.a);
+        }
+
+        @Override
+        public int compareTo(TokenKey other) {
+            int order = Long.compare(this.a, other.a);
+            if (order == 0) {
+                order = Long.compare(this.b, other.b);
+            }
+            if (order == 0) {
+                order = Long.compare(this.c, other.c);
+            }
+            return (order != 0) ? order : Long.compare(this.d, other.d);
+        }
+    }
+
+    /** One thread's digest and buffers: a key costs the digest and one small object, no copy of the token. */
+    private static final class KeyDigest {
+
+        private final MessageDigest sha256 = sha256();
+
+        private final byte[] out = new byte[32];
+
+        private byte[] in = new byte[2048];
+
+        TokenKey key(String token) {
+            int length = token.length();
+            if (length > this.in.length) {
+                this.in = new byte[Math.max(length, this.in.length * 2)];
+            }
+            byte[] bytes = this.in;
+            for (int i = 0; i < length; i++) {
+                char c = token.charAt(i);
+                if (c > 0x7f) {
+                    // never reached from the bearer extractor (RFC 6750 b64token is ASCII); UTF-8 keeps keys distinct
+                    bytes = token.getBytes(StandardCharsets.UTF_8);
+                    length = bytes.length;
+                    break;
+                }
+                bytes[i] = (byte) c;
+            }
+            this.sha256.update(bytes, 0, length);
+            try {
+                this.sha256.digest(this.out, 0, this.out.length);
+            } catch (DigestException ex) {
+                throw new IllegalStateException("SHA-256 gives 32 bytes", ex);
+            }
+            byte[] h = this.out;
+            return new TokenKey(
+                    (long) LONGS.get(h, 0), (long) LONGS.get(h, 8), (long) LONGS.get(h, 16), (long) LONGS.get(h, 24));
+        }
+
+        private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     }
 
     private static MessageDigest sha256() {
@@ -152,7 +228,8 @@ public final class VerifiedTokenCache {
     private record Entry(GatewayIdentity identity, TokenVerifier verifier, Object heldKey, Instant notAfter) {
 
         boolean trusted(Clock clock) {
-            return clock.instant().isBefore(this.notAfter)
+            // millis, not an Instant: no allocation on a hit (notAfter comes from exp, whole seconds)
+            return clock.millis() < this.notAfter.toEpochMilli()
                     && this.verifier.stillTrusts(this.identity)
                     && this.verifier.holdsKey(this.identity.keyId(), this.heldKey);
         }
@@ -166,7 +243,7 @@ public final class VerifiedTokenCache {
         }
     }
 
-    private static final class UntilTokenExpiry implements Expiry<ByteBuffer, Entry> {
+    private static final class UntilTokenExpiry implements Expiry<TokenKey, Entry> {
 
         private final Clock clock;
 
@@ -175,18 +252,18 @@ public final class VerifiedTokenCache {
         }
 
         @Override
-        public long expireAfterCreate(ByteBuffer key, Entry entry, long currentTime) {
+        public long expireAfterCreate(TokenKey key, Entry entry, long currentTime) {
             long millis = entry.notAfter().toEpochMilli() - this.clock.millis();
             return TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
         }
 
         @Override
-        public long expireAfterUpdate(ByteBuffer key, Entry entry, long currentTime, long currentDuration) {
+        public long expireAfterUpdate(TokenKey key, Entry entry, long currentTime, long currentDuration) {
             return expireAfterCreate(key, entry, currentTime);
         }
 
         @Override
-        public long expireAfterRead(ByteBuffer key, Entry entry, long currentTime, long currentDuration) {
+        public long expireAfterRead(TokenKey key, Entry entry, long currentTime, long currentDuration) {
             return currentDuration;
         }
     }

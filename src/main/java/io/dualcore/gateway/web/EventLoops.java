@@ -6,6 +6,7 @@ import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.ReactorNetty;
+import reactor.netty.http.HttpResources;
 import reactor.netty.resources.LoopResources;
 
 /**
@@ -22,7 +23,10 @@ import reactor.netty.resources.LoopResources;
  * <p><b>Transport.</b> Reactor Netty picks the fastest native transport the kernel allows: io_uring, then epoll,
  * then the JDK's NIO. io_uring submits socket reads and writes in batches, with far fewer system calls per request
  * than epoll; where a seccomp profile blocks it (Docker's and containerd's default profiles do), Netty reports it
- * unavailable and epoll is used. {@code -Dreactor.netty.native=false} forces NIO.
+ * unavailable and epoll is used. {@code -Dreactor.netty.native=false} forces NIO. {@code dualcore.transport}
+ * ({@link NetworkTransport}) asks for one transport: {@code epoll} keeps a gateway off io_uring where the host permits
+ * it (the transport it gets under a container runtime's default seccomp profile), and an unavailable explicit
+ * transport is a startup error rather than a silent fallback.
  */
 public final class EventLoops {
 
@@ -40,30 +44,131 @@ public final class EventLoops {
         }
     }
 
-    /** The transport Reactor Netty uses here: {@code io_uring}, {@code epoll} or {@code nio}. */
-    public static String transport() {
-        if (!Boolean.parseBoolean(System.getProperty(ReactorNetty.NATIVE, "true"))) {
-            return "nio";
+    /** The setting that chooses the transport ({@link NetworkTransport}; default {@code auto}). */
+    public static final String TRANSPORT_PROPERTY = "dualcore.transport";
+
+    private static volatile TransportChoice current;
+
+    /**
+     * Chooses the transport {@code requested} asks for, installs event loops of that transport as Reactor Netty's
+     * global loops where Reactor Netty would pick another one by itself, and remembers the choice for
+     * {@link #current()}. Runs before the first server or client is created ({@link TransportEnvironmentPostProcessor}).
+     *
+     * @throws IllegalStateException when the requested transport is not available here (named in the message)
+     */
+    public static synchronized TransportChoice apply(NetworkTransport requested) {
+        int loops = LoopResources.DEFAULT_IO_WORKER_COUNT;
+        boolean nativeAllowed = nativeAllowed();
+        String ioUringUnavailable = IoUring.isAvailable() ? null : cause(IoUring.unavailabilityCause());
+        String epollUnavailable = Epoll.isAvailable() ? null : cause(Epoll.unavailabilityCause());
+        TransportChoice choice = choose(requested, nativeAllowed, ioUringUnavailable, epollUnavailable, loops);
+        NetworkTransport reactorDefault = choose(
+                        NetworkTransport.AUTO, nativeAllowed, ioUringUnavailable, epollUnavailable, loops)
+                .transport();
+        TransportChoice previous = current;
+        if (choice.transport() != reactorDefault && (previous == null || previous.transport() != choice.transport())) {
+            HttpResources.set(TransportLoopResources.of(choice.transport(), loops));
         }
-        if (IoUring.isAvailable()) {
-            return "io_uring";
-        }
-        return Epoll.isAvailable() ? "epoll" : "nio";
+        current = choice;
+        return choice;
     }
 
-    /** Logs the transport and the event-loop count once at start, and why io_uring is not used if it is not. */
-    public static void logTransport() {
-        String transport = transport();
-        int loops = LoopResources.DEFAULT_IO_WORKER_COUNT;
-        if (transport.equals("io_uring")) {
-            logger.info("Network transport io_uring, event loops: {}", loops);
-            return;
+    /** The transport in use: the one {@link #apply} chose, or Reactor Netty's own choice where nothing was applied. */
+    public static TransportChoice current() {
+        TransportChoice choice = current;
+        if (choice != null) {
+            return choice;
         }
-        Throwable cause = IoUring.unavailabilityCause();
+        return choose(
+                NetworkTransport.AUTO,
+                nativeAllowed(),
+                IoUring.isAvailable() ? null : cause(IoUring.unavailabilityCause()),
+                Epoll.isAvailable() ? null : cause(Epoll.unavailabilityCause()),
+                LoopResources.DEFAULT_IO_WORKER_COUNT);
+    }
+
+    /** The transport Reactor Netty uses here: {@code io_uring}, {@code epoll} or {@code nio}. */
+    public static String transport() {
+        return current().transport().label();
+    }
+
+    /**
+     * The choice itself, from what the platform offers: a {@code null} unavailability cause means that transport is
+     * available.
+     */
+    static TransportChoice choose(
+            NetworkTransport requested,
+            boolean nativeAllowed,
+            String ioUringUnavailable,
+            String epollUnavailable,
+            int loops) {
+        return switch (requested) {
+            case AUTO -> {
+                if (!nativeAllowed) {
+                    yield new TransportChoice(NetworkTransport.NIO, "reactor.netty.native=false", loops);
+                }
+                if (ioUringUnavailable == null) {
+                    yield new TransportChoice(NetworkTransport.IO_URING, "auto: io_uring available", loops);
+                }
+                if (epollUnavailable == null) {
+                    yield new TransportChoice(
+                            NetworkTransport.EPOLL, "auto: io_uring not available (" + ioUringUnavailable + ")", loops);
+                }
+                yield new TransportChoice(
+                        NetworkTransport.NIO,
+                        "auto: no native transport (io_uring: " + ioUringUnavailable + "; epoll: " + epollUnavailable
+                                + ")",
+                        loops);
+            }
+            case IO_URING -> {
+                requireNative(requested, nativeAllowed);
+                requireAvailable(requested, ioUringUnavailable);
+                yield explicit(requested, loops);
+            }
+            case EPOLL -> {
+                requireNative(requested, nativeAllowed);
+                requireAvailable(requested, epollUnavailable);
+                yield explicit(requested, loops);
+            }
+            case NIO -> explicit(requested, loops);
+        };
+    }
+
+    /** Logs the transport, why, and the event-loop count once at start. */
+    public static void logTransport() {
+        TransportChoice choice = current();
         logger.info(
-                "Network transport {}, event loops: {} (io_uring not used: {})",
-                transport,
-                loops,
-                cause == null ? "reactor.netty.native=false" : cause.getMessage());
+                "Network transport {}, event loops: {} ({})",
+                choice.transport().label(),
+                choice.eventLoops(),
+                choice.reason());
+    }
+
+    private static TransportChoice explicit(NetworkTransport requested, int loops) {
+        return new TransportChoice(requested, TRANSPORT_PROPERTY + "=" + requested.label(), loops);
+    }
+
+    private static void requireNative(NetworkTransport requested, boolean nativeAllowed) {
+        if (!nativeAllowed) {
+            throw new IllegalStateException(TRANSPORT_PROPERTY + "=" + requested.label() + " contradicts -D"
+                    + ReactorNetty.NATIVE + "=false (no native transport): remove one of them");
+        }
+    }
+
+    private static void requireAvailable(NetworkTransport requested, String unavailable) {
+        if (unavailable != null) {
+            throw new IllegalStateException(TRANSPORT_PROPERTY + "=" + requested.label() + ", but "
+                    + requested.label() + " is not available here (" + unavailable + "): set " + TRANSPORT_PROPERTY
+                    + "=auto to use the fastest transport available, or allow " + requested.label()
+                    + " (kernel, seccomp profile)");
+        }
+    }
+
+    private static boolean nativeAllowed() {
+        return Boolean.parseBoolean(System.getProperty(ReactorNetty.NATIVE, "true"));
+    }
+
+    private static String cause(Throwable cause) {
+        return cause == null || cause.getMessage() == null ? "unknown cause" : cause.getMessage();
     }
 }

@@ -199,7 +199,14 @@ class GatewayRoutingIT {
                 .uri("/actuator/info")
                 .exchange()
                 .expectStatus()
-                .isOk();
+                .isOk()
+                .expectBody()
+                .jsonPath("$.transport.name")
+                .isEqualTo(io.dualcore.gateway.web.EventLoops.transport())
+                .jsonPath("$.transport.reason")
+                .isNotEmpty()
+                .jsonPath("$.transport.eventLoops")
+                .isNumber();
         for (String path : List.of("/actuator/env", "/actuator/beans", "/actuator/configprops", "/actuator/heapdump")) {
             client(this.managementPort)
                     .get()
