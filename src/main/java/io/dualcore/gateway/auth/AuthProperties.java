@@ -48,6 +48,8 @@ public record AuthProperties(
      * @param userinfo optional enrichment of the identity from the issuer's UserInfo endpoint
      * @param dpop DPoP sender-constraining of this issuer's tokens (RFC 9449): {@code off} (default),
      *     {@code allowed} (bound tokens need a proof, unbound Bearer tokens pass) or {@code required}
+     * @param introspection token introspection at this issuer (RFC 7662): for opaque tokens, and as an online check of
+     *     its JWTs on every route ({@code always}) or on the routes that ask for it ({@code introspect: true})
      */
     public record Issuer(
             String name,
@@ -61,11 +63,79 @@ public record AuthProperties(
             @DefaultValue("Bearer") String tokenType,
             @DefaultValue Jwks jwks,
             @DefaultValue UserInfo userinfo,
-            @DefaultValue("off") DpopMode dpop) {
+            @DefaultValue("off") DpopMode dpop,
+            @DefaultValue Introspection introspection) {
 
         @ConstructorBinding
         public Issuer {
             dpop = (dpop != null) ? dpop : DpopMode.OFF;
+            introspection = (introspection != null) ? introspection : Introspection.DISABLED;
+        }
+
+        /** Settings with DPoP but without introspection. */
+        public Issuer(
+                String name,
+                String issuerUri,
+                String jwksUri,
+                String metadataUri,
+                List<String> audiences,
+                List<String> algorithms,
+                List<String> authorizedParties,
+                List<String> roleClients,
+                String tokenType,
+                Jwks jwks,
+                UserInfo userinfo,
+                DpopMode dpop) {
+            this(
+                    name,
+                    issuerUri,
+                    jwksUri,
+                    metadataUri,
+                    audiences,
+                    algorithms,
+                    authorizedParties,
+                    roleClients,
+                    tokenType,
+                    jwks,
+                    userinfo,
+                    dpop,
+                    Introspection.DISABLED);
+        }
+
+        /** These settings with another DPoP mode. */
+        public Issuer withDpop(DpopMode mode) {
+            return new Issuer(
+                    this.name,
+                    this.issuerUri,
+                    this.jwksUri,
+                    this.metadataUri,
+                    this.audiences,
+                    this.algorithms,
+                    this.authorizedParties,
+                    this.roleClients,
+                    this.tokenType,
+                    this.jwks,
+                    this.userinfo,
+                    mode,
+                    this.introspection);
+        }
+
+        /** These settings with other introspection settings. */
+        public Issuer withIntrospection(Introspection settings) {
+            return new Issuer(
+                    this.name,
+                    this.issuerUri,
+                    this.jwksUri,
+                    this.metadataUri,
+                    this.audiences,
+                    this.algorithms,
+                    this.authorizedParties,
+                    this.roleClients,
+                    this.tokenType,
+                    this.jwks,
+                    this.userinfo,
+                    this.dpop,
+                    settings);
         }
 
         /** Settings without DPoP. */
@@ -122,6 +192,100 @@ public record AuthProperties(
                     UserInfo.DISABLED,
                     DpopMode.OFF);
         }
+    }
+
+    /**
+     * Token introspection (RFC 7662) at one issuer. The call is a POST of the token with the gateway's client
+     * credentials (HTTP Basic), made without blocking a thread; an active answer is remembered for {@code cache-ttl}
+     * (never beyond the token's {@code exp}) under a SHA-256 hash of the token, never the token itself.
+     *
+     * @param opaqueTokens whether tokens that are not a JWS are introspected here (at most one issuer may say so: an
+     *     opaque token names no issuer); the identity is then built from the introspection answer
+     * @param always whether every JWT of this issuer is introspected after its local verification, on every route
+     *     (else only on routes with {@code introspect: true})
+     * @param uri the introspection endpoint; when empty, the {@code introspection_endpoint} of the issuer's discovery
+     *     document
+     * @param clientId the client the gateway authenticates as at the introspection endpoint
+     * @param clientSecret that client's secret (from an env var or a file, never committed YAML; never logged)
+     * @param timeout longest wait for the introspection answer (and for discovery, when it has to run first)
+     * @param cacheTtl how long an active answer is trusted without asking again: a revoked token is refused at most
+     *     this long after its revocation; {@code 0} asks on every request
+     * @param cacheSize most answers remembered
+     * @param sizeLimit largest introspection or discovery answer accepted, in bytes
+     * @param failurePolicy what a request gets when introspection is unavailable: {@code deny} (503
+     *     {@code introspection_unavailable}, fail closed) or {@code allow-verified} (a JWT verified locally passes; an
+     *     opaque token, verified by nobody else, is still refused)
+     * @param circuitBreaker how quickly an unavailable endpoint is given up on (requests then get the failure policy
+     *     at once), and retried
+     */
+    public record Introspection(
+            @DefaultValue("false") boolean opaqueTokens,
+            @DefaultValue("false") boolean always,
+            String uri,
+            String clientId,
+            String clientSecret,
+            @DefaultValue("2s") Duration timeout,
+            @DefaultValue("30s") Duration cacheTtl,
+            @DefaultValue("10000") long cacheSize,
+            @DefaultValue("51200") int sizeLimit,
+            @DefaultValue("deny") IntrospectionFailurePolicy failurePolicy,
+            @DefaultValue UserInfo.CircuitBreaker circuitBreaker) {
+
+        @ConstructorBinding
+        public Introspection {
+            failurePolicy = (failurePolicy != null) ? failurePolicy : IntrospectionFailurePolicy.DENY;
+            circuitBreaker = (circuitBreaker != null) ? circuitBreaker : UserInfo.CircuitBreaker.DEFAULTS;
+        }
+
+        /** No introspection. */
+        public static final Introspection DISABLED = new Introspection(
+                false,
+                false,
+                null,
+                null,
+                null,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(30),
+                10_000,
+                51200,
+                IntrospectionFailurePolicy.DENY,
+                UserInfo.CircuitBreaker.DEFAULTS);
+
+        /** Settings that introspect with these client credentials, the endpoint discovered, other values default. */
+        public static Introspection of(String clientId, String clientSecret) {
+            return new Introspection(
+                    false,
+                    false,
+                    null,
+                    clientId,
+                    clientSecret,
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(30),
+                    10_000,
+                    51200,
+                    IntrospectionFailurePolicy.DENY,
+                    UserInfo.CircuitBreaker.DEFAULTS);
+        }
+
+        /** Whether this issuer introspects at all (opaque tokens, or JWTs on some route). */
+        public boolean configured() {
+            return this.clientId != null && !this.clientId.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "Introspection[opaqueTokens=" + this.opaqueTokens + ", always=" + this.always + ", uri=" + this.uri
+                    + ", clientId=" + this.clientId + ", clientSecret=******, timeout=" + this.timeout + ", cacheTtl="
+                    + this.cacheTtl + ", failurePolicy=" + this.failurePolicy + "]";
+        }
+    }
+
+    /** What a request gets when token introspection is unavailable. */
+    public enum IntrospectionFailurePolicy {
+        /** 503 {@code introspection_unavailable}; nothing reaches an upstream. */
+        DENY,
+        /** A JWT verified locally passes without the online check; an opaque token is still refused. */
+        ALLOW_VERIFIED
     }
 
     /**

@@ -51,6 +51,9 @@ public final class TokenAuthenticator {
     /** The post-verification checks, in order; an array: iterated on every request without an iterator. */
     private final IdentityCheck[] checks;
 
+    /** Verifies tokens that are not a JWS by introspection, or {@code null} when nobody takes opaque tokens. */
+    private final OpaqueTokenVerifier opaque;
+
     private final LongAdder cacheHits = new LongAdder();
 
     private final LongAdder cacheMisses = new LongAdder();
@@ -72,7 +75,24 @@ public final class TokenAuthenticator {
      */
     public TokenAuthenticator(
             List<TokenVerifier> verifiers, VerifiedTokenCache cache, int maxTokenLength, List<IdentityCheck> checks) {
+        this(verifiers, cache, maxTokenLength, checks, null);
+    }
+
+    /**
+     * @param verifiers the chain, in order
+     * @param cache the verified-token cache, or {@code null} to verify every request
+     * @param maxTokenLength the longest token accepted
+     * @param checks what every verified identity passes after verification, on cache hits too, in this order
+     * @param opaque what verifies tokens that are not shaped like a JWS, or {@code null} to refuse them as malformed
+     */
+    public TokenAuthenticator(
+            List<TokenVerifier> verifiers,
+            VerifiedTokenCache cache,
+            int maxTokenLength,
+            List<IdentityCheck> checks,
+            OpaqueTokenVerifier opaque) {
         Assert.notNull(verifiers, "verifiers cannot be null");
+        this.opaque = opaque;
         Assert.noNullElements(checks, "checks cannot be null or hold null");
         this.checks = checks.toArray(IdentityCheck[]::new);
         Map<String, TokenVerifier> byIssuer = new LinkedHashMap<>();
@@ -130,6 +150,17 @@ public final class TokenAuthenticator {
      * @throws TokenRejectedException when the token is refused
      */
     public GatewayIdentity authenticateNow(String token) {
+        if (isOpaque(token)) {
+            GatewayIdentity introspected;
+            try {
+                introspected = this.opaque.cached(token);
+            } catch (TokenRejectedException ex) {
+                throw ex;
+            } catch (RuntimeException ex) {
+                throw unexpected(ex);
+            }
+            return (introspected != null) ? checked(introspected) : null;
+        }
         GatewayIdentity cached = cached(token);
         if (cached != null) {
             return checked(cached);
@@ -157,6 +188,12 @@ public final class TokenAuthenticator {
 
     /** Verifies a token through the chain (no cache look-up), and caches the identity when allowed. */
     public Mono<GatewayIdentity> verify(String token) {
+        if (isOpaque(token)) {
+            Mono<GatewayIdentity> introspected = this.opaque
+                    .verify(token)
+                    .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected);
+            return (this.checks.length == 0) ? introspected : introspected.handle(this::checked);
+        }
         ParsedToken parsed;
         TokenVerifier verifier;
         try {
@@ -176,6 +213,23 @@ public final class TokenAuthenticator {
             verified = verified.doOnNext(identity -> remember(token, identity, verifier, heldKey));
         }
         return (this.checks.length == 0) ? verified : verified.handle(this::checked);
+    }
+
+    /**
+     * Whether a token goes to the opaque-token verifier: one is configured, the token is not too long, and it is not
+     * shaped like a compact JWS (two dots) or JWE (four dots), which the JWT verifiers judge.
+     */
+    private boolean isOpaque(String token) {
+        if (this.opaque == null || token.length() > this.maxTokenLength) {
+            return false;
+        }
+        int dots = 0;
+        for (int i = 0; i < token.length(); i++) {
+            if (token.charAt(i) == '.') {
+                dots++;
+            }
+        }
+        return dots != 2 && dots != 4;
     }
 
     /**

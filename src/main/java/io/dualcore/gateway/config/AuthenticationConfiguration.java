@@ -18,6 +18,8 @@ import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.edge.RedisReplayGuard;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
+import io.dualcore.gateway.auth.introspection.Introspections;
+import io.dualcore.gateway.auth.introspection.TokenIntrospector;
 import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.JwtExtensions;
@@ -25,6 +27,8 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.oidc.UserInfoEnricher;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.FormCredentialsWebFilter;
+import io.dualcore.gateway.auth.web.RouteTokenChecksFilter;
+import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
 import io.dualcore.gateway.support.redis.RedisProperties;
@@ -215,6 +219,7 @@ public class AuthenticationConfiguration {
             ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
             ReplayGuard replayGuard,
             ObjectProvider<IdentityCheck> identityChecks,
+            Introspections introspections,
             Clock clock) {
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
         AuthProperties.Edge edge = properties.edge();
@@ -233,7 +238,72 @@ public class AuthenticationConfiguration {
                 chain,
                 cache,
                 properties.maxTokenLength(),
-                identityChecks.orderedStream().toList());
+                identityChecks.orderedStream().toList(),
+                introspections.acceptsOpaqueTokens() ? introspections : null);
+    }
+
+    /**
+     * Token introspection (RFC 7662) of the issuers that name an introspection client: opaque tokens of the one issuer
+     * that takes them, and the online check of JWTs on routes with {@code introspect: true} (or every route, with
+     * {@code always}).
+     */
+    @Bean
+    Introspections introspections(
+            AuthProperties properties, ObjectProvider<RouteProperties> routeProperties, Clock clock) {
+        RouteProperties routes = routes(routeProperties);
+        List<TokenIntrospector> introspectors = new ArrayList<>();
+        for (AuthProperties.Issuer issuer : properties.oidc().issuers()) {
+            AuthProperties.Introspection introspection = issuer.introspection();
+            if (introspection.configured()) {
+                introspectors.add(new TokenIntrospector(issuer, clock));
+            } else if (introspection.opaqueTokens() || introspection.always()) {
+                throw new IllegalStateException("dualcore.auth.oidc.issuers[" + issuer.name()
+                        + "].introspection needs a client-id and client-secret for opaque-tokens or always;"
+                        + " register a confidential client at the issuer and set them (the secret from an env var)");
+            }
+        }
+        boolean routeIntrospects =
+                routes.routes().values().stream().anyMatch(RouteProperties.RouteSettings::introspect);
+        if (routeIntrospects && introspectors.isEmpty()) {
+            throw new IllegalStateException("A route of dualcore.routes sets introspect: true, but no issuer configures"
+                    + " dualcore.auth.oidc.issuers[*].introspection (client-id, client-secret); every request of"
+                    + " that route would be refused");
+        }
+        return new Introspections(introspectors, properties.oidc().issuers(), clock, properties.clockSkew());
+    }
+
+    /** The checks a route asks for beyond its issuer's: online introspection, a stricter DPoP mode. */
+    @Bean
+    RouteTokenChecksFilter routeTokenChecksFilter(
+            AuthProperties properties,
+            ObjectProvider<RouteProperties> routeProperties,
+            Introspections introspections,
+            DpopBinding dpopBinding,
+            ProblemResponses authErrorResponses,
+            ObjectProvider<AuthenticationObserver> observer,
+            Environment environment) {
+        RouteProperties routes = routes(routeProperties);
+        Map<String, RouteTokenChecksFilter.RouteChecks> byRoute = new LinkedHashMap<>();
+        routes.routes().forEach((id, settings) -> {
+            if (settings.introspect() || settings.dpop() != DpopMode.OFF) {
+                byRoute.put(id, new RouteTokenChecksFilter.RouteChecks(settings.introspect(), settings.dpop()));
+            }
+        });
+        boolean alwaysIntrospects = properties.oidc().issuers().stream()
+                .anyMatch(issuer -> issuer.introspection().always());
+        if ((!byRoute.isEmpty() || alwaysIntrospects)
+                && environment.getProperty("dualcore.decision-api.enabled", Boolean.class, false)) {
+            // the decision doors do not run the per-route checks yet: they would answer allow where the proxy refuses
+            throw new IllegalStateException("dualcore.decision-api.enabled is true while routes " + byRoute.keySet()
+                    + " set introspect or dpop (or an issuer sets introspection.always); the decision API does not"
+                    + " run these checks yet: turn the decision API off or remove those settings");
+        }
+        return new RouteTokenChecksFilter(
+                byRoute,
+                introspections.introspectors().isEmpty() ? null : introspections,
+                dpopBinding,
+                authErrorResponses,
+                observer.getIfAvailable(() -> AuthenticationObserver.NONE));
     }
 
     /**
@@ -242,15 +312,30 @@ public class AuthenticationConfiguration {
      */
     @Bean
     DpopBinding dpopBinding(
-            AuthProperties properties, DpopProperties dpopProperties, ReplayGuard replayGuard, Clock clock) {
+            AuthProperties properties,
+            DpopProperties dpopProperties,
+            ObjectProvider<RouteProperties> routeProperties,
+            ReplayGuard replayGuard,
+            Clock clock) {
         Map<String, DpopMode> modes = new LinkedHashMap<>();
         for (AuthProperties.Issuer issuer : properties.oidc().issuers()) {
             if (issuer.dpop() != DpopMode.OFF) {
                 modes.put(issuer.issuerUri(), issuer.dpop());
             }
         }
+        boolean routesUseDpop = routes(routeProperties).routes().values().stream()
+                .anyMatch(settings -> settings.dpop() != DpopMode.OFF);
         return new DpopBinding(
-                modes, new DpopProofVerifier(dpopProperties, clock), replayGuard, dpopProperties.externalBaseUrl());
+                modes,
+                new DpopProofVerifier(dpopProperties, clock),
+                replayGuard,
+                dpopProperties.externalBaseUrl(),
+                routesUseDpop);
+    }
+
+    /** The route settings, or none (a context without routes, as in tests of authentication alone). */
+    private static RouteProperties routes(ObjectProvider<RouteProperties> routeProperties) {
+        return routeProperties.getIfAvailable(() -> new RouteProperties(Map.of()));
     }
 
     @Bean

@@ -1,6 +1,8 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.introspection.Introspections;
+import io.dualcore.gateway.auth.introspection.TokenIntrospector;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
@@ -109,8 +111,24 @@ public class TelemetryConfiguration {
 
     @Bean
     MeterBinder authenticationMeters(
-            TokenAuthenticator authenticator, List<OidcTokenVerifier> oidcTokenVerifiers, Clock clock) {
+            TokenAuthenticator authenticator,
+            List<OidcTokenVerifier> oidcTokenVerifiers,
+            ObjectProvider<Introspections> introspections,
+            Clock clock) {
         return registry -> {
+            Introspections introspection = introspections.getIfAvailable();
+            if (introspection != null) {
+                for (TokenIntrospector introspector :
+                        introspection.introspectors().values()) {
+                    FunctionCounter.builder("dualcore.introspection.calls", introspector, i -> i.calls() - i.failures())
+                            .tags("issuer", introspector.issuerName(), "result", "answered")
+                            .description("Token introspection calls to the issuer (one per token and cache period)")
+                            .register(registry);
+                    FunctionCounter.builder("dualcore.introspection.calls", introspector, i -> i.failures())
+                            .tags("issuer", introspector.issuerName(), "result", "failure")
+                            .register(registry);
+                }
+            }
             FunctionCounter.builder("dualcore.auth.cache", authenticator, TokenAuthenticator::cacheHits)
                     .tag("result", "hit")
                     .description("Requests served from the verified-token cache")

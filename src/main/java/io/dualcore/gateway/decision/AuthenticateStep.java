@@ -7,6 +7,7 @@ import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopProof;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.BearerTokenExtractor;
+import io.dualcore.gateway.web.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -87,6 +88,7 @@ final class AuthenticateStep {
                     return refused(exchange, context, outcome, ex);
                 }
                 this.observer.authenticated(exchange, proven);
+                offerNonce(exchange);
                 exchange.getAttributes().put(DpopBinding.ATTRIBUTE, result);
                 exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, proven);
                 return outcome.allowed(exchange, context);
@@ -103,7 +105,10 @@ final class AuthenticateStep {
                     if (replay == null) {
                         return Mono.just(candidate);
                     }
-                    return replay.doOnNext(p -> exchange.getAttributes().put(DpopBinding.ATTRIBUTE, p))
+                    return replay.doOnNext(p -> {
+                                exchange.getAttributes().put(DpopBinding.ATTRIBUTE, p);
+                                offerNonce(exchange);
+                            })
                             .thenReturn(candidate);
                 });
         return orRejection(verified).flatMap(result -> {
@@ -133,8 +138,22 @@ final class AuthenticateStep {
                 exchange.getRequest(), BearerTokenExtractor.dpopScheme(exchange.getRequest()), token, identity);
     }
 
-    private static <C, T> Mono<T> refused(
+    /** The response header carrying the server's DPoP nonce (RFC 9449 §8.1). */
+    public static final String DPOP_NONCE = "DPoP-Nonce";
+
+    /** RFC 9449 §8: the nonce the next proof must carry, with a request that used one (when nonces are on). */
+    private void offerNonce(ServerWebExchange exchange) {
+        String nonce = this.dpop.currentNonce();
+        if (nonce != null) {
+            exchange.getResponse().getHeaders().set(DPOP_NONCE, nonce);
+        }
+    }
+
+    private <C, T> Mono<T> refused(
             ServerWebExchange exchange, C context, Outcome<C, T> outcome, TokenRejectedException rejection) {
+        if (rejection.errorCode() == ErrorCode.USE_DPOP_NONCE && this.dpop != null) {
+            offerNonce(exchange);
+        }
         if (logger.isDebugEnabled()) {
             // the code and our own description only: never the token
             logger.debug("Rejected " + exchange.getRequest().getPath() + ": "

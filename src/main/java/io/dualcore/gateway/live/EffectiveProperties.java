@@ -37,6 +37,11 @@ final class EffectiveProperties {
             .map(ConfigurationPropertyName::of)
             .toList();
 
+    private static final ConfigurationPropertyName ROUTES = ConfigurationPropertyName.of("dualcore.routes");
+
+    /** Route settings that are not live yet: {@code dualcore.routes.<id>.introspect} and {@code .dpop}. */
+    private static final Set<String> ROUTE_TOKEN_CHECKS = Set.of("introspect", "dpop");
+
     /** Sources that never change while the process runs, or are the process's own bookkeeping. */
     private static final Set<String> SKIPPED_SOURCES = Set.of(
             StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
@@ -108,6 +113,12 @@ final class EffectiveProperties {
     /** Whether a reload applies the property (relaxed: {@code rateLimit} is {@code rate-limit}). */
     static boolean isLive(String name) {
         ConfigurationPropertyName property = ConfigurationPropertyName.of(name);
+        if (property.getNumberOfElements() == 4
+                && ROUTES.isAncestorOf(property)
+                && ROUTE_TOKEN_CHECKS.contains(property.getLastElement(ConfigurationPropertyName.Form.DASHED))) {
+            // read once at startup by the route token checks (auth.web.RouteTokenChecksFilter): a restart applies them
+            return false;
+        }
         for (ConfigurationPropertyName live : LIVE) {
             if (live.isAncestorOf(property)) {
                 return true;

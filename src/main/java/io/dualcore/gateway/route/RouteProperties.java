@@ -1,5 +1,6 @@
 package io.dualcore.gateway.route;
 
+import io.dualcore.gateway.auth.dpop.DpopMode;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -23,17 +24,35 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
      * @param rateLimit the rate-limit plan per mode
      * @param forwardCredentials credential headers and cookies that reach this route's upstream as the client sent
      *     them (default: every one of {@code dualcore.credentials} is stripped)
+     * @param introspect whether a token must also be found active by its issuer's introspection endpoint (RFC 7662)
+     *     on this route, after its local verification (the issuer must configure {@code introspection})
+     * @param dpop DPoP on this route (RFC 9449): {@code off} (the issuer's mode applies), {@code allowed} (a bound
+     *     token needs its proof) or {@code required} (only bound tokens with a proof); the stricter of the issuer's
+     *     and the route's mode applies
      */
     public record RouteSettings(
             @DefaultValue Access access,
             @DefaultValue("false") boolean forwardAuthorization,
             @DefaultValue("false") boolean identityAssertion,
             @DefaultValue RateLimit rateLimit,
-            @DefaultValue ForwardCredentials forwardCredentials) {
+            @DefaultValue ForwardCredentials forwardCredentials,
+            @DefaultValue("false") boolean introspect,
+            @DefaultValue("off") DpopMode dpop) {
 
         @ConstructorBinding
         public RouteSettings {
             forwardCredentials = (forwardCredentials != null) ? forwardCredentials : ForwardCredentials.NONE;
+            dpop = (dpop != null) ? dpop : DpopMode.OFF;
+        }
+
+        /** Settings without online introspection or route DPoP. */
+        public RouteSettings(
+                Access access,
+                boolean forwardAuthorization,
+                boolean identityAssertion,
+                RateLimit rateLimit,
+                ForwardCredentials forwardCredentials) {
+            this(access, forwardAuthorization, identityAssertion, rateLimit, forwardCredentials, false, DpopMode.OFF);
         }
 
         /** Settings that forward no credential header or cookie. */

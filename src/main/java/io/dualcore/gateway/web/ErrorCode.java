@@ -140,6 +140,16 @@ public enum ErrorCode {
             "DPoP-bound token presented as Bearer"),
     /** The issuer requires DPoP ({@code dpop: required}) and the request has an unbound token or no proof. */
     DPOP_REQUIRED("dpop_required", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "DPoP required"),
+    /**
+     * The issuer's introspection endpoint (RFC 7662) answered that the token is not active: revoked, expired, or
+     * unknown to it (an opaque token, or a JWT on a route or issuer that introspects).
+     */
+    TOKEN_INACTIVE("token_inactive", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token inactive"),
+    /**
+     * The issuer uses DPoP server nonces (RFC 9449 §8) and the proof carries no nonce or not a current one: the
+     * answer's {@code DPoP-Nonce} header holds the nonce to put in a new proof.
+     */
+    USE_DPOP_NONCE("use_dpop_nonce", HttpStatus.UNAUTHORIZED, "use_dpop_nonce", "DPoP nonce required"),
     TOKEN_REPLAYED("token_replayed", HttpStatus.UNAUTHORIZED, BearerTokenErrorCodes.INVALID_TOKEN, "Token replayed"),
     MODE_NOT_ALLOWED(
             "mode_not_allowed", HttpStatus.FORBIDDEN, BearerTokenErrorCodes.INSUFFICIENT_SCOPE, "Mode not allowed"),
@@ -183,6 +193,15 @@ public enum ErrorCode {
      */
     USERINFO_UNAVAILABLE(
             "userinfo_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "UserInfo temporarily unavailable"),
+    /**
+     * Token introspection (RFC 7662) with {@code failure-policy: deny}: the introspection endpoint did not answer in
+     * time, answered with an error, or its circuit breaker is open, so the token cannot be checked (fail closed).
+     */
+    INTROSPECTION_UNAVAILABLE(
+            "introspection_unavailable",
+            HttpStatus.SERVICE_UNAVAILABLE,
+            null,
+            "Token introspection temporarily unavailable"),
     REPLAY_CHECK_UNAVAILABLE(
             "replay_check_unavailable", HttpStatus.SERVICE_UNAVAILABLE, null, "Replay check temporarily unavailable");
 

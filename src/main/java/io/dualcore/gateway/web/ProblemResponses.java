@@ -199,7 +199,8 @@ public final class ProblemResponses {
                 || code == ErrorCode.DPOP_PROOF_REPLAYED
                 || code == ErrorCode.DPOP_KEY_MISMATCH
                 || code == ErrorCode.DPOP_BOUND_TOKEN
-                || code == ErrorCode.DPOP_REQUIRED;
+                || code == ErrorCode.DPOP_REQUIRED
+                || code == ErrorCode.USE_DPOP_NONCE;
     }
 
     /** RFC 9449 §7.1: {@code DPoP algs="...", error="...", error_description="..."}. */

@@ -58,6 +58,15 @@ class EffectivePropertiesTests {
     }
 
     @Test
+    void isLiveWhenRouteTokenChecksThenRestartOnly() {
+        assertThat(EffectiveProperties.isLive("dualcore.routes.orders.introspect"))
+                .isFalse();
+        assertThat(EffectiveProperties.isLive("dualcore.routes.orders.dpop")).isFalse();
+        assertThat(EffectiveProperties.isLive("dualcore.routes.orders.access.modes[0]"))
+                .isTrue();
+    }
+
+    @Test
     void restartOnlyDifferencesWhenLiveAndRestartSettingsChangeThenOnlyRestartOnesNamed() {
         Map<String, String> running = Map.of(
                 "server.port", "8080",

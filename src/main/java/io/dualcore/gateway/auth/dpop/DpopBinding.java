@@ -35,6 +35,9 @@ public final class DpopBinding {
 
     private final String externalBaseUrl;
 
+    /** Whether some route uses DPoP: proofs are then verified whatever the issuer's mode, for the route to judge. */
+    private final boolean routesUseDpop;
+
     /**
      * @param modesByIssuer the mode of each issuer ({@code iss}) that does not have DPoP off
      * @param externalBaseUrl the scheme, host and port clients reach the gateway at, or {@code null} to take them
@@ -45,7 +48,24 @@ public final class DpopBinding {
             DpopProofVerifier verifier,
             ReplayGuard replayGuard,
             String externalBaseUrl) {
+        this(modesByIssuer, verifier, replayGuard, externalBaseUrl, false);
+    }
+
+    /**
+     * @param modesByIssuer the mode of each issuer ({@code iss}) that does not have DPoP off
+     * @param externalBaseUrl the scheme, host and port clients reach the gateway at, or {@code null} to take them
+     *     from the request
+     * @param routesUseDpop whether some route sets {@code dpop} (the {@code DPoP} scheme is then understood for every
+     *     issuer, and {@link #routeRefusal} judges what the route needs)
+     */
+    public DpopBinding(
+            Map<String, DpopMode> modesByIssuer,
+            DpopProofVerifier verifier,
+            ReplayGuard replayGuard,
+            String externalBaseUrl,
+            boolean routesUseDpop) {
         Assert.notNull(modesByIssuer, "modesByIssuer cannot be null");
+        this.routesUseDpop = routesUseDpop;
         Assert.notNull(verifier, "verifier cannot be null");
         Assert.notNull(replayGuard, "replayGuard cannot be null");
         this.modesByIssuer = Map.copyOf(modesByIssuer);
@@ -56,7 +76,41 @@ public final class DpopBinding {
 
     /** Whether any issuer uses DPoP (the {@code DPoP} scheme is then understood). */
     public boolean enabled() {
-        return !this.modesByIssuer.isEmpty();
+        return !this.modesByIssuer.isEmpty() || this.routesUseDpop;
+    }
+
+    /** The nonce a proof must carry now (for the {@code DPoP-Nonce} header), or {@code null} when nonces are off. */
+    public String currentNonce() {
+        DpopNonces nonces = this.verifier.nonces();
+        return (nonces != null) ? nonces.current() : null;
+    }
+
+    /** The issuer's own DPoP mode. */
+    public DpopMode modeOf(String issuer) {
+        return this.modesByIssuer.getOrDefault(issuer, DpopMode.OFF);
+    }
+
+    /**
+     * What a route stricter than the issuer still requires (the issuer's mode was enforced at authentication): with
+     * {@code allowed} or {@code required}, a bound token must have come with a verified proof; with {@code required},
+     * every token.
+     *
+     * @param proven whether the request's proof was verified at authentication
+     * @return the refusal, or {@code null} when the request passes
+     */
+    public TokenRejectedException routeRefusal(DpopMode routeMode, GatewayIdentity identity, boolean proven) {
+        if (proven || routeMode == DpopMode.OFF || routeMode.compareTo(modeOf(identity.issuer())) <= 0) {
+            return null;
+        }
+        if (boundKey(identity) != null) {
+            return new TokenRejectedException(
+                    ErrorCode.DPOP_BOUND_TOKEN, "A DPoP-bound token must be sent with the DPoP scheme");
+        }
+        if (routeMode == DpopMode.REQUIRED) {
+            return new TokenRejectedException(
+                    ErrorCode.DPOP_REQUIRED, "This route requires a DPoP-bound token sent with a proof");
+        }
+        return null;
     }
 
     /** The accepted proof algorithms, for the challenge. */
@@ -75,6 +129,13 @@ public final class DpopBinding {
     public Mono<DpopProof> check(
             ServerHttpRequest request, boolean dpopScheme, String token, GatewayIdentity identity) {
         DpopMode mode = this.modesByIssuer.get(identity.issuer());
+        if (mode == null && this.routesUseDpop) {
+            // the issuer has DPoP off: a Bearer token passes here (its route may refuse it), a DPoP one is verified
+            if (!dpopScheme) {
+                return null;
+            }
+            mode = DpopMode.ALLOWED;
+        }
         if (mode == null) {
             if (dpopScheme) {
                 throw new TokenRejectedException(

@@ -68,6 +68,9 @@ public final class DpopProofVerifier {
 
     private final int maxProofLength;
 
+    /** The server nonces every proof must carry, or {@code null} when nonces are off. */
+    private final DpopNonces nonces;
+
     public DpopProofVerifier(DpopProperties properties, Clock clock) {
         Assert.notNull(properties, "properties cannot be null");
         Assert.notEmpty(properties.algorithms(), "dualcore.auth.dpop.algorithms cannot be empty");
@@ -92,6 +95,12 @@ public final class DpopProofVerifier {
         this.lifetime = properties.proofLifetime();
         this.skew = properties.clockSkew();
         this.maxProofLength = properties.maxProofLength();
+        this.nonces = properties.nonce().enabled() ? new DpopNonces(properties.nonce(), clock) : null;
+    }
+
+    /** The server nonces, or {@code null} when proofs need none. */
+    public DpopNonces nonces() {
+        return this.nonces;
     }
 
     /** The accepted algorithms, space-separated, as the challenge's {@code algs} (RFC 9449 §7.1). */
@@ -169,6 +178,11 @@ public final class DpopProofVerifier {
                         ath.getBytes(StandardCharsets.US_ASCII),
                         accessTokenHash(accessToken).getBytes(StandardCharsets.US_ASCII))) {
             throw invalid("The DPoP proof's ath does not match the access token");
+        }
+        // last: a proof that is wrong otherwise is not worth a retry with a nonce (RFC 9449 §8)
+        if (this.nonces != null && !this.nonces.accepts(text(claims, "nonce"))) {
+            throw new TokenRejectedException(
+                    ErrorCode.USE_DPOP_NONCE, "The DPoP proof must carry the server's current nonce (DPoP-Nonce)");
         }
         String thumbprint;
         try {

@@ -3,6 +3,7 @@ package io.dualcore.gateway.auth.dpop;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -17,6 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     {@code https://api.example.com}), which the proof's {@code htu} must name; when empty, the scheme of the
  *     gateway's own connection and the request's {@code Host} header are used ({@code X-Forwarded-*} is never
  *     trusted). Set it when the gateway runs behind another proxy or load balancer that terminates TLS.
+ * @param nonce server-provided nonces (RFC 9449 §8): when enabled, every proof must carry a current nonce
  */
 @ConfigurationProperties("dualcore.auth.dpop")
 public record DpopProperties(
@@ -26,7 +28,23 @@ public record DpopProperties(
         @DefaultValue("60s") Duration proofLifetime,
         @DefaultValue("5s") Duration clockSkew,
         @DefaultValue("4096") int maxProofLength,
-        String externalBaseUrl) {
+        String externalBaseUrl,
+        @DefaultValue Nonce nonce) {
+
+    @ConstructorBinding
+    public DpopProperties {
+        nonce = (nonce != null) ? nonce : Nonce.DISABLED;
+    }
+
+    /** Settings without server nonces. */
+    public DpopProperties(
+            List<String> algorithms,
+            Duration proofLifetime,
+            Duration clockSkew,
+            int maxProofLength,
+            String externalBaseUrl) {
+        this(algorithms, proofLifetime, clockSkew, maxProofLength, externalBaseUrl, Nonce.DISABLED);
+    }
 
     /** Defaults. */
     public static DpopProperties defaults() {
@@ -36,5 +54,42 @@ public record DpopProperties(
                 Duration.ofSeconds(5),
                 4096,
                 null);
+    }
+
+    /** These settings with server nonces. */
+    public DpopProperties withNonce(Nonce settings) {
+        return new DpopProperties(
+                this.algorithms,
+                this.proofLifetime,
+                this.clockSkew,
+                this.maxProofLength,
+                this.externalBaseUrl,
+                settings);
+    }
+
+    /**
+     * Server-provided DPoP nonces (RFC 9449 §8). A nonce is derived from the time window and a secret (an HMAC), so
+     * gateways sharing the secret accept each other's nonces without shared state; the current and the previous
+     * window's nonce are accepted. A proof without one gets 401 {@code use_dpop_nonce} with the nonce to use in the
+     * {@code DPoP-Nonce} header.
+     *
+     * @param enabled whether proofs must carry a server nonce
+     * @param secret base64 HMAC secret of at least 32 bytes shared by every gateway instance (from an env var or a
+     *     file, never committed YAML); when empty, a random one per instance (one instance only: another instance
+     *     would refuse its nonces)
+     * @param rotation how long one nonce is current (it is accepted for up to twice that long)
+     */
+    public record Nonce(
+            @DefaultValue("false") boolean enabled,
+            String secret,
+            @DefaultValue("5m") Duration rotation) {
+
+        /** No server nonces. */
+        public static final Nonce DISABLED = new Nonce(false, null, Duration.ofMinutes(5));
+
+        @Override
+        public String toString() {
+            return "Nonce[enabled=" + this.enabled + ", secret=******, rotation=" + this.rotation + "]";
+        }
     }
 }

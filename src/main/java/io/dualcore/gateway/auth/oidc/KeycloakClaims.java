@@ -12,11 +12,11 @@ import java.util.Set;
  * Reads Keycloak's role and scope claims: realm roles from {@code realm_access.roles}, client roles from
  * {@code resource_access.<client>.roles} (as {@code client:role}), scopes from {@code scope} or {@code scp}.
  */
-final class KeycloakClaims {
+public final class KeycloakClaims {
 
     private KeycloakClaims() {}
 
-    static Set<String> roles(JWTClaimsSet claims, Collection<String> clients) {
+    public static Set<String> roles(JWTClaimsSet claims, Collection<String> clients) {
         Set<String> roles = new LinkedHashSet<>();
         addStrings(roles, "", rolesOf(claims.getClaim("realm_access")), "realm_access.roles");
         if (claims.getClaim("resource_access") instanceof Map<?, ?> resourceAccess) {
@@ -27,7 +27,7 @@ final class KeycloakClaims {
         return roles;
     }
 
-    static Set<String> scopes(JWTClaimsSet claims) {
+    public static Set<String> scopes(JWTClaimsSet claims) {
         Set<String> scopes = new LinkedHashSet<>();
         Object scope = claims.getClaim("scope");
         if (scope instanceof String text) {

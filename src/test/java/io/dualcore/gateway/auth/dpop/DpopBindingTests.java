@@ -226,4 +226,82 @@ class DpopBindingTests {
         assertThat(this.binding.enabled()).isTrue();
         assertThat(List.of(this.binding.algs().split(" "))).contains("ES256", "RS256");
     }
+
+    // ---- DPoP per route: the stricter of the issuer's and the route's mode ----
+
+    private DpopBinding withRoutes() {
+        return new DpopBinding(
+                Map.of(ALLOWED_ISSUER, DpopMode.ALLOWED, REQUIRED_ISSUER, DpopMode.REQUIRED),
+                new DpopProofVerifier(DpopProperties.defaults(), this.clock),
+                new InMemoryReplayGuard(1000, this.clock),
+                null,
+                true);
+    }
+
+    @Test
+    void routeRefusalWhenRouteRequiresAndIssuerOffAndUnboundTokenThenDpopRequired() {
+        TokenRejectedException refusal =
+                withRoutes().routeRefusal(DpopMode.REQUIRED, identity(OFF_ISSUER, null), false);
+
+        assertThat(refusal).isNotNull();
+        assertThat(refusal.errorCode()).isEqualTo(ErrorCode.DPOP_REQUIRED);
+    }
+
+    @Test
+    void routeRefusalWhenRouteRequiresAndIssuerAllowsAndUnboundBearerThenDpopRequired() {
+        TokenRejectedException refusal =
+                withRoutes().routeRefusal(DpopMode.REQUIRED, identity(ALLOWED_ISSUER, null), false);
+
+        assertThat(refusal).isNotNull();
+        assertThat(refusal.errorCode()).isEqualTo(ErrorCode.DPOP_REQUIRED);
+    }
+
+    @Test
+    void routeRefusalWhenRouteAllowsAndIssuerOffAndBoundTokenWithoutProofThenBoundTokenRefused() {
+        TokenRejectedException refusal = withRoutes().routeRefusal(DpopMode.ALLOWED, bound(OFF_ISSUER), false);
+
+        assertThat(refusal).isNotNull();
+        assertThat(refusal.errorCode()).isEqualTo(ErrorCode.DPOP_BOUND_TOKEN);
+    }
+
+    @Test
+    void routeRefusalWhenRouteAllowsAndUnboundBearerThenPasses() {
+        assertThat(withRoutes().routeRefusal(DpopMode.ALLOWED, identity(OFF_ISSUER, null), false))
+                .isNull();
+    }
+
+    @Test
+    void routeRefusalWhenProofVerifiedThenPasses() {
+        assertThat(withRoutes().routeRefusal(DpopMode.REQUIRED, bound(OFF_ISSUER), true))
+                .isNull();
+    }
+
+    @Test
+    void routeRefusalWhenRouteNotStricterThanIssuerThenLeftToTheIssuersStep() {
+        DpopBinding binding = withRoutes();
+
+        assertThat(binding.routeRefusal(DpopMode.OFF, identity(REQUIRED_ISSUER, null), false))
+                .isNull();
+        assertThat(binding.routeRefusal(DpopMode.ALLOWED, identity(REQUIRED_ISSUER, null), false))
+                .isNull();
+    }
+
+    @Test
+    void checkWhenRoutesUseDpopAndIssuerOffThenDpopSchemeVerifiedAndBearerLeftToTheRoute() {
+        DpopBinding binding = withRoutes();
+
+        assertThat(binding.enabled()).isTrue();
+        assertThat(binding.check(request(), false, TOKEN, bound(OFF_ISSUER))).isNull();
+        assertThat(binding.check(request(proof()), true, TOKEN, bound(OFF_ISSUER))
+                        .block()
+                        .thumbprint())
+                .isEqualTo(DpopProofs.thumbprint(KEY));
+        assertRefused(() -> binding.check(request(), true, TOKEN, bound(OFF_ISSUER)), ErrorCode.INVALID_DPOP_PROOF);
+    }
+
+    @Test
+    void checkWhenNoRouteUsesDpopAndIssuerOffThenDpopSchemeStillRefused() {
+        assertRefused(
+                () -> this.binding.check(request(proof()), true, TOKEN, bound(OFF_ISSUER)), ErrorCode.INVALID_REQUEST);
+    }
 }

@@ -61,10 +61,20 @@ class DpopIT {
         properties.put("dualcore.auth.oidc.issuers[0].audiences", "dualcore-gateway");
         properties.put("dualcore.auth.oidc.issuers[0].dpop", "allowed");
         gateway = TestGateway.start(properties);
+        // the same realm, with server nonces and a route that requires DPoP (the issuer only allows it)
+        properties.put("dualcore.auth.dpop.nonce.enabled", "true");
+        properties.put("dualcore.auth.dpop.nonce.secret", "c2VydmVyLW5vbmNlLXNlY3JldC1vZi10aGUtdGVzdC0zMmI=");
+        properties.put("dualcore.routes.microservice-core.dpop", "required");
+        strict = TestGateway.start(properties);
     }
+
+    private static TestGateway strict;
 
     @AfterAll
     static void stop() {
+        if (strict != null) {
+            strict.close();
+        }
         gateway.close();
         core.close();
     }
@@ -197,5 +207,56 @@ class DpopIT {
         ResponseEntity<String> response = gateway.get(PATH, token);
 
         assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
+    }
+
+    private static ResponseEntity<String> callStrict(String path, String authorization, String proof) {
+        return TestClients.webClient(strict.port())
+                .get()
+                .uri(path)
+                .headers(headers -> {
+                    headers.set(HttpHeaders.AUTHORIZATION, authorization);
+                    if (proof != null) {
+                        headers.set("DPoP", proof);
+                    }
+                })
+                .exchangeToMono(response -> response.toEntity(String.class))
+                .block(TestClients.TIMEOUT);
+    }
+
+    @Test
+    void routeRequiringDpopWhenUnboundBearerThenDpopRequiredAndOtherRouteOfTheIssuerAccepts() {
+        String token = this.keycloak.passwordToken("dualcore", "dualcore-demo", "alice", "alice-demo-password");
+
+        ResponseEntity<String> refused = callStrict(PATH, "Bearer " + token, null);
+
+        assertRefused(refused, "dpop_required");
+        assertThat(callStrict("/telemetry/ping", "Bearer " + token, null)
+                        .getStatusCode()
+                        .value())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void serverNonceWhenProofWithoutNonceThenUseDpopNonceAndRetryWithItAccepted() {
+        String token = boundToken();
+        String htu = "http://127.0.0.1:" + strict.port() + PATH;
+
+        ResponseEntity<String> challenged =
+                callStrict(PATH, "DPoP " + token, proof(KEY, "GET", htu, token, Instant.now()));
+
+        assertRefused(challenged, "use_dpop_nonce");
+        assertThat(challenged.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+                .contains("error=\"use_dpop_nonce\"");
+        String nonce = challenged.getHeaders().getFirst("DPoP-Nonce");
+        assertThat(nonce).isNotBlank();
+
+        String withNonce = DpopProofs.proof(KEY, "GET", htu, token, Instant.now())
+                .claim("jti", UUID.randomUUID().toString())
+                .claim("nonce", nonce)
+                .sign();
+        ResponseEntity<String> accepted = callStrict(PATH, "DPoP " + token, withNonce);
+
+        assertThat(accepted.getStatusCode().value()).as(accepted.getBody()).isEqualTo(200);
+        assertThat(accepted.getHeaders().getFirst("DPoP-Nonce")).isEqualTo(nonce);
     }
 }
