@@ -18,6 +18,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
+import org.springframework.cloud.gateway.route.RouteDefinitionRouteLocator;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.context.ApplicationEventPublisher;
@@ -62,8 +63,15 @@ public class LiveConfigurationConfiguration {
     /** Replaces Spring Cloud Gateway's caching locator (same bean name): routes come from the active configuration. */
     @Bean
     @Primary
-    RouteLocator cachedCompositeRouteLocator(LiveConfiguration live) {
-        return new LiveRouteLocator(live);
+    RouteLocator cachedCompositeRouteLocator(LiveConfiguration live, ObjectProvider<RouteLocator> locators) {
+        // the application's own RouteLocator beans (Java DSL), not this one nor the configured definitions' locator
+        RouteLocator[] self = new RouteLocator[1];
+        self[0] = new LiveRouteLocator(
+                live,
+                () -> locators.orderedStream()
+                        .filter(locator -> locator != self[0] && !(locator instanceof RouteDefinitionRouteLocator))
+                        .toList());
+        return self[0];
     }
 
     @Bean

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -267,9 +268,24 @@ class RevocationIT {
     }
 
     private static void awaitRevoked(TestGateway gateway, String path, String token) {
-        await().atMost(PROPAGATION)
-                .pollInterval(Duration.ofMillis(100))
-                .untilAsserted(() -> assertRevoked(gateway.get(path, token)));
+        try {
+            await().atMost(PROPAGATION)
+                    .pollInterval(Duration.ofMillis(100))
+                    .untilAsserted(() -> assertRevoked(gateway.get(path, token)));
+        } catch (ConditionTimeoutException ex) {
+            // what this gateway knows of revocations: did a logout token arrive, was it accepted, did Redis sync?
+            String metrics = gateway.management("/actuator/prometheus").getBody();
+            List<String> revocationLines = (metrics == null)
+                    ? List.of()
+                    : metrics.lines()
+                            .filter(line ->
+                                    line.startsWith("dualcore_backchannel") || line.startsWith("dualcore_revocations"))
+                            .toList();
+            throw new AssertionError(
+                    "not refused within " + PROPAGATION + " on the gateway at management port "
+                            + gateway.managementPort() + "; its revocation metrics: " + revocationLines,
+                    ex);
+        }
     }
 
     private static void assertRevoked(ResponseEntity<String> response) {
