@@ -1,6 +1,9 @@
 package io.dualcore.gateway.cli;
 
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.route.RouteProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -108,6 +111,11 @@ final class CliConfiguration {
 
     AuthProperties auth() {
         return this.binder.bindOrCreate("dualcore.auth", AuthProperties.class);
+    }
+
+    /** The verification modes the gateway registers (config.VerificationModesConfiguration), for name checks. */
+    static VerificationModes modes() {
+        return VerificationModes.of(List.of(new OidcVerificationMode(), new EdgeVerificationMode()));
     }
 
     RouteProperties routes() {

@@ -6,6 +6,7 @@ import io.dualcore.gateway.auth.IdentityCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
@@ -52,6 +53,7 @@ public class ExplainConfiguration {
     RouterFunction<ServerResponse> explainRoutes(
             ObjectProvider<AdminAuthenticator> adminAuthenticator,
             AdminProperties adminProperties,
+            VerificationModes verificationModes,
             TokenAuthenticator tokenAuthenticator,
             AuthProperties authProperties,
             List<OidcTokenVerifier> oidcTokenVerifiers,
@@ -66,7 +68,9 @@ public class ExplainConfiguration {
             IdentityAssertionSigner identityAssertionSigner,
             ProblemResponses authErrorResponses) {
         AdminAuthenticator admins = adminAuthenticator.getIfAvailable(() -> new AdminAuthenticator(
-                tokenAuthenticator, adminProperties.role(), AdminAuthenticator.modes(adminProperties.modes())));
+                tokenAuthenticator,
+                adminProperties.role(),
+                AdminAuthenticator.modes(adminProperties.modes(), verificationModes)));
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
         AuthProperties.Edge edge = authProperties.edge();
         ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();

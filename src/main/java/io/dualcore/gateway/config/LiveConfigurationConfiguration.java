@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
 import io.dualcore.gateway.live.ConfigFileWatcher;
 import io.dualcore.gateway.live.ConfigurationCompiler;
@@ -24,6 +25,7 @@ import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.ConfigurableEnvironment;
 
@@ -33,6 +35,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * reload").
  */
 @Configuration(proxyBeanMethods = false)
+@Import(VerificationModesConfiguration.class)
 public class LiveConfigurationConfiguration {
 
     @Bean
@@ -40,8 +43,9 @@ public class LiveConfigurationConfiguration {
             List<RoutePredicateFactory> predicates,
             List<GatewayFilterFactory> filters,
             ConfigurationService gatewayConfigurationService,
-            Clock clock) {
-        return new ConfigurationCompiler(predicates, filters, gatewayConfigurationService, clock);
+            Clock clock,
+            VerificationModes verificationModes) {
+        return new ConfigurationCompiler(predicates, filters, gatewayConfigurationService, clock, verificationModes);
     }
 
     @Bean

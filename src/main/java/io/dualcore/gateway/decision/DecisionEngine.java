@@ -1,6 +1,7 @@
 package io.dualcore.gateway.decision;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
@@ -212,7 +213,7 @@ public final class DecisionEngine {
             GatewayIdentity identity = GatewayIdentity.from(exchange);
             steps.add(
                     "authenticate",
-                    (identity != null) ? identity.mode().value() + " " + identity.issuer() : "anonymous");
+                    (identity != null) ? identity.mode().name() + " " + identity.issuer() : Mode.ANONYMOUS);
             return matchRoute(exchange)
                     .map(route -> Mono.defer(() -> {
                         steps.route(route.getId());

@@ -332,11 +332,11 @@ public final class DecisionExplainer {
             }
             Map<String, Object> unverified = unverified(this.token);
             if (identity != null) {
-                detail.put("mode", identity.mode().value());
+                detail.put("mode", identity.mode().name());
                 detail.put(
                         "why",
                         "the token's issuer " + identity.issuer() + " is a trusted "
-                                + identity.mode().value() + " issuer (realm " + identity.realm() + ")");
+                                + identity.mode().name() + " issuer (realm " + identity.realm() + ")");
                 detail.put("issuer", identity.issuer());
                 detail.put("realm", identity.realm());
                 detail.put("keyId", identity.keyId());
@@ -354,8 +354,7 @@ public final class DecisionExplainer {
                             "the token is bound to a key (cnf); explain does not check a DPoP proof (it would record"
                                     + " the proof's jti)");
                 }
-                if (identity.claims().containsKey("jti")
-                        && "edge".equals(identity.mode().value())) {
+                if (identity.claims().containsKey("jti") && identity.mode().oneTimeTokens()) {
                     detail.put("replay", "not checked: explain never records a one-time token's jti");
                 }
             } else {

@@ -117,7 +117,7 @@ public final class IdentityHeaders {
     private String[] headerValues(GatewayIdentity identity) {
         List<String> pairs = new ArrayList<>(18);
         add(pairs, this.subject, encode(identity.subject()));
-        add(pairs, this.mode, encode(identity.mode().value()));
+        add(pairs, this.mode, encode(identity.mode().name()));
         add(pairs, this.issuer, encode(identity.issuer()));
         add(pairs, this.realm, encode(identity.realm()));
         add(pairs, this.client, encode(identity.clientId()));

@@ -2,6 +2,7 @@ package io.dualcore.gateway.live;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthSettingsCheck;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
@@ -56,12 +57,17 @@ public final class ConfigurationCompiler {
 
     private final Clock clock;
 
+    private final VerificationModes modes;
+
     public ConfigurationCompiler(
             List<RoutePredicateFactory> predicates,
             List<GatewayFilterFactory> filters,
             ConfigurationService configurationService,
-            Clock clock) {
+            Clock clock,
+            VerificationModes modes) {
         Assert.notNull(predicates, "predicates cannot be null");
+        Assert.notNull(modes, "modes cannot be null");
+        this.modes = modes;
         Assert.notNull(filters, "filters cannot be null");
         Assert.notNull(configurationService, "configurationService cannot be null");
         Assert.notNull(clock, "clock cannot be null");
@@ -103,7 +109,7 @@ public final class ConfigurationCompiler {
             Map<String, RouteDefinition> definitions = definitions(gateway);
             CredentialCarriers carriers = CredentialCarriers.of(credentials);
             RoutePolicies policies =
-                    RoutePolicies.of(routeProperties, definitions.keySet(), carriers::isCredentialHeader);
+                    RoutePolicies.of(routeProperties, definitions.keySet(), carriers::isCredentialHeader, this.modes);
             Map<String, RatePlan> plans = (previous != null)
                     ? RatePlans.of(
                             rateLimit,
@@ -111,7 +117,7 @@ public final class ConfigurationCompiler {
                             previous.plans(),
                             previous.sources().planSettings())
                     : RatePlans.of(rateLimit, routeProperties);
-            CompiledRoutes compiled = CompiledRoutes.of(policies, plans, carriers);
+            CompiledRoutes compiled = CompiledRoutes.of(policies, plans, carriers, this.modes);
             List<Route> routes = routes(gateway, definitions);
             Map<String, AuthProperties.Issuer> issuers = new LinkedHashMap<>();
             auth.oidc().issuers().forEach(issuer -> issuers.put(issuer.name(), issuer));

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.policy;
 
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.route.RouteProperties;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -35,8 +36,9 @@ public final class RoutePolicies {
      * @param routeIds ids of the routes the gateway serves
      * @throws IllegalStateException naming the property and the problem
      */
-    public static RoutePolicies of(RouteProperties properties, Collection<String> routeIds) {
-        return of(properties, routeIds, AccessExpression::isDefaultCredentialHeader);
+    public static RoutePolicies of(
+            RouteProperties properties, Collection<String> routeIds, VerificationModes registry) {
+        return of(properties, routeIds, AccessExpression::isDefaultCredentialHeader, registry);
     }
 
     /**
@@ -46,10 +48,14 @@ public final class RoutePolicies {
      * @param routeIds ids of the routes the gateway serves
      * @param credentialHeader whether a header carries credentials ({@code dualcore.credentials}): no access
      *     expression may read it
+     * @param registry the registered verification modes that the routes' {@code access.modes} name
      * @throws IllegalStateException naming the property and the problem
      */
     public static RoutePolicies of(
-            RouteProperties properties, Collection<String> routeIds, Predicate<String> credentialHeader) {
+            RouteProperties properties,
+            Collection<String> routeIds,
+            Predicate<String> credentialHeader,
+            VerificationModes registry) {
         Set<String> known = Set.copyOf(routeIds);
         Map<String, Entry> entries = new LinkedHashMap<>();
         properties.routes().forEach((routeId, settings) -> {
@@ -57,7 +63,9 @@ public final class RoutePolicies {
                 throw new IllegalStateException("dualcore.routes." + routeId + ": no route has the id '" + routeId
                         + "'; known route ids are " + new TreeSet<>(known));
             }
-            entries.put(routeId, new Entry(AccessPolicy.of(routeId, settings.access(), credentialHeader), settings));
+            entries.put(
+                    routeId,
+                    new Entry(AccessPolicy.of(routeId, settings.access(), credentialHeader, registry), settings));
         });
         List<String> unprotected = routeIds.stream()
                 .filter(id -> !entries.containsKey(id))

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.telemetry;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
 import io.dualcore.gateway.web.ErrorCode;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -43,7 +44,7 @@ final class DecisionAudit {
                         ? client.getAddress().getHostAddress()
                         : null,
                 trace.isValid() ? trace.getTraceId() : null,
-                identity != null ? identity.mode().value() : "anonymous",
+                identity != null ? identity.mode().name() : Mode.ANONYMOUS,
                 identity != null ? identity.issuer() : null,
                 identity != null ? identity.realm() : null,
                 identity != null ? identity.subject() : null,

@@ -2,10 +2,11 @@ package io.dualcore.gateway.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.web.FilterOrders;
@@ -34,7 +35,7 @@ class IdentityHandOverTests {
 
     private static GatewayIdentity alice() {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "https://idp.test/realms/a",
                 "a",
                 "alice",
@@ -184,10 +185,15 @@ class IdentityHandOverTests {
     }
 
     private static CompiledRoute route(RouteProperties.ForwardCredentials forward) {
-        RouteProperties.RouteSettings settings = new RouteProperties.RouteSettings(
-                null, false, false, new RouteProperties.RateLimit(null, null, null), forward);
+        RouteProperties.RouteSettings settings =
+                new RouteProperties.RouteSettings(null, false, false, Map.of(), forward);
         return new CompiledRoute(
-                "orders", null, settings, Map.of(), CredentialCarriers.of(CredentialsProperties.defaults()));
+                "orders",
+                null,
+                settings,
+                Map.of(),
+                CredentialCarriers.of(CredentialsProperties.defaults()),
+                TestModes.REGISTRY);
     }
 
     @Test

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.dpop.DpopMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.MutableClock;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.web.ErrorCode;
@@ -248,7 +248,7 @@ class TokenIntrospectorTests {
 
     private GatewayIdentity jwtIdentity(String subject) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 this.endpoint.issuer(),
                 "test",
                 subject,
@@ -268,7 +268,7 @@ class TokenIntrospectorTests {
 
         GatewayIdentity identity = introspections.verify(TOKEN).block(TestClients.TIMEOUT);
 
-        assertThat(identity.mode()).isEqualTo(AuthenticationMode.OIDC);
+        assertThat(identity.mode()).isEqualTo(OidcVerificationMode.MODE);
         assertThat(identity.realm()).isEqualTo("test");
         assertThat(identity.subject()).isEqualTo("alice");
         assertThat(identity.clientId()).isEqualTo("dualcore-demo");
@@ -356,7 +356,7 @@ class TokenIntrospectorTests {
     @Test
     void checkWhenIssuerDoesNotIntrospectThenRefusedNotPassed() {
         GatewayIdentity other = new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "https://other.test",
                 "other",
                 "alice",

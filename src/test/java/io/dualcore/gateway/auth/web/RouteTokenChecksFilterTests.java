@@ -3,7 +3,6 @@ package io.dualcore.gateway.auth.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopMode;
@@ -13,6 +12,7 @@ import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.introspection.IntrospectionEndpointStub;
 import io.dualcore.gateway.auth.introspection.Introspections;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.ProblemResponses;
@@ -123,7 +123,7 @@ class RouteTokenChecksFilterTests {
                 .put(
                         GatewayIdentity.ATTRIBUTE,
                         new GatewayIdentity(
-                                AuthenticationMode.OIDC,
+                                OidcVerificationMode.MODE,
                                 this.endpoint.issuer(),
                                 "test",
                                 "alice",

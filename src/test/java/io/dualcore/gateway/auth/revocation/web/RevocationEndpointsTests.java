@@ -65,7 +65,10 @@ class RevocationEndpointsTests {
                 Duration.ofHours(1),
                 16384);
         RevocationAdminHandler admin = new RevocationAdminHandler(
-                new AdminAuthenticator(this.authenticator, "dualcore-admin"),
+                new AdminAuthenticator(
+                        this.authenticator,
+                        "dualcore-admin",
+                        Set.of(io.dualcore.gateway.auth.TestModes.OIDC, io.dualcore.gateway.auth.TestModes.EDGE)),
                 this.revocations,
                 errors,
                 Set.of("realm-a", "edge"),
@@ -278,7 +281,7 @@ class RevocationEndpointsTests {
     void adminWhenEdgeTokenAndOnlyOidcAdminsAcceptedThenModeNotAllowed() {
         RevocationAdminHandler oidcOnly = new RevocationAdminHandler(
                 new AdminAuthenticator(
-                        this.authenticator, "dualcore-admin", Set.of(io.dualcore.gateway.auth.AuthenticationMode.OIDC)),
+                        this.authenticator, "dualcore-admin", Set.of(io.dualcore.gateway.auth.TestModes.OIDC)),
                 this.revocations,
                 new ProblemResponses("dualcore-gateway", 5),
                 Set.of("realm-a", "edge"),
