@@ -28,4 +28,12 @@ public interface VerificationMode {
      * @throws IllegalStateException naming the property and its problem
      */
     AccessRule accessRule(String where, Function<String, List<String>> lists);
+
+    /**
+     * Whether this mode's tokens can be introspected (RFC 7662) by their issuer: a route with {@code introspect:
+     * true} that accepts no such mode would refuse every authenticated request.
+     */
+    default boolean introspectable() {
+        return false;
+    }
 }

@@ -55,6 +55,11 @@ public final class VerificationModes {
         return mode.index() < this.byIndex.length && this.byIndex[mode.index()] != null;
     }
 
+    /** The registered mode of this {@link Mode}, or {@code null} when it is not registered. */
+    public VerificationMode get(Mode mode) {
+        return isRegistered(mode) ? this.byIndex[mode.index()] : null;
+    }
+
     /** The registered modes' names, in order. */
     public List<String> names() {
         return this.modes.stream().map(mode -> mode.mode().name()).toList();

@@ -11,6 +11,7 @@ import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyFiles;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
 import io.dualcore.gateway.policy.AccessPolicy;
+import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.RouteProperties;
@@ -196,14 +197,19 @@ final class ConfigCommand {
                 }
                 VerificationModes modes = CliConfiguration.modes();
                 if (carriers != null) {
-                    check(() -> AccessPolicy.of(routeId, settings.access(), carriers::isCredentialHeader, modes));
+                    check(() -> RoutePolicies.checkIntrospection(
+                            routeId,
+                            settings,
+                            AccessPolicy.of(routeId, settings.access(), carriers::isCredentialHeader, modes),
+                            modes));
                     RouteProperties.ForwardCredentials forward = settings.forwardCredentials();
                     check(() -> carriers.forwarding(
                             "dualcore.routes." + routeId + ".forward-credentials",
                             forward.headers(),
                             forward.cookies()));
                 } else {
-                    check(() -> AccessPolicy.of(routeId, settings.access(), modes));
+                    check(() -> RoutePolicies.checkIntrospection(
+                            routeId, settings, AccessPolicy.of(routeId, settings.access(), modes), modes));
                 }
                 if (plans != null) {
                     settings.rateLimit().forEach((mode, plan) -> {

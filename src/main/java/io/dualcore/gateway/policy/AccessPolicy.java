@@ -132,6 +132,11 @@ public final class AccessPolicy {
         return this.routeId;
     }
 
+    /** The accepted verification modes (without {@code anonymous}). */
+    public Set<Mode> modes() {
+        return this.modes;
+    }
+
     public boolean allowsAnonymous() {
         return this.anonymous;
     }

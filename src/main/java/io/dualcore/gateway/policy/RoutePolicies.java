@@ -1,5 +1,7 @@
 package io.dualcore.gateway.policy;
 
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationMode;
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.route.RouteProperties;
 import java.util.Collection;
@@ -63,9 +65,9 @@ public final class RoutePolicies {
                 throw new IllegalStateException("dualcore.routes." + routeId + ": no route has the id '" + routeId
                         + "'; known route ids are " + new TreeSet<>(known));
             }
-            entries.put(
-                    routeId,
-                    new Entry(AccessPolicy.of(routeId, settings.access(), credentialHeader, registry), settings));
+            AccessPolicy policy = AccessPolicy.of(routeId, settings.access(), credentialHeader, registry);
+            checkIntrospection(routeId, settings, policy, registry);
+            entries.put(routeId, new Entry(policy, settings));
         });
         List<String> unprotected = routeIds.stream()
                 .filter(id -> !entries.containsKey(id))
@@ -77,6 +79,35 @@ public final class RoutePolicies {
         }
         entries.values().forEach(entry -> logger.info(entry.policy()));
         return new RoutePolicies(entries);
+    }
+
+    /**
+     * A route with {@code introspect: true} must accept a mode whose tokens an issuer can introspect: edge (HMAC)
+     * tokens have no introspection endpoint, so on a route they alone can reach, every authenticated request would
+     * be refused ({@code introspection_unavailable}).
+     *
+     * @throws IllegalStateException naming the property and the fix
+     */
+    public static void checkIntrospection(
+            String routeId, RouteProperties.RouteSettings settings, AccessPolicy policy, VerificationModes registry) {
+        if (!settings.introspect() || policy.modes().isEmpty()) {
+            return;
+        }
+        for (Mode mode : policy.modes()) {
+            VerificationMode verification = registry.get(mode);
+            if (verification != null && verification.introspectable()) {
+                return;
+            }
+        }
+        String where = "dualcore.routes." + routeId;
+        throw new IllegalStateException(where + ".introspect is true but " + where + ".access.modes " + policy.modes()
+                + " accepts no tokens an issuer can introspect: every authenticated request would be refused"
+                + " (introspection_unavailable); accept a mode of "
+                + registry.all().stream()
+                        .filter(VerificationMode::introspectable)
+                        .map(m -> m.mode().name())
+                        .toList()
+                + " or remove introspect");
     }
 
     /** The entry of the exchange's route, or {@code null} when the route has none. */

@@ -41,6 +41,12 @@ public final class OidcVerificationMode implements VerificationMode {
         return identity -> (issuers.contains(identity.realm()) || issuers.contains(identity.issuer())) ? null : refusal;
     }
 
+    /** An issuer with {@code introspection} settings introspects its tokens (JWT or opaque). */
+    @Override
+    public boolean introspectable() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return MODE.name();
