@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TokenRejectedException;
-import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.MutableClock;
 import io.dualcore.gateway.testsupport.TestClients;
@@ -56,19 +56,10 @@ class TokenIntrospectorTests {
     }
 
     private AuthProperties.Issuer issuer(AuthProperties.Introspection introspection) {
-        return new AuthProperties.Issuer(
-                        "test",
-                        this.endpoint.issuer(),
-                        null,
-                        this.endpoint.metadataUri(),
-                        List.of("dualcore-gateway"),
-                        List.of("RS256"),
-                        List.of(),
-                        null,
-                        "Bearer",
-                        null,
-                        AuthProperties.UserInfo.DISABLED,
-                        DpopMode.OFF)
+        return TestIssuers.issuer("test", this.endpoint.issuer())
+                .metadataUri(this.endpoint.metadataUri())
+                .audiences(List.of("dualcore-gateway"))
+                .build()
                 .withIntrospection(introspection);
     }
 

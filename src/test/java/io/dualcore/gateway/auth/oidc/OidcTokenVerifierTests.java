@@ -14,6 +14,7 @@ import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.dpop.DpopMode;
@@ -238,17 +239,11 @@ class OidcTokenVerifierTests {
 
     @Test
     void constructWhenSymmetricAlgorithmAllowedThenFails() {
-        AuthProperties.Issuer settings = new AuthProperties.Issuer(
-                "realm-x",
-                "https://idp.test/realms/x",
-                null,
-                null,
-                List.of(TestChain.AUDIENCE),
-                List.of("RS256", "HS256"),
-                List.of(),
-                null,
-                "Bearer",
-                TestChain.DEFAULT_JWKS);
+        AuthProperties.Issuer settings = TestIssuers.issuer("realm-x", "https://idp.test/realms/x")
+                .audiences(List.of(TestChain.AUDIENCE))
+                .algorithms(List.of("RS256", "HS256"))
+                .jwks(TestChain.DEFAULT_JWKS)
+                .build();
         JwksKeySource keys =
                 JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), TestChain.DEFAULT_JWKS, Clock.systemUTC());
         assertThatIllegalArgumentException()
@@ -258,19 +253,11 @@ class OidcTokenVerifierTests {
     }
 
     private static OidcTokenVerifier dpopVerifier(DpopMode dpop) {
-        AuthProperties.Issuer settings = new AuthProperties.Issuer(
-                "realm-a",
-                TestChain.ISSUER_A,
-                null,
-                null,
-                List.of(TestChain.AUDIENCE),
-                List.of("RS256"),
-                List.of(),
-                null,
-                "Bearer",
-                TestChain.DEFAULT_JWKS,
-                AuthProperties.UserInfo.DISABLED,
-                dpop);
+        AuthProperties.Issuer settings = TestIssuers.issuer("realm-a", TestChain.ISSUER_A)
+                .audiences(List.of(TestChain.AUDIENCE))
+                .jwks(TestChain.DEFAULT_JWKS)
+                .dpop(dpop)
+                .build();
         JwksKeySource keys =
                 JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), TestChain.DEFAULT_JWKS, Clock.systemUTC());
         return new OidcTokenVerifier(settings, keys, Schedulers.immediate(), Clock.systemUTC(), Duration.ofSeconds(30));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
@@ -72,19 +73,9 @@ class RouteTokenChecksFilterTests {
                 51200,
                 AuthProperties.IntrospectionFailurePolicy.DENY,
                 AuthProperties.UserInfo.CircuitBreaker.DEFAULTS);
-        AuthProperties.Issuer issuer = new AuthProperties.Issuer(
-                        "test",
-                        this.endpoint.issuer(),
-                        null,
-                        null,
-                        List.of("dualcore-gateway"),
-                        List.of("RS256"),
-                        List.of(),
-                        null,
-                        "Bearer",
-                        null,
-                        AuthProperties.UserInfo.DISABLED,
-                        DpopMode.OFF)
+        AuthProperties.Issuer issuer = TestIssuers.issuer("test", this.endpoint.issuer())
+                .audiences(List.of("dualcore-gateway"))
+                .build()
                 .withIntrospection(settings);
         return new Introspections(
                 List.of(new TokenIntrospector(issuer, Clock.systemUTC())),
