@@ -174,7 +174,7 @@ public final class AccessPolicy {
         if (refusal != null) {
             return new Denial(refusal.code(), refusal.description(), null);
         }
-        if (!this.anyRole.isEmpty() && this.anyRole.stream().noneMatch(identity.roles()::contains)) {
+        if (!this.anyRole.isEmpty() && !containsAny(identity.roles(), this.anyRole)) {
             return new Denial(
                     ErrorCode.INSUFFICIENT_ROLE, "This route requires one of the roles " + sorted(this.anyRole), null);
         }
@@ -187,6 +187,16 @@ public final class AccessPolicy {
             return new Denial(ErrorCode.INSUFFICIENT_SCOPE, "This route requires the scopes " + required, required);
         }
         return null;
+    }
+
+    /** A loop, not a stream: this runs per request. */
+    private static boolean containsAny(Set<String> values, Set<String> wanted) {
+        for (String value : wanted) {
+            if (values.contains(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<String> sorted(Set<String> values) {
