@@ -74,6 +74,19 @@ defcase() {
 UNLIMITED_PLAN="--dualcore.rate-limit.plans.bench-unlimited.bandwidths[0].capacity=1000000000 \
 --dualcore.rate-limit.plans.bench-unlimited.bandwidths[0].refill-period=1s \
 --dualcore.routes.microservice-core.rate-limit.oidc=bench-unlimited"
+# a list property given on the command line replaces the whole list (Spring Boot): both issuers, as shipped, the first
+# with introspection; ${...} are resolved by the gateway from the environment start_server sets
+INTROSPECTED_ISSUERS='--dualcore.auth.oidc.issuers[0].name=dualcore
+--dualcore.auth.oidc.issuers[0].issuer-uri=${OIDC_ISSUER_BASE_URL}/realms/dualcore
+--dualcore.auth.oidc.issuers[0].metadata-uri=${KEYCLOAK_URL}/realms/dualcore/.well-known/openid-configuration
+--dualcore.auth.oidc.issuers[0].audiences=dualcore-gateway
+--dualcore.auth.oidc.issuers[0].introspection.client-id=bench-gateway
+--dualcore.auth.oidc.issuers[0].introspection.client-secret=bench-secret
+--dualcore.auth.oidc.issuers[0].introspection.cache-ttl=24h
+--dualcore.auth.oidc.issuers[1].name=partners
+--dualcore.auth.oidc.issuers[1].issuer-uri=${OIDC_ISSUER_BASE_URL}/realms/partners
+--dualcore.auth.oidc.issuers[1].metadata-uri=${KEYCLOAK_URL}/realms/partners/.well-known/openid-configuration
+--dualcore.auth.oidc.issuers[1].audiences=dualcore-gateway'
 defcase bare scg-bare /api/bench good 200 \
     "bare Spring Cloud Gateway route (one Path=/** route, no actuator, no security)"
 defcase bare_tuned scg-bare-tuned /api/bench good 200 \
@@ -110,6 +123,9 @@ defcase gw_local_limit gateway /api/bench good 200 \
     "  + a local rate-limit plan that never limits" "$UNLIMITED_PLAN"
 defcase gw_redis_limit gateway /api/bench good 200 \
     "  + the same plan on Redis (bucket4j lettuce)" "$UNLIMITED_PLAN --dualcore.rate-limit.backend=redis" redis
+defcase gw_introspect gateway /api/bench good 200 \
+    "  + RFC 7662 introspection on the route (introspect: true), warm positive cache, local stub endpoint (no Keycloak)" \
+    "--dualcore.routes.microservice-core.introspect=true $INTROSPECTED_ISSUERS"
 defcase nginx_authreq nginx-authreq /api/bench good 200 \
     "nginx auth_request to the gateway's decision API (README snippet), nginx proxies to the backend; CPU of both"
 defcase nginx_to_gw nginx-gw /api/bench good 200 \
@@ -561,6 +577,8 @@ http {
     server {
         listen 127.0.0.1:$IDP_PORT;
         location / { root $RUN/idp; default_type application/json; }
+        # RFC 7662 stub (gw_introspect): every token active; the gateway caches the answer per token
+        location ~ /protocol/openid-connect/token/introspect\$ { default_type application/json; return 200 '{"active":true}'; }
     }
 }
 EOF
