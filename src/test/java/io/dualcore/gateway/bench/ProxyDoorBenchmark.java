@@ -1,6 +1,7 @@
 package io.dualcore.gateway.bench;
 
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.decision.DecisionEngine;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -36,6 +37,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -154,11 +156,19 @@ public class ProxyDoorBenchmark {
                         BatchSpanProcessor.builder(new DroppingExporter()).build())
                 .build();
         this.audit = AuditLinesForBench.ecsAuditLogToNowhere();
-        GatewayTelemetry telemetry =
-                new GatewayTelemetry(this.tracing.get("bench"), new SimpleMeterRegistry(), this.audit, false);
+        GatewayTelemetry telemetry = new GatewayTelemetry(
+                this.tracing.get("bench"),
+                new SimpleMeterRegistry(),
+                this.audit,
+                false,
+                TestModes.REGISTRY,
+                Set.of(TestModes.EDGE));
         Binder binder = new Binder(new MapConfigurationPropertySource(SETTINGS));
         RouteProperties routes = binder.bind("dualcore", RouteProperties.class).get();
-        CompiledRoutes compiled = CompiledRoutes.of(RoutePolicies.of(routes, List.of("microservice-core")), Map.of());
+        CompiledRoutes compiled = CompiledRoutes.of(
+                RoutePolicies.of(routes, List.of("microservice-core"), TestModes.REGISTRY),
+                Map.of(),
+                TestModes.REGISTRY);
         this.route = Route.async()
                 .id("microservice-core")
                 .uri(URI.create("http://core.internal:9001"))

@@ -2,8 +2,8 @@ package io.dualcore.gateway.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +17,7 @@ class IdentityHeadersTests {
 
     private static GatewayIdentity identity(String subject, Set<String> roles) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                TestModes.OIDC,
                 "https://idp.test/realms/a",
                 "a",
                 subject,
