@@ -25,9 +25,7 @@ public final class ActiveConfigurationWebFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        ActiveConfiguration active = this.live.current();
-        exchange.getAttributes().put(ActiveConfiguration.ATTRIBUTE, active);
-        return chain.filter(exchange).contextWrite(context -> context.put(ActiveConfiguration.ATTRIBUTE, active));
+        return this.live.pinned(exchange, () -> chain.filter(exchange));
     }
 
     @Override

@@ -26,10 +26,13 @@ import org.springframework.core.env.StandardEnvironment;
 final class EffectiveProperties {
 
     /**
-     * Properties a reload applies: routes and their predicates, per-route policies and bindings, plans. Everything
-     * else takes effect on a restart and is reported as such.
+     * Properties a reload applies: routes and their predicates, per-route policies and bindings, plans, the OIDC
+     * issuers (an issuer's {@code dpop} and {@code introspection} must stay as they are until a restart: a candidate
+     * that changes them is refused, see {@code auth.VerifierChains}). Everything else takes effect on a restart and is
+     * reported as such.
      */
     static final List<ConfigurationPropertyName> LIVE = Stream.of(
+                    "dualcore.auth.oidc.issuers",
                     "dualcore.routes",
                     "dualcore.rate-limit.plans",
                     "spring.cloud.gateway.server.webflux.routes",
