@@ -41,8 +41,8 @@ public final class VerifierChains implements AutoCloseable {
 
     private final Consumer<TokenVerifier> closer;
 
-    /** The verifiers after the OIDC issuers' (the edge verifier), the same in every chain. */
-    private final List<TokenVerifier> tail;
+    /** The verifiers after the OIDC issuers' (the edge verifier) of a configuration's settings. */
+    private final Function<AuthProperties, List<TokenVerifier>> tail;
 
     /** Issuer names some code requires to exist (an {@code IssuerJwtValidator} names one). */
     private final Set<String> requiredIssuers;
@@ -80,20 +80,49 @@ public final class VerifierChains implements AutoCloseable {
             Consumer<TokenVerifier> closer,
             List<TokenVerifier> tail,
             Set<String> requiredIssuers) {
+        this(startup, factory, keepWarm, closer, fixed(tail), requiredIssuers);
+    }
+
+    /**
+     * Builds the startup chain and starts its verifiers.
+     *
+     * @param startup the settings the process starts with
+     * @param factory builds the verifier of one OIDC issuer (nothing started yet)
+     * @param keepWarm starts a verifier's background work (JWKS keep-warm); the answer stops it
+     * @param closer releases a verifier that no configuration holds any more (its key source's threads)
+     * @param tail the verifiers tried after the OIDC issuers for a configuration's settings (the edge verifier: the
+     *     same object while its settings do not change); throws {@link IllegalStateException} for settings only a
+     *     restart applies
+     * @param requiredIssuers issuer names that must stay configured
+     * @throws IllegalStateException naming the first problem of the settings
+     */
+    public VerifierChains(
+            AuthProperties startup,
+            Function<AuthProperties.Issuer, TokenVerifier> factory,
+            Function<TokenVerifier, Disposable> keepWarm,
+            Consumer<TokenVerifier> closer,
+            Function<AuthProperties, List<TokenVerifier>> tail,
+            Set<String> requiredIssuers) {
         Assert.notNull(startup, "startup cannot be null");
         Assert.notNull(factory, "factory cannot be null");
         Assert.notNull(keepWarm, "keepWarm cannot be null");
         Assert.notNull(closer, "closer cannot be null");
-        Assert.noNullElements(tail, "tail cannot be null or hold null");
+        Assert.notNull(tail, "tail cannot be null");
         Assert.notNull(requiredIssuers, "requiredIssuers cannot be null");
         this.factory = factory;
         this.keepWarm = keepWarm;
         this.closer = closer;
-        this.tail = List.copyOf(tail);
+        this.tail = tail;
         this.requiredIssuers = Set.copyOf(requiredIssuers);
         this.startup = chain(startup);
         startup.oidc().issuers().forEach(issuer -> this.startupIssuers.put(issuer.issuerUri(), issuer));
         retain(this.startup);
+    }
+
+    private static Function<AuthProperties, List<TokenVerifier>> fixed(List<TokenVerifier> tail) {
+        Assert.noNullElements(tail, "tail cannot be null or hold null");
+        List<TokenVerifier> verifiers = List.copyOf(tail);
+        return auth -> verifiers;
     }
 
     /** The chain the process started with. */
@@ -135,7 +164,7 @@ public final class VerifierChains implements AutoCloseable {
             }
             verifiers.add(verifier);
         }
-        verifiers.addAll(this.tail);
+        verifiers.addAll(this.tail.apply(auth));
         if (this.last == null || !this.last.sameVerifiers(verifiers)) {
             this.last = new VerifierChain(verifiers);
         }

@@ -175,12 +175,31 @@ public class AuthenticationConfiguration {
                 }
             }
         };
-        List<TokenVerifier> tail = new ArrayList<>();
-        AuthProperties.Edge edge = properties.edge();
         ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
-        if (StringUtils.hasText(edge.issuer()) && ring != null) {
-            tail.add(new EdgeTokenVerifier(edge, ring, replayGuard, clock, properties.clockSkew()));
-        }
+        // the edge verifier of a configuration's edge settings: the same object while they do not change; its key
+        // ring is the startup one (the key directory reloads on its own; inline keys take a restart)
+        Map<AuthProperties.Edge, TokenVerifier> edgeVerifiers = new LinkedHashMap<>();
+        Function<AuthProperties, List<TokenVerifier>> tail = auth -> {
+            AuthProperties.Edge edge = auth.edge();
+            if (!StringUtils.hasText(edge.issuer())) {
+                return List.of();
+            }
+            if (ring == null) {
+                throw new IllegalStateException("dualcore.auth.edge.issuer is set, but edge authentication was off"
+                        + " when the process started (no key ring): turning it on takes a restart");
+            }
+            AuthProperties.Edge live = new AuthProperties.Edge(
+                    edge.issuer(),
+                    edge.audiences(),
+                    edge.maxLifetime(),
+                    edge.tokenType(),
+                    edge.replayProtection(),
+                    List.of(),
+                    null,
+                    Duration.ZERO);
+            return List.of(edgeVerifiers.computeIfAbsent(
+                    live, settings -> new EdgeTokenVerifier(edge, ring, replayGuard, clock, clockSkew)));
+        };
         Set<String> required = new LinkedHashSet<>();
         perIssuer.forEach(registration -> required.add(registration.issuer()));
         return new VerifierChains(properties, factory, keepWarm, closer, tail, required);

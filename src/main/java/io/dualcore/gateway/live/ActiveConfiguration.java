@@ -1,6 +1,5 @@
 package io.dualcore.gateway.live;
 
-import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
@@ -118,13 +117,13 @@ public final class ActiveConfiguration {
      * @param routeDefinitions Spring Cloud Gateway's route definitions by id
      * @param routeSettings the gateway's per-route settings by id
      * @param planSettings the rate-limit plans' settings by name
-     * @param issuers the OIDC issuers' settings by name
+     * @param issuers the OIDC issuers' settings by name, and the edge token settings (key ring aside) as {@code edge}
      * @param effective every effective property (canonical name to value)
      */
     record Sources(
             Map<String, RouteDefinition> routeDefinitions,
             Map<String, RouteProperties.RouteSettings> routeSettings,
             Map<String, RateLimitProperties.Plan> planSettings,
-            Map<String, AuthProperties.Issuer> issuers,
+            Map<String, ?> issuers,
             Map<String, String> effective) {}
 }

@@ -142,8 +142,20 @@ public final class ConfigurationCompiler {
                     : RatePlans.of(rateLimit, routeProperties);
             CompiledRoutes compiled = CompiledRoutes.of(policies, plans, carriers);
             List<Route> routes = routes(gateway, definitions);
-            Map<String, AuthProperties.Issuer> issuers = new LinkedHashMap<>();
+            Map<String, Object> issuers = new LinkedHashMap<>();
             auth.oidc().issuers().forEach(issuer -> issuers.put(issuer.name(), issuer));
+            AuthProperties.Edge edge = auth.edge();
+            if (StringUtils.hasText(edge.issuer())) {
+                // the edge verifier's live settings, named "edge" among the issuers (its key ring reloads apart)
+                issuers.putIfAbsent(
+                        "edge",
+                        List.of(
+                                edge.issuer(),
+                                edge.audiences(),
+                                edge.maxLifetime(),
+                                String.valueOf(edge.tokenType()),
+                                edge.replayProtection()));
+            }
             // last: every other check passed (a verifier built for a refused candidate is only kept for the next one)
             VerifierChain verifiers = (this.verifierChains != null) ? this.verifierChains.chain(auth) : null;
             return new ActiveConfiguration(
