@@ -1,6 +1,7 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
 import io.dualcore.gateway.live.ConfigFileWatcher;
 import io.dualcore.gateway.live.ConfigurationCompiler;
@@ -30,7 +31,7 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
- * The active configuration (routes, policies, plans) as one swappable object, Spring Cloud Gateway's route locator
+ * The active configuration (routes, policies, plans, issuers) as one swappable object, Spring Cloud Gateway's route locator
  * over it, and its reloads: the watched configuration files and the admin request (README "Live configuration
  * reload").
  */
@@ -44,8 +45,15 @@ public class LiveConfigurationConfiguration {
             List<GatewayFilterFactory> filters,
             ConfigurationService gatewayConfigurationService,
             Clock clock,
-            VerificationModes verificationModes) {
-        return new ConfigurationCompiler(predicates, filters, gatewayConfigurationService, clock, verificationModes);
+            VerificationModes verificationModes,
+            ObjectProvider<VerifierChains> verifierChains) {
+        return new ConfigurationCompiler(
+                predicates,
+                filters,
+                gatewayConfigurationService,
+                clock,
+                verificationModes,
+                verifierChains.getIfAvailable());
     }
 
     @Bean
@@ -56,7 +64,9 @@ public class LiveConfigurationConfiguration {
     /** The configuration the process starts with, compiled by the same checks as every reload. */
     @Bean
     LiveConfiguration liveConfiguration(ConfigurationCompiler compiler, ConfigurableEnvironment environment) {
-        return new LiveConfiguration(compiler.compile(environment, null));
+        LiveConfiguration live = new LiveConfiguration(compiler.compile(environment, null));
+        compiler.applied(live.current());
+        return live;
     }
 
     @Bean
