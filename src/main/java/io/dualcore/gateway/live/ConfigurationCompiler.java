@@ -8,6 +8,7 @@ import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
+import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
@@ -157,7 +158,7 @@ public final class ConfigurationCompiler {
             if (StringUtils.hasText(edge.issuer())) {
                 // the edge verifier's live settings, named "edge" among the issuers (its key ring reloads apart)
                 issuers.putIfAbsent(
-                        "edge",
+                        EdgeTokenVerifier.REALM,
                         List.of(
                                 edge.issuer(),
                                 edge.audiences(),
