@@ -3,9 +3,12 @@ package io.dualcore.gateway.config;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.VerifierChain;
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.revocation.LogoutTokenValidator;
+import io.dualcore.gateway.auth.revocation.LogoutTokenValidators;
 import io.dualcore.gateway.auth.revocation.RevocationProperties;
 import io.dualcore.gateway.auth.revocation.Revocations;
 import io.dualcore.gateway.auth.revocation.web.BackchannelLogoutHandler;
@@ -14,10 +17,8 @@ import io.dualcore.gateway.auth.web.AdminAuthenticator;
 import io.dualcore.gateway.auth.web.AdminProperties;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
@@ -50,20 +51,17 @@ public class ManagementEndpointsConfiguration {
     RouterFunction<ServerResponse> revocationRoutes(
             RevocationProperties properties,
             AuthProperties authProperties,
-            List<OidcTokenVerifier> oidcTokenVerifiers,
+            VerifierChains verifierChains,
             Revocations revocations,
             AdminAuthenticator adminAuthenticator,
             ProblemResponses authErrorResponses,
-            TokenAuthenticator tokenAuthenticator,
             Clock clock) {
-        Set<String> realms = new LinkedHashSet<>();
-        tokenAuthenticator.verifiers().values().forEach(verifier -> realms.add(verifier.name()));
-        realms.add(EdgeTokenVerifier.REALM);
+        // the realms of the configuration in force, read per request: a realm added or removed live counts at once
         RevocationAdminHandler admin = new RevocationAdminHandler(
                 adminAuthenticator,
                 revocations,
                 authErrorResponses,
-                realms,
+                () -> realms(verifierChains.current()),
                 clock,
                 properties.defaultTtl(),
                 properties.maxTtl());
@@ -73,21 +71,18 @@ public class ManagementEndpointsConfiguration {
                 .DELETE(RevocationAdminHandler.PATH, admin::lift);
         RevocationProperties.BackchannelLogout logout = properties.backchannelLogout();
         if (logout.enabled()) {
-            Map<String, LogoutTokenValidator> validators = new LinkedHashMap<>();
-            for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
-                validators.put(
-                        verifier.name(),
-                        new LogoutTokenValidator(
-                                verifier,
-                                logoutClients(verifier, logout),
-                                clock,
-                                logout.maxAge(),
-                                authProperties.clockSkew(),
-                                authProperties.maxTokenLength(),
-                                REMEMBERED_LOGOUTS));
-            }
+            LogoutTokenValidators validators = LogoutTokenValidators.atStartup(
+                    verifierChains::current,
+                    verifier -> new LogoutTokenValidator(
+                            verifier,
+                            logoutClients(verifier, logout),
+                            clock,
+                            logout.maxAge(),
+                            authProperties.clockSkew(),
+                            authProperties.maxTokenLength(),
+                            REMEMBERED_LOGOUTS));
             BackchannelLogoutHandler handler = new BackchannelLogoutHandler(
-                    validators,
+                    validators::forRealm,
                     revocations,
                     authErrorResponses,
                     clock,
@@ -97,6 +92,14 @@ public class ManagementEndpointsConfiguration {
             routes.POST(BackchannelLogoutHandler.PATH, handler::logout);
         }
         return routes.build();
+    }
+
+    /** The realms a revocation may name: the issuers of a chain, and {@code edge}. */
+    private static Set<String> realms(VerifierChain chain) {
+        Set<String> realms = new LinkedHashSet<>();
+        chain.verifiers().forEach(verifier -> realms.add(verifier.name()));
+        realms.add(EdgeTokenVerifier.REALM);
+        return realms;
     }
 
     /** The configured clients of a realm, else its authorized parties and audiences. */

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.auth.revocation;
 
 import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.jwk.RSAKey;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
 import java.time.Instant;
@@ -16,8 +17,13 @@ public final class LogoutTokens {
     private LogoutTokens() {}
 
     public static TestTokens.Builder logoutToken() {
+        return logoutToken(TestChain.KEY_A, TestChain.ISSUER_A);
+    }
+
+    /** A logout token of another realm (its signing key and issuer). */
+    public static TestTokens.Builder logoutToken(RSAKey key, String issuer) {
         Instant now = Instant.now();
-        return TestTokens.oidc(TestChain.KEY_A, TestChain.ISSUER_A)
+        return TestTokens.oidc(key, issuer)
                 .without("typ")
                 .without("scope")
                 .without("realm_access")

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.http.CacheControl;
@@ -43,7 +44,8 @@ public final class BackchannelLogoutHandler {
 
     private static final String INVALID_REQUEST = "invalid_request";
 
-    private final Map<String, LogoutTokenValidator> validators;
+    /** The validator of a realm, or {@code null} when no such realm takes logouts. */
+    private final Function<String, LogoutTokenValidator> validators;
 
     private final Revocations revocations;
 
@@ -60,7 +62,7 @@ public final class BackchannelLogoutHandler {
     private final FormHttpMessageReader forms = new FormHttpMessageReader();
 
     /**
-     * @param validators by realm name
+     * @param validators by realm name (fixed)
      * @param tokenLifetime how long a logout's revocations last after the logout
      * @param maxBodySize largest body accepted, in bytes
      * @param scope what a logout token naming a session and a subject takes back
@@ -73,11 +75,29 @@ public final class BackchannelLogoutHandler {
             Duration tokenLifetime,
             int maxBodySize,
             RevocationProperties.LogoutScope scope) {
+        this(Map.copyOf(validators)::get, revocations, errors, clock, tokenLifetime, maxBodySize, scope);
+    }
+
+    /**
+     * @param validators the validator of a realm of the configuration in force, {@code null} for a name no realm of it
+     *     has ({@link io.dualcore.gateway.auth.revocation.LogoutTokenValidators#forRealm})
+     * @param tokenLifetime how long a logout's revocations last after the logout
+     * @param maxBodySize largest body accepted, in bytes
+     * @param scope what a logout token naming a session and a subject takes back
+     */
+    public BackchannelLogoutHandler(
+            Function<String, LogoutTokenValidator> validators,
+            Revocations revocations,
+            ProblemResponses errors,
+            Clock clock,
+            Duration tokenLifetime,
+            int maxBodySize,
+            RevocationProperties.LogoutScope scope) {
         Assert.notNull(validators, "validators cannot be null");
         Assert.notNull(revocations, "revocations cannot be null");
         Assert.notNull(errors, "errors cannot be null");
         Assert.notNull(scope, "scope cannot be null");
-        this.validators = Map.copyOf(validators);
+        this.validators = validators;
         this.revocations = revocations;
         this.errors = errors;
         this.clock = clock;
@@ -89,7 +109,7 @@ public final class BackchannelLogoutHandler {
 
     public Mono<ServerResponse> logout(ServerRequest request) {
         String realm = request.pathVariable("realm");
-        LogoutTokenValidator validator = this.validators.get(realm);
+        LogoutTokenValidator validator = this.validators.apply(realm);
         if (validator == null) {
             // the path's text is the client's: never echoed into audit lines or metrics
             return refused("unknown", ErrorCode.INVALID_LOGOUT_TOKEN, "No realm of that name accepts logouts here");

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -51,7 +52,8 @@ public final class RevocationAdminHandler {
 
     private final ProblemResponses errors;
 
-    private final Set<String> realms;
+    /** The realms a revocation may name now. */
+    private final Supplier<Set<String>> realms;
 
     private final Clock clock;
 
@@ -60,7 +62,7 @@ public final class RevocationAdminHandler {
     private final Duration maxTtl;
 
     /**
-     * @param realms the realms a revocation may name: the OIDC issuers' names and {@code edge}
+     * @param realms the realms a revocation may name: the OIDC issuers' names and {@code edge} (fixed)
      */
     public RevocationAdminHandler(
             AdminAuthenticator admins,
@@ -70,13 +72,29 @@ public final class RevocationAdminHandler {
             Clock clock,
             Duration defaultTtl,
             Duration maxTtl) {
+        this(admins, revocations, errors, fixed(realms), clock, defaultTtl, maxTtl);
+    }
+
+    /**
+     * @param realms the realms a revocation may name, read per request: the OIDC issuers' names of the configuration in
+     *     force and {@code edge}
+     */
+    public RevocationAdminHandler(
+            AdminAuthenticator admins,
+            Revocations revocations,
+            ProblemResponses errors,
+            Supplier<Set<String>> realms,
+            Clock clock,
+            Duration defaultTtl,
+            Duration maxTtl) {
         Assert.notNull(admins, "admins cannot be null");
         Assert.notNull(revocations, "revocations cannot be null");
         Assert.notNull(errors, "errors cannot be null");
         this.admins = admins;
         this.revocations = revocations;
         this.errors = errors;
-        this.realms = Set.copyOf(realms);
+        Assert.notNull(realms, "realms cannot be null");
+        this.realms = realms;
         this.clock = clock;
         this.defaultTtl = defaultTtl;
         this.maxTtl = maxTtl;
@@ -190,10 +208,16 @@ public final class RevocationAdminHandler {
         return new Revocation(kind, realm, value, before, false, lapse, admin.subject());
     }
 
+    private static Supplier<Set<String>> fixed(Set<String> realms) {
+        Set<String> copy = Set.copyOf(realms);
+        return () -> copy;
+    }
+
     private String realm(String realm) {
-        if (!this.realms.contains(realm)) {
-            throw new IllegalArgumentException("Unknown realm; expected one of "
-                    + this.realms.stream().sorted().toList());
+        Set<String> realms = this.realms.get();
+        if (!realms.contains(realm)) {
+            throw new IllegalArgumentException(
+                    "Unknown realm; expected one of " + realms.stream().sorted().toList());
         }
         return realm;
     }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
+import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.auth.revocation.LogoutTokenValidator;
+import io.dualcore.gateway.auth.revocation.LogoutTokenValidators;
 import io.dualcore.gateway.auth.revocation.LogoutTokens;
 import io.dualcore.gateway.auth.revocation.Revocation;
 import io.dualcore.gateway.auth.revocation.RevocationCheck;
@@ -21,9 +23,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.StatusAssertions;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -313,6 +317,95 @@ class RevocationEndpointsTests {
                 .exchange()
                 .expectStatus()
                 .isOk();
+    }
+
+    @Test
+    void logoutAndAdminWhenRealmAddedThenRemovedLiveThenFollowTheConfigurationInForce() {
+        AtomicReference<VerifierChain> inForce =
+                new AtomicReference<>(new VerifierChain(List.of(this.chain.realmA, this.chain.edge)));
+        LogoutTokenValidators validators = LogoutTokenValidators.atStartup(
+                inForce::get,
+                verifier -> new LogoutTokenValidator(
+                        verifier,
+                        Set.of(CLIENT),
+                        Clock.systemUTC(),
+                        Duration.ofMinutes(5),
+                        TestChain.CLOCK_SKEW,
+                        TestChain.MAX_TOKEN_LENGTH,
+                        1000));
+        ProblemResponses errors = new ProblemResponses("dualcore-gateway", 5);
+        BackchannelLogoutHandler logout = new BackchannelLogoutHandler(
+                validators::forRealm,
+                this.revocations,
+                errors,
+                Clock.systemUTC(),
+                Duration.ofHours(1),
+                16384,
+                RevocationProperties.LogoutScope.SUBJECT);
+        RevocationAdminHandler admin = new RevocationAdminHandler(
+                new AdminAuthenticator(
+                        this.authenticator, "dualcore-admin", Set.of(io.dualcore.gateway.auth.TestModes.OIDC)),
+                this.revocations,
+                errors,
+                () -> {
+                    Set<String> realms = new java.util.LinkedHashSet<>(validators.realms());
+                    realms.add("edge");
+                    return realms;
+                },
+                Clock.systemUTC(),
+                Duration.ofHours(24),
+                Duration.ofDays(365));
+        WebTestClient client = WebTestClient.bindToRouterFunction(RouterFunctions.route()
+                        .POST(BackchannelLogoutHandler.PATH, logout::logout)
+                        .POST(RevocationAdminHandler.PATH, admin::revoke)
+                        .build())
+                .build();
+        String realmB = this.chain.realmB.name();
+        String revokeInB = "{\"kind\":\"device\",\"realm\":\"" + realmB + "\",\"value\":\"d\"}";
+
+        postLogout(
+                        client,
+                        realmB,
+                        LogoutTokens.logoutToken(TestChain.KEY_B, TestChain.ISSUER_B)
+                                .sign())
+                .isBadRequest();
+        postRevocation(client, revokeInB).isBadRequest();
+        assertThat(this.list.isEmpty()).isTrue();
+
+        inForce.set(new VerifierChain(List.of(this.chain.realmA, this.chain.realmB, this.chain.edge)));
+
+        postLogout(
+                        client,
+                        realmB,
+                        LogoutTokens.logoutToken(TestChain.KEY_B, TestChain.ISSUER_B)
+                                .sign())
+                .isOk();
+        assertThat(this.list.get(Revocation.Kind.SESSION, realmB, "session-1")).isNotNull();
+        postRevocation(client, revokeInB).isCreated();
+
+        inForce.set(new VerifierChain(List.of(this.chain.realmB, this.chain.edge)));
+
+        postLogout(client, "realm-a", LogoutTokens.logoutToken().sign()).isBadRequest();
+        assertThat(this.list.get(Revocation.Kind.SESSION, "realm-a", "session-1"))
+                .isNull();
+    }
+
+    private static StatusAssertions postLogout(WebTestClient client, String realm, String token) {
+        return client.post()
+                .uri("/backchannel-logout/" + realm)
+                .body(BodyInserters.fromFormData("logout_token", token))
+                .exchange()
+                .expectStatus();
+    }
+
+    private static StatusAssertions postRevocation(WebTestClient client, String body) {
+        return client.post()
+                .uri(RevocationAdminHandler.PATH)
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + adminToken())
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange()
+                .expectStatus();
     }
 
     private void assertAdminRefused(String admin, String body, int status) {
