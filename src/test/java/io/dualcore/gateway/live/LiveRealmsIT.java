@@ -7,6 +7,7 @@ import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
@@ -18,17 +19,22 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 
 /**
  * A realm onboarded and dropped live against a real Keycloak: the {@code partners} realm, absent from the gateway's
  * configuration file at startup, is added to it (its token goes from 401 to 200 within 2 s, its keys fetched once),
  * then removed (its cached token is refused at once); the {@code dualcore} realm, unchanged throughout, keeps its
- * verifier and JWKS (no extra fetch) and its cached token.
+ * verifier and JWKS (no extra fetch) and its cached token. The back-channel logout receiver follows: {@code partners}
+ * is an unknown realm there until added, and again once removed.
  */
 @ExtendWith(KeycloakExtension.class)
 class LiveRealmsIT {
 
     private static final Duration APPLIED = Duration.ofSeconds(2);
+
+    private static final String UNKNOWN_REALM = "No realm of that name accepts logouts here";
 
     private final KeycloakServer keycloak;
 
@@ -61,6 +67,7 @@ class LiveRealmsIT {
             assertThat(status(gateway, partners))
                     .as("partners is not configured yet")
                     .isEqualTo(401);
+            assertThat(logoutRefusal(gateway, "partners")).contains(UNKNOWN_REALM);
             VerifierChains chains = gateway.bean(VerifierChains.class);
             TokenVerifier dualcoreVerifier = chains.current().forIssuer(dualcoreIssuer);
             long dualcoreFetches = ((OidcTokenVerifier) dualcoreVerifier).keys().fetchCount();
@@ -75,6 +82,10 @@ class LiveRealmsIT {
             assertThat(chains.current().forIssuer(dualcoreIssuer)).isSameAs(dualcoreVerifier);
             assertThat(status(gateway, dualcore)).isEqualTo(200);
             assertThat(health(gateway)).contains("issuers +[partners]");
+            assertThat(logoutRefusal(gateway, "partners"))
+                    .as("the back-channel logout receiver knows the realm added live: the token itself is judged")
+                    .doesNotContain(UNKNOWN_REALM)
+                    .contains("The logout token is not acceptable");
 
             String before = gateway.bean(LiveConfiguration.class).current().version();
             Files.writeString(file, configuration(false));
@@ -86,6 +97,8 @@ class LiveRealmsIT {
                     .isEqualTo(401);
             assertThat(status(gateway, dualcore)).isEqualTo(200);
             assertThat(health(gateway)).contains("issuers -[partners]");
+            assertThat(logoutRefusal(gateway, "partners")).contains(UNKNOWN_REALM);
+            assertThat(logoutRefusal(gateway, "dualcore")).doesNotContain(UNKNOWN_REALM);
             assertThat(chains.current().forIssuer(dualcoreIssuer)).isSameAs(dualcoreVerifier);
             assertThat(((OidcTokenVerifier) dualcoreVerifier).keys().fetchCount())
                     .as("the unchanged realm's keys were not fetched again")
@@ -95,6 +108,19 @@ class LiveRealmsIT {
 
     private static int status(TestGateway gateway, String token) {
         return gateway.get("/api/orders/1", token).getStatusCode().value();
+    }
+
+    /** The problem body answering a logout request (a token that is no JWT) for a realm. */
+    private static String logoutRefusal(TestGateway gateway, String realm) {
+        ResponseEntity<String> response = TestClients.webClient(gateway.managementPort())
+                .post()
+                .uri("/backchannel-logout/" + realm)
+                .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .bodyValue("logout_token=not-a-token")
+                .exchangeToMono(answer -> answer.toEntity(String.class))
+                .block(TestClients.TIMEOUT);
+        assertThat(response.getStatusCode().value()).isEqualTo(400);
+        return response.getBody();
     }
 
     private static String health(TestGateway gateway) {
