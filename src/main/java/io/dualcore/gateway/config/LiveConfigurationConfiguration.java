@@ -13,6 +13,7 @@ import io.dualcore.gateway.live.ReloadObserver;
 import io.dualcore.gateway.live.ReloadProperties;
 import io.dualcore.gateway.telemetry.ConfigurationHealthIndicator;
 import io.dualcore.gateway.telemetry.ConfigurationReloadTelemetry;
+import io.dualcore.gateway.telemetry.IssuerMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
@@ -89,9 +90,14 @@ public class LiveConfigurationConfiguration {
     }
 
     @Bean
-    ReloadObserver reloadObserver(ObjectProvider<MeterRegistry> meters, LiveConfiguration live) {
+    ReloadObserver reloadObserver(
+            ObjectProvider<MeterRegistry> meters, LiveConfiguration live, ObjectProvider<IssuerMeters> issuerMeters) {
         MeterRegistry registry = meters.getIfAvailable();
-        return (registry != null) ? new ConfigurationReloadTelemetry(registry, live) : ReloadObserver.NONE;
+        IssuerMeters issuers = issuerMeters.getIfAvailable();
+        Runnable afterApplied = (issuers != null) ? issuers::bind : () -> {};
+        return (registry != null)
+                ? new ConfigurationReloadTelemetry(registry, live, afterApplied)
+                : ReloadObserver.NONE;
     }
 
     @Bean

@@ -11,6 +11,7 @@ import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
+import io.dualcore.gateway.telemetry.IssuerMeters;
 import io.dualcore.gateway.telemetry.IssuersHealthIndicator;
 import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
@@ -26,8 +27,6 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
@@ -108,6 +107,12 @@ public class TelemetryConfiguration {
                 Set.of(EdgeVerificationMode.MODE));
     }
 
+    /** The per-issuer JWKS and UserInfo meters of the configuration in force (followed on each applied reload). */
+    @Bean
+    IssuerMeters issuerMeters(MeterRegistry meterRegistry, VerifierChains verifierChains, Clock clock) {
+        return new IssuerMeters(meterRegistry, verifierChains::current, clock);
+    }
+
     @Bean
     MeterBinder auditMeters(AuditLog auditLog) {
         return registry -> {
@@ -126,11 +131,7 @@ public class TelemetryConfiguration {
     }
 
     @Bean
-    MeterBinder authenticationMeters(
-            TokenAuthenticator authenticator,
-            List<OidcTokenVerifier> oidcTokenVerifiers,
-            ObjectProvider<Introspections> introspections,
-            Clock clock) {
+    MeterBinder authenticationMeters(TokenAuthenticator authenticator, ObjectProvider<Introspections> introspections) {
         return registry -> {
             Introspections introspection = introspections.getIfAvailable();
             if (introspection != null) {
@@ -153,45 +154,7 @@ public class TelemetryConfiguration {
                     .tag("result", "miss")
                     .description("Requests whose token had to be verified")
                     .register(registry);
-            for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
-                var keys = verifier.keys();
-                FunctionCounter.builder("dualcore.jwks.fetches", keys, k -> k.fetchCount() - k.failureCount())
-                        .tags("issuer", verifier.name(), "result", "success")
-                        .description("JWKS fetches from the issuer")
-                        .register(registry);
-                FunctionCounter.builder("dualcore.jwks.fetches", keys, k -> k.failureCount())
-                        .tags("issuer", verifier.name(), "result", "failure")
-                        .register(registry);
-                Gauge.builder("dualcore.jwks.keys", keys, k -> k.keyCount())
-                        .tag("issuer", verifier.name())
-                        .description("Keys in the issuer's current key set")
-                        .register(registry);
-                Gauge.builder("dualcore.jwks.age", keys, k -> age(k.lastSuccessAt(), clock))
-                        .tag("issuer", verifier.name())
-                        .baseUnit("seconds")
-                        .description("Time since the issuer last served its key set (NaN: never)")
-                        .register(registry);
-                var userInfo = verifier.userInfo();
-                if (userInfo != null) {
-                    FunctionCounter.builder("dualcore.userinfo.calls", userInfo, u -> u.successes())
-                            .tags("issuer", verifier.name(), "result", "success")
-                            .description("UserInfo calls to the issuer (one per verified-token cache miss)")
-                            .register(registry);
-                    FunctionCounter.builder("dualcore.userinfo.calls", userInfo, u -> u.failures())
-                            .tags("issuer", verifier.name(), "result", "failure")
-                            .register(registry);
-                    FunctionCounter.builder("dualcore.userinfo.calls", userInfo, u -> u.skipped())
-                            .tags("issuer", verifier.name(), "result", "skipped")
-                            .register(registry);
-                }
-            }
         };
-    }
-
-    private static double age(Instant since, Clock clock) {
-        return (since == null)
-                ? Double.NaN
-                : Duration.between(since, clock.instant()).toMillis() / 1000.0;
     }
 
     /** Open connections and connections closed by a limit, of the gateway and the management port. */

@@ -23,9 +23,21 @@ public final class ConfigurationReloadTelemetry implements ReloadObserver {
 
     private final MeterRegistry meters;
 
+    /** Runs after each applied configuration (the per-issuer meters follow the issuers in force). */
+    private final Runnable afterApplied;
+
     /** @param live the configuration whose state the gauges report */
     public ConfigurationReloadTelemetry(MeterRegistry meters, LiveConfiguration live) {
+        this(meters, live, () -> {});
+    }
+
+    /**
+     * @param live the configuration whose state the gauges report
+     * @param afterApplied runs after each applied configuration ({@link IssuerMeters#bind()})
+     */
+    public ConfigurationReloadTelemetry(MeterRegistry meters, LiveConfiguration live, Runnable afterApplied) {
         this.meters = meters;
+        this.afterApplied = afterApplied;
         Gauge.builder("dualcore.config.refused", live, l -> (l.status().lastRefused() != null) ? 1 : 0)
                 .description("1 while the latest configuration candidate is refused (the previous one serves)")
                 .register(meters);
@@ -49,6 +61,7 @@ public final class ConfigurationReloadTelemetry implements ReloadObserver {
             String version,
             ConfigurationDiff diff,
             List<String> restartRequired) {
+        this.afterApplied.run();
         counter(outcome).increment();
         audit.atInfo()
                 .addKeyValue("event.action", "config-reload")

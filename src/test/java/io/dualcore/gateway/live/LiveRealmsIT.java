@@ -27,7 +27,7 @@ import org.springframework.http.ResponseEntity;
  * configuration file at startup, is added to it (its token goes from 401 to 200 within 2 s, its keys fetched once),
  * then removed (its cached token is refused at once); the {@code dualcore} realm, unchanged throughout, keeps its
  * verifier and JWKS (no extra fetch) and its cached token. The back-channel logout receiver follows: {@code partners}
- * is an unknown realm there until added, and again once removed.
+ * is an unknown realm there until added, and again once removed; so do its JWKS meters.
  */
 @ExtendWith(KeycloakExtension.class)
 class LiveRealmsIT {
@@ -86,6 +86,9 @@ class LiveRealmsIT {
                     .as("the back-channel logout receiver knows the realm added live: the token itself is judged")
                     .doesNotContain(UNKNOWN_REALM)
                     .contains("The logout token is not acceptable");
+            assertThat(prometheus(gateway))
+                    .as("the realm added live has its JWKS series")
+                    .contains("dualcore_jwks_keys{issuer=\"partners\"}");
 
             String before = gateway.bean(LiveConfiguration.class).current().version();
             Files.writeString(file, configuration(false));
@@ -99,6 +102,9 @@ class LiveRealmsIT {
             assertThat(health(gateway)).contains("issuers -[partners]");
             assertThat(logoutRefusal(gateway, "partners")).contains(UNKNOWN_REALM);
             assertThat(logoutRefusal(gateway, "dualcore")).doesNotContain(UNKNOWN_REALM);
+            assertThat(prometheus(gateway))
+                    .doesNotContain("issuer=\"partners\"")
+                    .contains("dualcore_jwks_keys{issuer=\"dualcore\"}");
             assertThat(chains.current().forIssuer(dualcoreIssuer)).isSameAs(dualcoreVerifier);
             assertThat(((OidcTokenVerifier) dualcoreVerifier).keys().fetchCount())
                     .as("the unchanged realm's keys were not fetched again")
@@ -121,6 +127,10 @@ class LiveRealmsIT {
                 .block(TestClients.TIMEOUT);
         assertThat(response.getStatusCode().value()).isEqualTo(400);
         return response.getBody();
+    }
+
+    private static String prometheus(TestGateway gateway) {
+        return gateway.management("/actuator/prometheus").getBody();
     }
 
     private static String health(TestGateway gateway) {
