@@ -4,6 +4,7 @@ import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.decision.DecisionEngine;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.forwardauth.DecisionApiProperties;
 import io.dualcore.gateway.forwardauth.ForwardAuthHandler;
 import io.dualcore.gateway.forwardauth.ForwardAuthServer;
@@ -52,10 +53,12 @@ public class DecisionConfiguration {
             ObjectProvider<RequestPathWebFilter.RefusalObserver> refusals,
             ObjectProvider<AuthenticationObserver> authentication,
             ObjectProvider<PipelineObserver> pipeline,
-            ObjectProvider<DpopBinding> dpopBinding) {
+            ObjectProvider<DpopBinding> dpopBinding,
+            ObjectProvider<RouteTokenChecks> routeTokenChecks) {
         return new DecisionEngine(
                 pathCanonicalizer,
                 tokenAuthenticator,
+                identityHeaders::isReserved,
                 routeLocator,
                 compiledRoutes,
                 rateLimiter,
@@ -66,7 +69,8 @@ public class DecisionConfiguration {
                         refusals.getIfAvailable(() -> RequestPathWebFilter.RefusalObserver.NONE),
                         authentication.getIfAvailable(() -> AuthenticationObserver.NONE),
                         pipeline.getIfAvailable(() -> PipelineObserver.NONE)),
-                dpopBinding.getIfAvailable());
+                dpopBinding.getIfAvailable(),
+                routeTokenChecks.getIfAvailable(() -> RouteTokenChecks.NONE));
     }
 
     /** The proxy door before route matching: the engine's authentication step on the gateway port. */

@@ -6,6 +6,7 @@ import io.dualcore.gateway.auth.IdentityCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
@@ -13,6 +14,7 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.web.AdminAuthenticator;
 import io.dualcore.gateway.auth.web.AdminProperties;
 import io.dualcore.gateway.decision.DecisionExplainer;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.explain.ExplainHandler;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -45,8 +47,13 @@ import reactor.core.publisher.Mono;
 @ConditionalOnBooleanProperty(name = "dualcore.explain.enabled", matchIfMissing = true)
 public class ExplainConfiguration {
 
-    /** Explain never records a one-time token's jti: every use is reported as a first use. */
+    /** Explain never records a one-time token's or a DPoP proof's jti: every use is reported as a first use. */
     private static final ReplayGuard NOTHING_RECORDED = (issuer, jti, expiresAt) -> Mono.just(true);
+
+    /** The running DPoP step, with a replay guard that records nothing; {@code null} when DPoP is off everywhere. */
+    private static DpopBinding explaining(DpopBinding running) {
+        return (running != null && running.enabled()) ? running.withReplayGuard(NOTHING_RECORDED) : null;
+    }
 
     @Bean
     RouterFunction<ServerResponse> explainRoutes(
@@ -64,7 +71,9 @@ public class ExplainConfiguration {
             RateLimitProperties rateLimitProperties,
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner identityAssertionSigner,
-            ProblemResponses authErrorResponses) {
+            ProblemResponses authErrorResponses,
+            ObjectProvider<DpopBinding> dpopBinding,
+            ObjectProvider<RouteTokenChecks> routeTokenChecks) {
         AdminAuthenticator admins = adminAuthenticator.getIfAvailable(() -> new AdminAuthenticator(
                 tokenAuthenticator, adminProperties.role(), AdminAuthenticator.modes(adminProperties.modes())));
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
@@ -85,7 +94,9 @@ public class ExplainConfiguration {
                 compiledRoutes,
                 RateLimitHeaders.of(rateLimitProperties.headers()),
                 identityHeaders,
-                identityAssertionSigner);
+                identityAssertionSigner,
+                explaining(dpopBinding.getIfAvailable()),
+                routeTokenChecks.getIfAvailable(() -> RouteTokenChecks.NONE));
         ExplainHandler.AdminCheck admin = request -> admins.authenticate(request)
                 .map(GatewayIdentity::subject)
                 .onErrorMap(

@@ -45,7 +45,8 @@ import reactor.core.publisher.Mono;
  *   <li>authenticate ({@link AuthenticateStep}: the token, the verified-token cache or the verifiers, DPoP;
  *       synchronous on a cache hit, reactive only for a key fetch, a DPoP replay check or UserInfo);
  *   <li>route match: Spring Cloud Gateway's own routes and predicates; none is a 404 {@code no_route};
- *   <li>the route ({@link RouteStep}): its access policy (401 / 403), its rate limit (429), the identity hand-over.
+ *   <li>the route ({@link RouteStep}): the token checks it asks for ({@link RouteTokenChecks}: route DPoP, online
+ *       introspection; 401 / 503), its access policy (401 / 403), its rate limit (429), the identity hand-over.
  * </ol>
  *
  * <p>Two ways in. The proxy door (the gateway port) runs the steps where Spring Cloud Gateway leaves room for them:
@@ -147,6 +148,39 @@ public final class DecisionEngine {
             IdentityAssertionSigner signer,
             Observers observers,
             DpopBinding dpop) {
+        this(
+                canonicalizer,
+                authenticator,
+                reservedHeader,
+                routes,
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                observers,
+                dpop,
+                RouteTokenChecks.NONE);
+    }
+
+    /**
+     * @param reservedHeader whether a header name is in the reserved identity namespace (however spelled)
+     * @param dpop the DPoP step every authenticated request passes, or {@code null} when no issuer uses DPoP
+     * @param tokenChecks the token checks routes ask for (route DPoP, online introspection)
+     */
+    public DecisionEngine(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            Observers observers,
+            DpopBinding dpop,
+            RouteTokenChecks tokenChecks) {
         Assert.notNull(canonicalizer, "canonicalizer cannot be null");
         Assert.notNull(routes, "routes cannot be null");
         Assert.notNull(identityHeaders, "identityHeaders cannot be null");
@@ -156,7 +190,14 @@ public final class DecisionEngine {
         this.identityHeaders = identityHeaders;
         this.refusals = observers.refusals();
         this.authentication = new AuthenticateStep(authenticator, reservedHeader, observers.authentication(), dpop);
-        this.route = new RouteStep(compiledRoutes, limiter, rateLimitHeaders, signer, observers.pipeline());
+        this.route = new RouteStep(
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                signer,
+                observers.pipeline(),
+                tokenChecks,
+                observers.authentication());
     }
 
     // ---- the proxy door's steps (the exchange is the client's, routing is Spring Cloud Gateway's) ----
@@ -170,7 +211,7 @@ public final class DecisionEngine {
     }
 
     /**
-     * The matched route's steps: policy, rate limit, hand-over. {@code outcome.allowed} is the forwarding, observed
+     * The matched route's steps: token checks, policy, rate limit, hand-over. {@code outcome.allowed} is the forwarding, observed
      * until it ends.
      *
      * @param routeId the matched route

@@ -4,6 +4,7 @@ import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -37,9 +38,11 @@ import reactor.core.publisher.Mono;
 /**
  * Explains a decision: runs the {@link DecisionEngine}'s own steps (canonical path, authentication, the gateway's
  * routes and predicates in order, policy, rate-limit plan, hand-over) against the running configuration, and
- * records what each step saw. Without side effects: a rate-limit token is never taken (the plan and key are
+ * records what each step saw, the route's token checks included (route DPoP, online introspection: the issuer is
+ * asked, as the other doors ask it). Without side effects: a rate-limit token is never taken (the plan and key are
  * reported), a one-time edge token's {@code jti} and a DPoP proof's {@code jti} are never recorded (the
- * authenticator given here has no replay guard and the DPoP proof is not checked), and nothing reaches metrics or
+ * authenticator and the DPoP step given here have replay guards that record nothing: the proof's signature, key,
+ * {@code htm}, {@code htu} and age are checked, a replay of it cannot be judged), and nothing reaches metrics or
  * the audit trail (the caller writes its own single audit line). Tokens never appear in full: see
  * {@link #fingerprint(String)}.
  */
@@ -62,6 +65,10 @@ public final class DecisionExplainer {
 
     private final IdentityAssertionSigner signer;
 
+    private final DpopBinding dpop;
+
+    private final RouteTokenChecks tokenChecks;
+
     /**
      * @param authenticator the running verifiers without side effects: no verified-token cache, and a replay guard
      *     that records nothing
@@ -74,6 +81,35 @@ public final class DecisionExplainer {
             RateLimitHeaders rateLimitHeaders,
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner signer) {
+        this(
+                canonicalizer,
+                authenticator,
+                routes,
+                compiledRoutes,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                null,
+                RouteTokenChecks.NONE);
+    }
+
+    /**
+     * @param authenticator the running verifiers without side effects: no verified-token cache, and a replay guard
+     *     that records nothing
+     * @param dpop the running DPoP step with a replay guard that records nothing, or {@code null} when no issuer nor
+     *     route uses DPoP
+     * @param tokenChecks the running route token checks
+     */
+    public DecisionExplainer(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            DpopBinding dpop,
+            RouteTokenChecks tokenChecks) {
         Assert.notNull(canonicalizer, "canonicalizer cannot be null");
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(routes, "routes cannot be null");
@@ -88,6 +124,8 @@ public final class DecisionExplainer {
         this.rateLimitHeaders = rateLimitHeaders;
         this.identityHeaders = identityHeaders;
         this.signer = signer;
+        this.dpop = dpop;
+        this.tokenChecks = (tokenChecks != null) ? tokenChecks : RouteTokenChecks.NONE;
     }
 
     /**
@@ -100,6 +138,7 @@ public final class DecisionExplainer {
         DecisionEngine engine = new DecisionEngine(
                 this.canonicalizer,
                 this.authenticator,
+                this.identityHeaders::isReserved,
                 recording.tracing(this.routes),
                 this.compiledRoutes,
                 recording,
@@ -107,7 +146,8 @@ public final class DecisionExplainer {
                 this.identityHeaders,
                 this.signer,
                 recording.observers(),
-                null);
+                this.dpop,
+                this.tokenChecks);
         DecisionRequest explained = new DecisionRequest(
                 DOOR,
                 request.method(),
@@ -351,8 +391,8 @@ public final class DecisionExplainer {
                 if (identity.claims().containsKey("cnf")) {
                     detail.put(
                             "dpop",
-                            "the token is bound to a key (cnf); explain does not check a DPoP proof (it would record"
-                                    + " the proof's jti)");
+                            "the token is bound to a key (cnf); explain checks the DPoP proof (key, signature, htm,"
+                                    + " htu, age) but cannot judge a replay: it never records the proof's jti");
                 }
                 if (identity.claims().containsKey("jti")
                         && "edge".equals(identity.mode().value())) {
