@@ -60,6 +60,9 @@ class ExtAuthzGrpcIT {
 
     private static TestGateway gateway;
 
+    /** The same gateway with an ext_authz listener that allows 192.0.2.0/24 only. */
+    private static TestGateway guarded;
+
     private static ManagedChannel channel;
 
     private static RSAKey key;
@@ -109,6 +112,11 @@ class ExtAuthzGrpcIT {
         properties.put("dualcore.ext-authz.grpc.enabled", "true");
         properties.put("dualcore.ext-authz.grpc.port", "0");
         gateway = TestGateway.start(properties);
+        // a second gateway for which this test's client (calling from loopback) is outside allowed-peers; closed with
+        // the first, since they share the transport's resources
+        Map<String, String> outside = new LinkedHashMap<>(properties);
+        outside.put("dualcore.ext-authz.grpc.allowed-peers", "192.0.2.0/24");
+        guarded = TestGateway.start(outside);
         channel = NettyChannelBuilder.forAddress(
                         "127.0.0.1", gateway.bean(ExtAuthzServer.class).port())
                 .usePlaintext()
@@ -130,6 +138,9 @@ class ExtAuthzGrpcIT {
     static void stop() throws InterruptedException {
         if (channel != null) {
             channel.shutdownNow().awaitTermination(TestClients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (guarded != null) {
+            guarded.close();
         }
         if (gateway != null) {
             gateway.close();
@@ -301,43 +312,31 @@ class ExtAuthzGrpcIT {
 
     @Test
     void checkWhenPeerOutsideAllowedPeersThenPermissionDeniedAndNoDecision() {
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("dualcore.auth.oidc.issuers[0].name", "dualcore");
-        properties.put("dualcore.auth.oidc.issuers[0].issuer-uri", issuer);
-        properties.put("dualcore.auth.oidc.issuers[0].jwks-uri", issuer.replace("/realms/dualcore", "/certs"));
-        properties.put("dualcore.auth.oidc.issuers[0].audiences", "dualcore-gateway");
-        route(properties, 0, "microservice-core", MICROSERVICE_CORE, "/api/**", null);
-        properties.put("dualcore.ext-authz.grpc.enabled", "true");
-        properties.put("dualcore.ext-authz.grpc.port", "0");
-        // this test's client calls from loopback, which is outside
-        properties.put("dualcore.ext-authz.grpc.allowed-peers", "192.0.2.0/24");
-        try (TestGateway guarded = TestGateway.start(properties)) {
-            ManagedChannel outside = NettyChannelBuilder.forAddress(
-                            "127.0.0.1", guarded.bean(ExtAuthzServer.class).port())
-                    .usePlaintext()
+        ManagedChannel outside = NettyChannelBuilder.forAddress(
+                        "127.0.0.1", guarded.bean(ExtAuthzServer.class).port())
+                .usePlaintext()
+                .build();
+        try {
+            CheckRequest request = CheckRequest.newBuilder()
+                    .setAttributes(AttributeContext.newBuilder()
+                            .setRequest(AttributeContext.Request.newBuilder()
+                                    .setHttp(AttributeContext.HttpRequest.newBuilder()
+                                            .setMethod("GET")
+                                            .setPath("/api/public/health")
+                                            .setHost("app.example"))))
                     .build();
-            try {
-                CheckRequest request = CheckRequest.newBuilder()
-                        .setAttributes(AttributeContext.newBuilder()
-                                .setRequest(AttributeContext.Request.newBuilder()
-                                        .setHttp(AttributeContext.HttpRequest.newBuilder()
-                                                .setMethod("GET")
-                                                .setPath("/api/public/health")
-                                                .setHost("app.example"))))
-                        .build();
 
-                assertThatExceptionOfType(StatusRuntimeException.class)
-                        .isThrownBy(() -> AuthorizationGrpc.newBlockingStub(outside)
-                                .withDeadlineAfter(TestClients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                                .check(request))
-                        .satisfies(ex ->
-                                assertThat(ex.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED));
-                assertThat(guarded.management("/actuator/prometheus").getBody())
-                        .as("no decision was made for the refused peer")
-                        .doesNotContain("door=\"envoy-grpc\"");
-            } finally {
-                outside.shutdownNow();
-            }
+            assertThatExceptionOfType(StatusRuntimeException.class)
+                    .isThrownBy(() -> AuthorizationGrpc.newBlockingStub(outside)
+                            .withDeadlineAfter(TestClients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                            .check(request))
+                    .satisfies(ex ->
+                            assertThat(ex.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED));
+            assertThat(guarded.management("/actuator/prometheus").getBody())
+                    .as("no decision was made for the refused peer")
+                    .doesNotContain("door=\"envoy-grpc\"");
+        } finally {
+            outside.shutdownNow();
         }
     }
 
