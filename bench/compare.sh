@@ -474,9 +474,12 @@ DEPS=$(cat "$CP_FILE")
 # target/classes (the gateway's own EnvironmentPostProcessor and classes stay out).
 # Netty's io_uring transport is the gateway's dependency, not the starter's: the stock apps run without it (epoll),
 # bare_tuned with it and with the gateway's one event loop per processor (the pipeline's cost alone, transport aside).
+# grpc-java (the gateway's ext_authz gRPC door) stays out too: a starter app has none, and with it on the class path
+# Spring Cloud Gateway's gRPC configuration starts and needs the unshaded grpc-netty (the gateway turns it off).
 BENCH_CP="target/test-classes:$(tr ':' '\n' <<<"$DEPS" \
     | grep -Ev '/spring-boot-(actuator|actuator-autoconfigure|health|micrometer-[a-z-]+|opentelemetry|starter-actuator[a-z-]*|starter-opentelemetry)/' \
     | grep -Ev '/netty-transport-(native|classes)-io_uring/' \
+    | grep -Ev '/io/grpc/' \
     | paste -sd: -)"
 URING_CP=$(tr ':' '\n' <<<"$DEPS" | grep -E '/netty-transport-(native|classes)-io_uring/' | paste -sd: -)
 [[ -n "$URING_CP" ]] || die "no netty io_uring jars on the test classpath (pom.xml)"

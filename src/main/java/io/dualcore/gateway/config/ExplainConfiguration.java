@@ -6,6 +6,7 @@ import io.dualcore.gateway.auth.IdentityCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
@@ -18,7 +19,9 @@ import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.explain.ExplainHandler;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.web.PathCanonicalizer;
@@ -26,6 +29,7 @@ import io.dualcore.gateway.web.ProblemResponses;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
@@ -36,6 +40,7 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -53,6 +58,34 @@ public class ExplainConfiguration {
     /** The running DPoP step, with a replay guard that records nothing; {@code null} when DPoP is off everywhere. */
     private static DpopBinding explaining(DpopBinding running) {
         return (running != null && running.enabled()) ? running.withReplayGuard(NOTHING_RECORDED) : null;
+    }
+
+    /**
+     * The running configuration's pin, its verifiers as explain verifies: the edge verifier one that records no
+     * replay (a new chain per explained request; explain is an admin's question, not the hot path).
+     */
+    private static ConfigurationPin explaining(ConfigurationPin live, EdgeTokenVerifier explainingEdge) {
+        return new ConfigurationPin() {
+
+            @Override
+            public <T> Mono<T> pinned(ServerWebExchange exchange, Supplier<Mono<T>> work) {
+                return live.pinned(exchange, work);
+            }
+
+            @Override
+            public VerifierChain verifiers(ServerWebExchange exchange) {
+                VerifierChain running = live.verifiers(exchange);
+                if (running == null || explainingEdge == null) {
+                    return running;
+                }
+                return running.map(verifier -> (verifier instanceof EdgeTokenVerifier) ? explainingEdge : verifier);
+            }
+
+            @Override
+            public String version(ServerWebExchange exchange) {
+                return live.version(exchange);
+            }
+        };
     }
 
     @Bean
@@ -73,14 +106,17 @@ public class ExplainConfiguration {
             IdentityAssertionSigner identityAssertionSigner,
             ProblemResponses authErrorResponses,
             ObjectProvider<DpopBinding> dpopBinding,
-            ObjectProvider<RouteTokenChecks> routeTokenChecks) {
+            ObjectProvider<RouteTokenChecks> routeTokenChecks,
+            ObjectProvider<LiveConfiguration> liveConfiguration) {
         AdminAuthenticator admins = adminAuthenticator.getIfAvailable(() -> new AdminAuthenticator(
                 tokenAuthenticator, adminProperties.role(), AdminAuthenticator.modes(adminProperties.modes())));
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
         AuthProperties.Edge edge = authProperties.edge();
         ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
+        EdgeTokenVerifier explainingEdge = null;
         if (StringUtils.hasText(edge.issuer()) && ring != null) {
-            chain.add(new EdgeTokenVerifier(edge, ring, NOTHING_RECORDED, clock, authProperties.clockSkew()));
+            explainingEdge = new EdgeTokenVerifier(edge, ring, NOTHING_RECORDED, clock, authProperties.clockSkew());
+            chain.add(explainingEdge);
         }
         TokenAuthenticator explaining = new TokenAuthenticator(
                 chain,
@@ -96,7 +132,8 @@ public class ExplainConfiguration {
                 identityHeaders,
                 identityAssertionSigner,
                 explaining(dpopBinding.getIfAvailable()),
-                routeTokenChecks.getIfAvailable(() -> RouteTokenChecks.NONE));
+                routeTokenChecks.getIfAvailable(() -> RouteTokenChecks.NONE),
+                explaining(DecisionConfiguration.pin(liveConfiguration), explainingEdge));
         ExplainHandler.AdminCheck admin = request -> admins.authenticate(request)
                 .map(GatewayIdentity::subject)
                 .onErrorMap(

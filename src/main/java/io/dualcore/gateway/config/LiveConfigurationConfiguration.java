@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
 import io.dualcore.gateway.live.ConfigFileWatcher;
 import io.dualcore.gateway.live.ConfigurationCompiler;
@@ -28,7 +29,7 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
- * The active configuration (routes, policies, plans) as one swappable object, Spring Cloud Gateway's route locator
+ * The active configuration (routes, policies, plans, issuers) as one swappable object, Spring Cloud Gateway's route locator
  * over it, and its reloads: the watched configuration files and the admin request (README "Live configuration
  * reload").
  */
@@ -40,8 +41,10 @@ public class LiveConfigurationConfiguration {
             List<RoutePredicateFactory> predicates,
             List<GatewayFilterFactory> filters,
             ConfigurationService gatewayConfigurationService,
-            Clock clock) {
-        return new ConfigurationCompiler(predicates, filters, gatewayConfigurationService, clock);
+            Clock clock,
+            ObjectProvider<VerifierChains> verifierChains) {
+        return new ConfigurationCompiler(
+                predicates, filters, gatewayConfigurationService, clock, verifierChains.getIfAvailable());
     }
 
     @Bean
@@ -52,7 +55,9 @@ public class LiveConfigurationConfiguration {
     /** The configuration the process starts with, compiled by the same checks as every reload. */
     @Bean
     LiveConfiguration liveConfiguration(ConfigurationCompiler compiler, ConfigurableEnvironment environment) {
-        return new LiveConfiguration(compiler.compile(environment, null));
+        LiveConfiguration live = new LiveConfiguration(compiler.compile(environment, null));
+        compiler.applied(live.current());
+        return live;
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.introspection.Introspections;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
@@ -209,8 +210,14 @@ public class TelemetryConfiguration {
     }
 
     @Bean
-    IssuersHealthIndicator issuersHealthIndicator(List<OidcTokenVerifier> oidcTokenVerifiers, Clock clock) {
-        return new IssuersHealthIndicator(oidcTokenVerifiers, clock);
+    IssuersHealthIndicator issuersHealthIndicator(VerifierChains verifierChains, Clock clock) {
+        // the issuers in force: a realm added by a reload shows here once its configuration is applied
+        return new IssuersHealthIndicator(
+                () -> verifierChains.current().verifiers().stream()
+                        .filter(OidcTokenVerifier.class::isInstance)
+                        .map(OidcTokenVerifier.class::cast)
+                        .toList(),
+                clock);
     }
 
     @Bean

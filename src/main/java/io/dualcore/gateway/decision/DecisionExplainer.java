@@ -9,6 +9,7 @@ import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
@@ -69,6 +70,8 @@ public final class DecisionExplainer {
 
     private final RouteTokenChecks tokenChecks;
 
+    private final ConfigurationPin pin;
+
     /**
      * @param authenticator the running verifiers without side effects: no verified-token cache, and a replay guard
      *     that records nothing
@@ -90,7 +93,8 @@ public final class DecisionExplainer {
                 identityHeaders,
                 signer,
                 null,
-                RouteTokenChecks.NONE);
+                RouteTokenChecks.NONE,
+                ConfigurationPin.NONE);
     }
 
     /**
@@ -99,6 +103,8 @@ public final class DecisionExplainer {
      * @param dpop the running DPoP step with a replay guard that records nothing, or {@code null} when no issuer nor
      *     route uses DPoP
      * @param tokenChecks the running route token checks
+     * @param pin pins the configuration each explained decision runs on (its verifiers as explain verifies: without
+     *     side effects)
      */
     public DecisionExplainer(
             PathCanonicalizer canonicalizer,
@@ -109,7 +115,10 @@ public final class DecisionExplainer {
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner signer,
             DpopBinding dpop,
-            RouteTokenChecks tokenChecks) {
+            RouteTokenChecks tokenChecks,
+            ConfigurationPin pin) {
+        Assert.notNull(pin, "pin cannot be null");
+        this.pin = pin;
         Assert.notNull(canonicalizer, "canonicalizer cannot be null");
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(routes, "routes cannot be null");
@@ -147,7 +156,8 @@ public final class DecisionExplainer {
                 this.signer,
                 recording.observers(),
                 this.dpop,
-                this.tokenChecks);
+                this.tokenChecks,
+                this.pin);
         DecisionRequest explained = new DecisionRequest(
                 DOOR,
                 request.method(),
@@ -313,6 +323,10 @@ public final class DecisionExplainer {
             out.put("door", DOOR);
             out.put("outcome", this.decision.allowed() ? "allowed" : "refused");
             out.put("status", this.decision.status());
+            if (this.decision.configuration() != null) {
+                // the version of the configuration the decision ran on (a content hash, no setting)
+                out.put("configuration", this.decision.configuration());
+            }
             if (!this.decision.allowed()) {
                 Decision.Problem problem = this.decision.problem();
                 Map<String, Object> refusal = new LinkedHashMap<>();

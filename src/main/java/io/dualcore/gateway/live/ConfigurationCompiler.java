@@ -2,6 +2,8 @@ package io.dualcore.gateway.live;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthSettingsCheck;
+import io.dualcore.gateway.auth.VerifierChain;
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
@@ -56,11 +58,27 @@ public final class ConfigurationCompiler {
 
     private final Clock clock;
 
+    /** Builds each configuration's verifiers, or {@code null} when the issuers are not live (slices, tests). */
+    private final VerifierChains verifierChains;
+
     public ConfigurationCompiler(
             List<RoutePredicateFactory> predicates,
             List<GatewayFilterFactory> filters,
             ConfigurationService configurationService,
             Clock clock) {
+        this(predicates, filters, configurationService, clock, null);
+    }
+
+    /**
+     * @param verifierChains builds each configuration's verifiers from its issuers (unchanged ones reused), or
+     *     {@code null} to leave the issuers to the authenticator's startup chain
+     */
+    public ConfigurationCompiler(
+            List<RoutePredicateFactory> predicates,
+            List<GatewayFilterFactory> filters,
+            ConfigurationService configurationService,
+            Clock clock,
+            VerifierChains verifierChains) {
         Assert.notNull(predicates, "predicates cannot be null");
         Assert.notNull(filters, "filters cannot be null");
         Assert.notNull(configurationService, "configurationService cannot be null");
@@ -69,6 +87,17 @@ public final class ConfigurationCompiler {
         this.filters = List.copyOf(filters);
         this.configurationService = configurationService;
         this.clock = clock;
+        this.verifierChains = verifierChains;
+    }
+
+    /**
+     * The configuration is now in force: its new verifiers start (JWKS keep-warm), the ones it dropped stop. Called
+     * once per applied configuration, after the swap.
+     */
+    public void applied(ActiveConfiguration active) {
+        if (this.verifierChains != null && active.verifiers() != null) {
+            this.verifierChains.retain(active.verifiers());
+        }
     }
 
     /**
@@ -113,14 +142,29 @@ public final class ConfigurationCompiler {
                     : RatePlans.of(rateLimit, routeProperties);
             CompiledRoutes compiled = CompiledRoutes.of(policies, plans, carriers);
             List<Route> routes = routes(gateway, definitions);
-            Map<String, AuthProperties.Issuer> issuers = new LinkedHashMap<>();
+            Map<String, Object> issuers = new LinkedHashMap<>();
             auth.oidc().issuers().forEach(issuer -> issuers.put(issuer.name(), issuer));
+            AuthProperties.Edge edge = auth.edge();
+            if (StringUtils.hasText(edge.issuer())) {
+                // the edge verifier's live settings, named "edge" among the issuers (its key ring reloads apart)
+                issuers.putIfAbsent(
+                        "edge",
+                        List.of(
+                                edge.issuer(),
+                                edge.audiences(),
+                                edge.maxLifetime(),
+                                String.valueOf(edge.tokenType()),
+                                edge.replayProtection()));
+            }
+            // last: every other check passed (a verifier built for a refused candidate is only kept for the next one)
+            VerifierChain verifiers = (this.verifierChains != null) ? this.verifierChains.chain(auth) : null;
             return new ActiveConfiguration(
                     version,
                     this.clock.instant(),
                     routes,
                     compiled,
                     plans,
+                    verifiers,
                     new ActiveConfiguration.Sources(
                             definitions, routeProperties.routes(), rateLimit.plans(), issuers, Map.copyOf(effective)));
         } catch (IllegalStateException | IllegalArgumentException ex) {

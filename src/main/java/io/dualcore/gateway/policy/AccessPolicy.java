@@ -181,11 +181,12 @@ public final class AccessPolicy {
             return new Denial(
                     ErrorCode.INSUFFICIENT_ROLE, "This route requires one of the roles " + sorted(this.anyRole), null);
         }
-        if (!identity.roles().containsAll(this.allRoles)) {
+        // the usual route asks for neither: no iterator over an empty set per request
+        if (!this.allRoles.isEmpty() && !identity.roles().containsAll(this.allRoles)) {
             return new Denial(
                     ErrorCode.INSUFFICIENT_ROLE, "This route requires the roles " + sorted(this.allRoles), null);
         }
-        if (!identity.scopes().containsAll(this.scopes)) {
+        if (!this.scopes.isEmpty() && !identity.scopes().containsAll(this.scopes)) {
             String required = String.join(" ", sorted(this.scopes));
             return new Denial(ErrorCode.INSUFFICIENT_SCOPE, "This route requires the scopes " + required, required);
         }

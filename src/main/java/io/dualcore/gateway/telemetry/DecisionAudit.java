@@ -39,9 +39,7 @@ final class DecisionAudit {
                 routeId,
                 exchange.getRequest().getMethod().name(),
                 exchange.getRequest().getPath().value(),
-                (client != null && client.getAddress() != null)
-                        ? client.getAddress().getHostAddress()
-                        : null,
+                null,
                 trace.isValid() ? trace.getTraceId() : null,
                 identity != null ? identity.mode().value() : "anonymous",
                 identity != null ? identity.issuer() : null,
@@ -50,6 +48,8 @@ final class DecisionAudit {
                 identity != null ? identity.clientId() : null,
                 identity != null ? identity.deviceId() : null,
                 identity != null ? identity.keyId() : null,
-                GatewayTelemetry.door(exchange)));
+                GatewayTelemetry.door(exchange),
+                // formatted by the writer thread, not on the event loop
+                (client != null) ? client.getAddress() : null));
     }
 }

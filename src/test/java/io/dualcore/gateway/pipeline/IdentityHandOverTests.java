@@ -100,6 +100,29 @@ class IdentityHandOverTests {
     }
 
     @Test
+    void filterWhenClientValuesAndRouteValuesInterleaveThenOnlyTheRoutesGoOnInTheirOrder() {
+        MockServerWebExchange routed = MockServerWebExchange.from(MockServerHttpRequest.get("/api/orders")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer one", "Bearer two")
+                .build());
+        IdentityHandOver.decide(routed, alice(), null, false);
+        HttpHeaders upstream = new HttpHeaders();
+        upstream.add(HttpHeaders.AUTHORIZATION, "Basic first");
+        upstream.add(HttpHeaders.AUTHORIZATION, "Bearer one");
+        upstream.add(HttpHeaders.AUTHORIZATION, "Basic second");
+        upstream.add(HttpHeaders.AUTHORIZATION, "Bearer two");
+
+        HttpHeaders filtered = this.handOver.filter(upstream, routed);
+
+        assertThat(filtered.get(HttpHeaders.AUTHORIZATION)).containsExactly("Basic first", "Basic second");
+        HttpHeaders clientsOnly = new HttpHeaders();
+        clientsOnly.add(HttpHeaders.AUTHORIZATION, "Bearer two");
+        clientsOnly.add(HttpHeaders.AUTHORIZATION, "Bearer one");
+        assertThat(this.handOver.filter(clientsOnly, routed).containsHeader(HttpHeaders.AUTHORIZATION))
+                .as("only values the client sent: none left")
+                .isFalse();
+    }
+
+    @Test
     void filterWhenRouteFilterSetsIdentityHeaderThenGatewaysValueWins() {
         IdentityHandOver.decide(this.exchange, alice(), null, false);
         HttpHeaders in = upstream();

@@ -105,6 +105,13 @@ class AccessPolicyTests {
     }
 
     @Test
+    void checkWhenRouteRequiresNoRoleNorScopeThenIdentityWithoutEitherAllowed() {
+        GatewayIdentity bare = oidc("dualcore", Set.of(), Set.of());
+
+        assertThat(policy(access(List.of("oidc"))).check(bare)).isNull();
+    }
+
+    @Test
     void checkWhenScopeMissingThenInsufficientScopeNamingRequiredScopes() {
         RouteProperties.Access access = new RouteProperties.Access(
                 List.of("oidc"),

@@ -28,6 +28,12 @@ import org.junit.jupiter.api.Test;
  */
 class TokenIntrospectorTests {
 
+    /**
+     * The timeout for an endpoint that answers: sized for a loaded 2-core CI machine (2 s once timed out there under
+     * a load average of 15); the timeout case itself uses its own short one against an endpoint that never answers.
+     */
+    private static final Duration ANSWERING = Duration.ofSeconds(20);
+
     private static final String TOKEN = "opaque-token-0123456789";
 
     private final MutableClock clock = new MutableClock(Instant.now());
@@ -77,7 +83,7 @@ class TokenIntrospectorTests {
     }
 
     private TokenIntrospector introspector() {
-        return introspector(settings(true, this.endpoint.uri(), Duration.ofSeconds(2), deny()));
+        return introspector(settings(true, this.endpoint.uri(), ANSWERING, deny()));
     }
 
     private static AuthProperties.IntrospectionFailurePolicy deny() {
@@ -219,7 +225,7 @@ class TokenIntrospectorTests {
     @Test
     void introspectWhenNoUriThenEndpointDiscoveredFromTheIssuersMetadata() {
         this.endpoint.answer.set(active("alice"));
-        TokenIntrospector introspector = introspector(settings(true, null, Duration.ofSeconds(2), deny()));
+        TokenIntrospector introspector = introspector(settings(true, null, ANSWERING, deny()));
 
         assertThat(introspector.introspect(TOKEN).block(TestClients.TIMEOUT)).containsEntry("sub", "alice");
     }
@@ -233,7 +239,7 @@ class TokenIntrospectorTests {
 
     @Test
     void settingsWhenPrintedThenSecretMasked() {
-        assertThat(issuer(settings(true, null, Duration.ofSeconds(2), deny())).toString())
+        assertThat(issuer(settings(true, null, ANSWERING, deny())).toString())
                 .doesNotContain("s3cret")
                 .contains("clientSecret=******");
     }
@@ -264,7 +270,7 @@ class TokenIntrospectorTests {
     @Test
     void verifyWhenOpaqueTokenActiveThenIdentityFromTheAnswerAndCachedAfterwards() {
         this.endpoint.answer.set(active("alice"));
-        Introspections introspections = introspections(deny(), Duration.ofSeconds(2));
+        Introspections introspections = introspections(deny(), ANSWERING);
 
         GatewayIdentity identity = introspections.verify(TOKEN).block(TestClients.TIMEOUT);
 
@@ -281,7 +287,7 @@ class TokenIntrospectorTests {
     @Test
     void verifyWhenOpaqueAnswerWithoutSubOrAudienceThenRefused() {
         long exp = this.clock.instant().plusSeconds(300).getEpochSecond();
-        Introspections introspections = introspections(deny(), Duration.ofSeconds(2));
+        Introspections introspections = introspections(deny(), ANSWERING);
         this.endpoint.answer.set("{\"active\":true,\"aud\":\"dualcore-gateway\",\"exp\":" + exp + "}");
         assertRejected(() -> introspections.verify(TOKEN).block(TestClients.TIMEOUT), ErrorCode.MISSING_CLAIM);
 
@@ -297,9 +303,7 @@ class TokenIntrospectorTests {
                 "{\"active\":true,\"sub\":\"al\\u0000ice\",\"aud\":\"dualcore-gateway\",\"exp\":" + exp + "}");
 
         assertRejected(
-                () -> introspections(deny(), Duration.ofSeconds(2))
-                        .verify(TOKEN)
-                        .block(TestClients.TIMEOUT),
+                () -> introspections(deny(), ANSWERING).verify(TOKEN).block(TestClients.TIMEOUT),
                 ErrorCode.INVALID_CLAIM);
     }
 
@@ -308,7 +312,7 @@ class TokenIntrospectorTests {
         this.endpoint.status.set(500);
 
         assertRejected(
-                () -> introspections(AuthProperties.IntrospectionFailurePolicy.ALLOW_VERIFIED, Duration.ofSeconds(2))
+                () -> introspections(AuthProperties.IntrospectionFailurePolicy.ALLOW_VERIFIED, ANSWERING)
                         .verify(TOKEN)
                         .block(TestClients.TIMEOUT),
                 ErrorCode.INTROSPECTION_UNAVAILABLE);
@@ -316,7 +320,7 @@ class TokenIntrospectorTests {
 
     @Test
     void checkWhenJwtActiveThenPassesAndInactiveThenTokenInactive() {
-        Introspections introspections = introspections(deny(), Duration.ofSeconds(2));
+        Introspections introspections = introspections(deny(), ANSWERING);
         this.endpoint.answer.set(active("alice"));
         introspections.check("a.b.c", jwtIdentity("alice")).block(TestClients.TIMEOUT);
 
@@ -332,7 +336,7 @@ class TokenIntrospectorTests {
         this.endpoint.answer.set(active("mallory"));
 
         assertRejected(
-                () -> introspections(deny(), Duration.ofSeconds(2))
+                () -> introspections(deny(), ANSWERING)
                         .check("a.b.c", jwtIdentity("alice"))
                         .block(TestClients.TIMEOUT),
                 ErrorCode.TOKEN_INACTIVE);
@@ -343,11 +347,11 @@ class TokenIntrospectorTests {
         this.endpoint.status.set(502);
 
         assertRejected(
-                () -> introspections(deny(), Duration.ofSeconds(2))
+                () -> introspections(deny(), ANSWERING)
                         .check("a.b.c", jwtIdentity("alice"))
                         .block(TestClients.TIMEOUT),
                 ErrorCode.INTROSPECTION_UNAVAILABLE);
-        introspections(AuthProperties.IntrospectionFailurePolicy.ALLOW_VERIFIED, Duration.ofSeconds(2))
+        introspections(AuthProperties.IntrospectionFailurePolicy.ALLOW_VERIFIED, ANSWERING)
                 .check("a.b.c", jwtIdentity("alice"))
                 .block(TestClients.TIMEOUT);
         assertThat(this.endpoint.calls.get()).isEqualTo(2);
@@ -369,15 +373,13 @@ class TokenIntrospectorTests {
                 Map.of());
 
         assertRejected(
-                () -> introspections(deny(), Duration.ofSeconds(2))
-                        .check("a.b.c", other)
-                        .block(TestClients.TIMEOUT),
+                () -> introspections(deny(), ANSWERING).check("a.b.c", other).block(TestClients.TIMEOUT),
                 ErrorCode.INTROSPECTION_UNAVAILABLE);
     }
 
     @Test
     void constructWhenTwoIssuersTakeOpaqueTokensThenStartupError() {
-        AuthProperties.Introspection settings = settings(true, this.endpoint.uri(), Duration.ofSeconds(2), deny());
+        AuthProperties.Introspection settings = settings(true, this.endpoint.uri(), ANSWERING, deny());
         TokenIntrospector one = introspector(settings);
         TokenIntrospector two = introspector(settings);
 
