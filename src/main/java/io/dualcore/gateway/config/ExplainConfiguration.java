@@ -83,7 +83,7 @@ public class ExplainConfiguration {
                 explaining,
                 routeLocator,
                 compiledRoutes,
-                RateLimitHeaders.of(rateLimitProperties.headers()),
+                new RateLimitHeaders(rateLimitProperties.headers()),
                 identityHeaders,
                 identityAssertionSigner);
         ExplainHandler.AdminCheck admin = request -> admins.authenticate(request)

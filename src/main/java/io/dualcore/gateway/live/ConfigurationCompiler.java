@@ -95,7 +95,7 @@ public final class ConfigurationCompiler {
                             .orElseGet(GatewayProperties::new));
             RouteProperties routeProperties = bind(() -> binder.bindOrCreate("dualcore", RouteProperties.class));
             RateLimitProperties rateLimit =
-                    bind(() -> binder.bindOrCreate("dualcore.rate-limit", RateLimitProperties.class));
+                    bind(() -> SettingsBinding.bind(binder, "dualcore.rate-limit", RateLimitProperties.class));
             CredentialsProperties credentials =
                     bind(() -> binder.bindOrCreate("dualcore.credentials", CredentialsProperties.class));
             AuthProperties auth = bind(() -> SettingsBinding.bind(binder, "dualcore.auth", AuthProperties.class));

@@ -36,10 +36,6 @@ public final class RatePlans {
             check(plans, routeId, "edge", rateLimit.edge());
             check(plans, routeId, "anonymous", rateLimit.anonymous());
         });
-        if (properties.instances() < 1) {
-            throw new IllegalStateException(
-                    "dualcore.rate-limit.instances must be at least 1, was " + properties.instances());
-        }
         return plans;
     }
 
