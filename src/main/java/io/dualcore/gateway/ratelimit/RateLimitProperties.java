@@ -68,7 +68,7 @@ public record RateLimitProperties(
      */
     public record Plan(
             @DefaultValue List<Bandwidth> bandwidths,
-            @DefaultValue("local-fallback") String onRedisFailure,
+            @DefaultValue("local-fallback") RatePlan.FailurePolicy onRedisFailure,
             @DefaultValue("identity") String key) {}
 
     /**

@@ -136,8 +136,8 @@ class RateLimitConfigurationTests {
                         .hasFailed()
                         .getFailure()
                         .rootCause()
-                        .hasMessageStartingWith(
-                                "dualcore.rate-limit.plans.standard.on-redis-failure: unknown policy 'retry'"));
+                        .hasMessageContaining("No enum constant")
+                        .hasMessageContaining("FailurePolicy.retry"));
     }
 
     @Test

@@ -22,7 +22,7 @@ class RateLimitHeadersTests {
                         List.of(
                                 new RateLimitProperties.Bandwidth(capacity, null, period),
                                 new RateLimitProperties.Bandwidth(1000, null, Duration.ofHours(1))),
-                        "fail-open",
+                        RatePlan.FailurePolicy.FAIL_OPEN,
                         "identity"));
     }
 
