@@ -90,7 +90,8 @@ public class ManagementEndpointsConfiguration {
                     authErrorResponses,
                     clock,
                     properties.tokenLifetime(),
-                    logout.maxBodySize());
+                    logout.maxBodySize(),
+                    logout.scope());
             routes.POST(BackchannelLogoutHandler.PATH, handler::logout);
         }
         return routes.build();

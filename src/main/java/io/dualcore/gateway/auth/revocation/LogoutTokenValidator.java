@@ -230,18 +230,22 @@ public final class LogoutTokenValidator {
     public record Logout(String realm, String subject, String session, Instant issuedAt) {
 
         /**
-         * The revocations of this logout: the session's tokens when it names one (and the subject's tokens that name
-         * no session, issued up to the logout), else every token of the subject issued up to the logout.
+         * The revocations of this logout. With only {@code sub}: every token of the subject issued up to the logout.
+         * With {@code sid}: the session's tokens, and the subject's tokens issued up to the logout — all of them under
+         * {@link RevocationProperties.LogoutScope#SUBJECT}, only those that name no session under
+         * {@link RevocationProperties.LogoutScope#SESSION}.
          */
-        public List<Revocation> revocations(Instant until) {
+        public List<Revocation> revocations(Instant until, RevocationProperties.LogoutScope scope) {
+            Assert.notNull(scope, "scope cannot be null");
             String actor = "backchannel-logout";
+            boolean sessionlessOnly = this.session != null && scope == RevocationProperties.LogoutScope.SESSION;
             Revocation bySubject = (this.subject != null)
                     ? new Revocation(
                             Revocation.Kind.SUBJECT,
                             this.realm,
                             this.subject,
                             this.issuedAt,
-                            this.session != null,
+                            sessionlessOnly,
                             until,
                             actor)
                     : null;

@@ -40,12 +40,30 @@ public record RevocationProperties(
      * @param maxAge how old a logout token's {@code iat} may be (the clock skew of {@code dualcore.auth} applies on
      *     top, also to an {@code iat} in the future); also how long its {@code jti} is remembered against replays
      * @param maxBodySize largest request body accepted, in bytes
+     * @param scope what a logout token naming both a session and a subject takes back: {@code subject} (every token
+     *     of the subject issued up to the logout, whatever its session) or {@code session} (that session's tokens only)
      */
     public record BackchannelLogout(
             @DefaultValue("true") boolean enabled,
             @DefaultValue Map<String, List<String>> clients,
             @DefaultValue("5m") Duration maxAge,
-            @DefaultValue("16384") int maxBodySize) {}
+            @DefaultValue("16384") int maxBodySize,
+            @DefaultValue("subject") LogoutScope scope) {}
+
+    /**
+     * What a logout token with both {@code sid} and {@code sub} takes back. The specification's reading is
+     * {@link #SESSION}; {@link #SUBJECT} is the default because Keycloak (26.x, keycloak/keycloak#22914) logs a user
+     * with several sessions out of all of them ("Sign out", admin {@code POST /users/{id}/logout}, "sign out from other
+     * devices") with one logout token per client naming one arbitrary session: read as {@code SESSION}, the user's
+     * other sessions' access tokens would keep working until they expire. {@code SUBJECT} costs the user's other,
+     * still-live sessions one token refresh (their next access token is issued after the logout).
+     */
+    public enum LogoutScope {
+        /** Every token of the subject issued up to the logout, and the named session's tokens. */
+        SUBJECT,
+        /** The named session's tokens only (and the subject's tokens that name no session, issued up to the logout). */
+        SESSION
+    }
 
     /**
      * Sharing through Redis: each change is written to a Redis hash at once, and every instance polls a version

@@ -9,6 +9,7 @@ import io.dualcore.gateway.auth.TestTokens;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +41,60 @@ class LogoutTokenValidatorTests {
         assertThat(logout.subject()).isEqualTo("alice");
         assertThat(logout.session()).isEqualTo("session-1");
         assertThat(logout.issuedAt().getEpochSecond()).isEqualTo(issuedAt.getEpochSecond());
+    }
+
+    @Test
+    void revocationsWhenSubjectScopeThenEveryEarlierTokenOfTheSubjectWhateverItsSession() {
+        Instant logoutAt = Instant.parse("2026-12-07T10:00:00Z");
+        RevocationList list = listOf(new LogoutTokenValidator.Logout("realm-a", "alice", "session-1", logoutAt)
+                .revocations(logoutAt.plusSeconds(3600), RevocationProperties.LogoutScope.SUBJECT));
+
+        assertThat(list.find(RevocationListTests.identity("realm-a", "alice", "session-1", null, logoutAt, null)))
+                .isNotNull();
+        assertThat(list.find(RevocationListTests.identity("realm-a", "alice", "session-2", null, logoutAt, null)))
+                .as("Keycloak names one of the user's sessions when it logs them all out")
+                .isNotNull();
+        assertThat(list.find(RevocationListTests.identity(
+                        "realm-a", "alice", "session-3", null, logoutAt.plusSeconds(1), null)))
+                .as("a token issued after the logout (a refresh of a live session, a new login) is accepted")
+                .isNull();
+        assertThat(list.find(RevocationListTests.identity("realm-a", "bob", "session-2", null, logoutAt, null)))
+                .isNull();
+    }
+
+    @Test
+    void revocationsWhenSessionScopeThenOnlyThatSessionAndTheSubjectsSessionlessTokens() {
+        Instant logoutAt = Instant.parse("2026-12-07T10:00:00Z");
+        RevocationList list = listOf(new LogoutTokenValidator.Logout("realm-a", "alice", "session-1", logoutAt)
+                .revocations(logoutAt.plusSeconds(3600), RevocationProperties.LogoutScope.SESSION));
+
+        assertThat(list.find(RevocationListTests.identity("realm-a", "alice", "session-1", null, logoutAt, null)))
+                .isNotNull();
+        assertThat(list.find(RevocationListTests.identity("realm-a", "alice", "session-2", null, logoutAt, null)))
+                .isNull();
+        assertThat(list.find(RevocationListTests.identity("realm-a", "alice", null, null, logoutAt, null)))
+                .isNotNull();
+    }
+
+    @Test
+    void revocationsWhenOnlySubThenEveryEarlierTokenOfTheSubjectInEitherScope() {
+        Instant logoutAt = Instant.parse("2026-12-07T10:00:00Z");
+        for (RevocationProperties.LogoutScope scope : RevocationProperties.LogoutScope.values()) {
+            List<Revocation> revocations = new LogoutTokenValidator.Logout("realm-a", "alice", null, logoutAt)
+                    .revocations(logoutAt.plusSeconds(3600), scope);
+            assertThat(revocations).singleElement().satisfies(revocation -> {
+                assertThat(revocation.kind()).isEqualTo(Revocation.Kind.SUBJECT);
+                assertThat(revocation.sessionlessOnly()).isFalse();
+                assertThat(revocation.issuedBefore()).isEqualTo(logoutAt);
+            });
+        }
+    }
+
+    private static RevocationList listOf(List<Revocation> revocations) {
+        RevocationList list =
+                new RevocationList(100, Clock.fixed(Instant.parse("2026-12-07T10:00:05Z"), ZoneOffset.UTC));
+        revocations.forEach(list::add);
+        return list;
     }
 
     @Test

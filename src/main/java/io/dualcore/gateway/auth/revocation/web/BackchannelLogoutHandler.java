@@ -3,6 +3,7 @@ package io.dualcore.gateway.auth.revocation.web;
 import io.dualcore.gateway.auth.revocation.LogoutTokenValidator;
 import io.dualcore.gateway.auth.revocation.LogoutTokenValidator.InvalidLogoutTokenException;
 import io.dualcore.gateway.auth.revocation.Revocation;
+import io.dualcore.gateway.auth.revocation.RevocationProperties;
 import io.dualcore.gateway.auth.revocation.Revocations;
 import io.dualcore.gateway.auth.revocation.Revocations.RevocationLimitException;
 import io.dualcore.gateway.web.ErrorCode;
@@ -54,12 +55,15 @@ public final class BackchannelLogoutHandler {
 
     private final int maxBodySize;
 
+    private final RevocationProperties.LogoutScope scope;
+
     private final FormHttpMessageReader forms = new FormHttpMessageReader();
 
     /**
      * @param validators by realm name
      * @param tokenLifetime how long a logout's revocations last after the logout
      * @param maxBodySize largest body accepted, in bytes
+     * @param scope what a logout token naming a session and a subject takes back
      */
     public BackchannelLogoutHandler(
             Map<String, LogoutTokenValidator> validators,
@@ -67,16 +71,19 @@ public final class BackchannelLogoutHandler {
             ProblemResponses errors,
             Clock clock,
             Duration tokenLifetime,
-            int maxBodySize) {
+            int maxBodySize,
+            RevocationProperties.LogoutScope scope) {
         Assert.notNull(validators, "validators cannot be null");
         Assert.notNull(revocations, "revocations cannot be null");
         Assert.notNull(errors, "errors cannot be null");
+        Assert.notNull(scope, "scope cannot be null");
         this.validators = Map.copyOf(validators);
         this.revocations = revocations;
         this.errors = errors;
         this.clock = clock;
         this.tokenLifetime = tokenLifetime;
         this.maxBodySize = maxBodySize;
+        this.scope = scope;
         this.forms.setMaxInMemorySize(maxBodySize);
     }
 
@@ -124,7 +131,7 @@ public final class BackchannelLogoutHandler {
             this.revocations.observer().logoutAccepted(logout.realm());
             return ok();
         }
-        for (Revocation revocation : logout.revocations(until)) {
+        for (Revocation revocation : logout.revocations(until, this.scope)) {
             this.revocations.revoke(revocation);
         }
         this.revocations.observer().logoutAccepted(logout.realm());

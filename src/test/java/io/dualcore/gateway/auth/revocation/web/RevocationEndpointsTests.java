@@ -11,6 +11,7 @@ import io.dualcore.gateway.auth.revocation.Revocation;
 import io.dualcore.gateway.auth.revocation.RevocationCheck;
 import io.dualcore.gateway.auth.revocation.RevocationList;
 import io.dualcore.gateway.auth.revocation.RevocationObserver;
+import io.dualcore.gateway.auth.revocation.RevocationProperties;
 import io.dualcore.gateway.auth.revocation.RevocationSharing;
 import io.dualcore.gateway.auth.revocation.Revocations;
 import io.dualcore.gateway.auth.web.AdminAuthenticator;
@@ -63,7 +64,8 @@ class RevocationEndpointsTests {
                 errors,
                 Clock.systemUTC(),
                 Duration.ofHours(1),
-                16384);
+                16384,
+                RevocationProperties.LogoutScope.SUBJECT);
         RevocationAdminHandler admin = new RevocationAdminHandler(
                 new AdminAuthenticator(this.authenticator, "dualcore-admin"),
                 this.revocations,
@@ -82,7 +84,7 @@ class RevocationEndpointsTests {
     }
 
     @Test
-    void logoutWhenValidThenOkNoStoreAndTheSessionRevoked() {
+    void logoutWhenValidThenOkNoStoreAndTheSessionAndTheSubjectsEarlierTokensRevoked() {
         this.client
                 .post()
                 .uri("/backchannel-logout/realm-a")
@@ -97,7 +99,8 @@ class RevocationEndpointsTests {
         assertThat(this.list.get(Revocation.Kind.SESSION, "realm-a", "session-1"))
                 .isNotNull();
         assertThat(this.list.get(Revocation.Kind.SUBJECT, "realm-a", "alice").sessionlessOnly())
-                .isTrue();
+                .as("the default scope takes back the subject's other sessions' tokens too")
+                .isFalse();
     }
 
     @Test
