@@ -74,6 +74,19 @@ defcase() {
 UNLIMITED_PLAN="--dualcore.rate-limit.plans.bench-unlimited.bandwidths[0].capacity=1000000000 \
 --dualcore.rate-limit.plans.bench-unlimited.bandwidths[0].refill-period=1s \
 --dualcore.routes.microservice-core.rate-limit.oidc=bench-unlimited"
+# a list property given on the command line replaces the whole list (Spring Boot): both issuers, as shipped, the first
+# with introspection; ${...} are resolved by the gateway from the environment start_server sets
+INTROSPECTED_ISSUERS='--dualcore.auth.oidc.issuers[0].name=dualcore
+--dualcore.auth.oidc.issuers[0].issuer-uri=${OIDC_ISSUER_BASE_URL}/realms/dualcore
+--dualcore.auth.oidc.issuers[0].metadata-uri=${KEYCLOAK_URL}/realms/dualcore/.well-known/openid-configuration
+--dualcore.auth.oidc.issuers[0].audiences=dualcore-gateway
+--dualcore.auth.oidc.issuers[0].introspection.client-id=bench-gateway
+--dualcore.auth.oidc.issuers[0].introspection.client-secret=bench-secret
+--dualcore.auth.oidc.issuers[0].introspection.cache-ttl=24h
+--dualcore.auth.oidc.issuers[1].name=partners
+--dualcore.auth.oidc.issuers[1].issuer-uri=${OIDC_ISSUER_BASE_URL}/realms/partners
+--dualcore.auth.oidc.issuers[1].metadata-uri=${KEYCLOAK_URL}/realms/partners/.well-known/openid-configuration
+--dualcore.auth.oidc.issuers[1].audiences=dualcore-gateway'
 defcase bare scg-bare /api/bench good 200 \
     "bare Spring Cloud Gateway route (one Path=/** route, no actuator, no security)"
 defcase bare_tuned scg-bare-tuned /api/bench good 200 \
@@ -110,6 +123,9 @@ defcase gw_local_limit gateway /api/bench good 200 \
     "  + a local rate-limit plan that never limits" "$UNLIMITED_PLAN"
 defcase gw_redis_limit gateway /api/bench good 200 \
     "  + the same plan on Redis (bucket4j lettuce)" "$UNLIMITED_PLAN --dualcore.rate-limit.backend=redis" redis
+defcase gw_introspect gateway /api/bench good 200 \
+    "  + RFC 7662 introspection on the route (introspect: true), warm positive cache, local stub endpoint (no Keycloak)" \
+    "--dualcore.routes.microservice-core.introspect=true $INTROSPECTED_ISSUERS"
 defcase nginx_authreq nginx-authreq /api/bench good 200 \
     "nginx auth_request to the gateway's decision API (README snippet), nginx proxies to the backend; CPU of both"
 defcase nginx_to_gw nginx-gw /api/bench good 200 \
@@ -474,9 +490,12 @@ DEPS=$(cat "$CP_FILE")
 # target/classes (the gateway's own EnvironmentPostProcessor and classes stay out).
 # Netty's io_uring transport is the gateway's dependency, not the starter's: the stock apps run without it (epoll),
 # bare_tuned with it and with the gateway's one event loop per processor (the pipeline's cost alone, transport aside).
+# grpc-java (the gateway's ext_authz gRPC door) stays out too: a starter app has none, and with it on the class path
+# Spring Cloud Gateway's gRPC configuration starts and needs the unshaded grpc-netty (the gateway turns it off).
 BENCH_CP="target/test-classes:$(tr ':' '\n' <<<"$DEPS" \
     | grep -Ev '/spring-boot-(actuator|actuator-autoconfigure|health|micrometer-[a-z-]+|opentelemetry|starter-actuator[a-z-]*|starter-opentelemetry)/' \
     | grep -Ev '/netty-transport-(native|classes)-io_uring/' \
+    | grep -Ev '/io/grpc/' \
     | paste -sd: -)"
 URING_CP=$(tr ':' '\n' <<<"$DEPS" | grep -E '/netty-transport-(native|classes)-io_uring/' | paste -sd: -)
 [[ -n "$URING_CP" ]] || die "no netty io_uring jars on the test classpath (pom.xml)"
@@ -561,6 +580,8 @@ http {
     server {
         listen 127.0.0.1:$IDP_PORT;
         location / { root $RUN/idp; default_type application/json; }
+        # RFC 7662 stub (gw_introspect): every token active; the gateway caches the answer per token
+        location ~ /protocol/openid-connect/token/introspect\$ { default_type application/json; return 200 '{"active":true}'; }
     }
 }
 EOF

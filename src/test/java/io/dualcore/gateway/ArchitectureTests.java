@@ -135,6 +135,30 @@ class ArchitectureTests {
             .resideInAPackage(ROOT + "telemetry..");
 
     /**
+     * A verification mode is a plug-in (issue 26): the engine, the pipeline and the capabilities that use modes
+     * (policies, predicates, rate limits, identity headers) know a mode only through {@code auth.Mode} and the
+     * {@code auth.VerificationModes} registry, never a mode's own package; {@code config} registers the modes.
+     */
+    @ArchTest
+    static final ArchRule modesArePlugIns = noClasses()
+            .that()
+            .resideInAnyPackage(
+                    ROOT + "decision..",
+                    ROOT + "pipeline..",
+                    ROOT + "policy..",
+                    ROOT + "route..",
+                    ROOT + "ratelimit..",
+                    ROOT + "identity..",
+                    ROOT + "forwardauth..",
+                    ROOT + "proxy..",
+                    ROOT + "extauthz..",
+                    ROOT + "explain..",
+                    ROOT + "web..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(ROOT + "auth.oidc..", ROOT + "auth.edge..");
+
+    /**
      * Revocation is a check plugged into the verification chain ({@code auth.IdentityCheck}): the chain, the modes
      * and their WebFlux adapters never know it, and its pure logic knows nothing of WebFlux.
      */

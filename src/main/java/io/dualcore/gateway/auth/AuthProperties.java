@@ -91,36 +91,6 @@ public record AuthProperties(
             introspection = (introspection != null) ? introspection : Introspection.DISABLED;
         }
 
-        /** Settings with DPoP but without introspection. */
-        public Issuer(
-                String name,
-                String issuerUri,
-                String jwksUri,
-                String metadataUri,
-                List<String> audiences,
-                List<String> algorithms,
-                List<String> authorizedParties,
-                List<String> roleClients,
-                String tokenType,
-                Jwks jwks,
-                UserInfo userinfo,
-                DpopMode dpop) {
-            this(
-                    name,
-                    issuerUri,
-                    jwksUri,
-                    metadataUri,
-                    audiences,
-                    algorithms,
-                    authorizedParties,
-                    roleClients,
-                    tokenType,
-                    jwks,
-                    userinfo,
-                    dpop,
-                    Introspection.DISABLED);
-        }
-
         /** These settings with another DPoP mode. */
         public Issuer withDpop(DpopMode mode) {
             return new Issuer(
@@ -155,61 +125,6 @@ public record AuthProperties(
                     this.userinfo,
                     this.dpop,
                     settings);
-        }
-
-        /** Settings without DPoP. */
-        public Issuer(
-                String name,
-                String issuerUri,
-                String jwksUri,
-                String metadataUri,
-                List<String> audiences,
-                List<String> algorithms,
-                List<String> authorizedParties,
-                List<String> roleClients,
-                String tokenType,
-                Jwks jwks,
-                UserInfo userinfo) {
-            this(
-                    name,
-                    issuerUri,
-                    jwksUri,
-                    metadataUri,
-                    audiences,
-                    algorithms,
-                    authorizedParties,
-                    roleClients,
-                    tokenType,
-                    jwks,
-                    userinfo,
-                    DpopMode.OFF);
-        }
-
-        /** Settings without UserInfo enrichment. */
-        public Issuer(
-                String name,
-                String issuerUri,
-                String jwksUri,
-                String metadataUri,
-                List<String> audiences,
-                List<String> algorithms,
-                List<String> authorizedParties,
-                List<String> roleClients,
-                String tokenType,
-                Jwks jwks) {
-            this(
-                    name,
-                    issuerUri,
-                    jwksUri,
-                    metadataUri,
-                    audiences,
-                    algorithms,
-                    authorizedParties,
-                    roleClients,
-                    tokenType,
-                    jwks,
-                    UserInfo.DISABLED,
-                    DpopMode.OFF);
         }
     }
 

@@ -25,7 +25,7 @@ public final class GatewayIdentity {
     /** Exchange attribute under which the verified identity is stored. */
     public static final String ATTRIBUTE = GatewayIdentity.class.getName();
 
-    private final AuthenticationMode mode;
+    private final Mode mode;
 
     private final String issuer;
 
@@ -67,7 +67,7 @@ public final class GatewayIdentity {
      * @param claims every claim of the token
      */
     public GatewayIdentity(
-            AuthenticationMode mode,
+            Mode mode,
             String issuer,
             String realm,
             String subject,
@@ -82,7 +82,7 @@ public final class GatewayIdentity {
     }
 
     private GatewayIdentity(
-            AuthenticationMode mode,
+            Mode mode,
             String issuer,
             String realm,
             String subject,
@@ -153,7 +153,7 @@ public final class GatewayIdentity {
         return exchange.getAttribute(ATTRIBUTE);
     }
 
-    public AuthenticationMode mode() {
+    public Mode mode() {
         return this.mode;
     }
 
@@ -256,7 +256,7 @@ public final class GatewayIdentity {
 
     @Override
     public String toString() {
-        return "GatewayIdentity[mode=" + this.mode.value() + ", realm=" + this.realm + ", subject=" + this.subject
+        return "GatewayIdentity[mode=" + this.mode.name() + ", realm=" + this.realm + ", subject=" + this.subject
                 + ", client=" + this.clientId + ", kid=" + this.keyId + "]";
     }
 

@@ -3,11 +3,11 @@ package io.dualcore.gateway.auth;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.util.Assert;
@@ -42,7 +42,8 @@ public final class TokenAuthenticator {
             ErrorCode.MISSING_CLAIM,
             ErrorCode.WRONG_TOKEN_TYPE);
 
-    private final Map<String, TokenVerifier> verifiersByIssuer;
+    /** The chain in force, for callers that run on no request's pinned configuration. */
+    private final Supplier<VerifierChain> chains;
 
     private final VerifiedTokenCache cache;
 
@@ -91,21 +92,38 @@ public final class TokenAuthenticator {
             int maxTokenLength,
             List<IdentityCheck> checks,
             OpaqueTokenVerifier opaque) {
-        Assert.notNull(verifiers, "verifiers cannot be null");
+        this(fixed(verifiers), cache, maxTokenLength, checks, opaque);
+    }
+
+    /**
+     * An authenticator over a live set of verifiers: each request names the chain of the configuration it runs on
+     * ({@link #authenticateNow(String, VerifierChain)}); callers outside a request get the one in force.
+     *
+     * @param chains the chain in force now (read once per call)
+     * @param cache the verified-token cache, or {@code null} to verify every request
+     * @param maxTokenLength the longest token accepted
+     * @param checks what every verified identity passes after verification, on cache hits too, in this order
+     * @param opaque what verifies tokens that are not shaped like a JWS, or {@code null} to refuse them as malformed
+     */
+    public TokenAuthenticator(
+            Supplier<VerifierChain> chains,
+            VerifiedTokenCache cache,
+            int maxTokenLength,
+            List<IdentityCheck> checks,
+            OpaqueTokenVerifier opaque) {
+        Assert.notNull(chains, "chains cannot be null");
         this.opaque = opaque;
         Assert.noNullElements(checks, "checks cannot be null or hold null");
         this.checks = checks.toArray(IdentityCheck[]::new);
-        Map<String, TokenVerifier> byIssuer = new LinkedHashMap<>();
-        for (TokenVerifier verifier : verifiers) {
-            TokenVerifier previous = byIssuer.putIfAbsent(verifier.issuer(), verifier);
-            Assert.isNull(
-                    previous,
-                    () -> "Issuer " + verifier.issuer() + " is configured twice (" + previous.name() + " and "
-                            + verifier.name() + "); each issuer must map to exactly one trust domain");
-        }
-        this.verifiersByIssuer = Map.copyOf(byIssuer);
+        this.chains = chains;
         this.cache = cache;
         this.maxTokenLength = maxTokenLength;
+    }
+
+    private static Supplier<VerifierChain> fixed(List<TokenVerifier> verifiers) {
+        Assert.notNull(verifiers, "verifiers cannot be null");
+        VerifierChain chain = new VerifierChain(verifiers);
+        return () -> chain;
     }
 
     /**
@@ -114,13 +132,14 @@ public final class TokenAuthenticator {
      * @return the verified identity, or an error signal carrying a {@link TokenRejectedException}
      */
     public Mono<GatewayIdentity> authenticate(String token) {
+        VerifierChain chain = this.chains.get();
         GatewayIdentity identity;
         try {
-            identity = authenticateNow(token);
+            identity = authenticateNow(token, chain);
         } catch (TokenRejectedException ex) {
             return Mono.error(ex);
         }
-        return (identity != null) ? Mono.just(identity) : verify(token);
+        return (identity != null) ? Mono.just(identity) : verify(token, chain);
     }
 
     /**
@@ -130,10 +149,20 @@ public final class TokenAuthenticator {
      * @throws TokenRejectedException when this exact token was refused before for a reason that cannot change
      */
     public GatewayIdentity cached(String token) {
+        return cached(token, this.chains.get());
+    }
+
+    /**
+     * The identity of a token verified before by a verifier {@code chain} still holds, still trusted and unexpired,
+     * or {@code null}.
+     *
+     * @throws TokenRejectedException when this exact token was refused before for a reason that still stands
+     */
+    public GatewayIdentity cached(String token, VerifierChain chain) {
         if (this.cache == null) {
             return null;
         }
-        GatewayIdentity cached = this.cache.lookup(token);
+        GatewayIdentity cached = this.cache.lookup(token, chain);
         if (cached != null) {
             this.cacheHits.increment();
         } else {
@@ -150,6 +179,21 @@ public final class TokenAuthenticator {
      * @throws TokenRejectedException when the token is refused
      */
     public GatewayIdentity authenticateNow(String token) {
+        return authenticateNow(token, this.chains.get());
+    }
+
+    /**
+     * Authenticates without I/O when it can, with the verifiers of the configuration the request runs on.
+     *
+     * @param chain the request's verifiers, or {@code null} for the chain in force
+     * @return the identity, or {@code null} when verification needs I/O (then call {@link #verify(String,
+     *     VerifierChain)} with the same chain)
+     * @throws TokenRejectedException when the token is refused
+     */
+    public GatewayIdentity authenticateNow(String token, VerifierChain chain) {
+        if (chain == null) {
+            chain = this.chains.get();
+        }
         if (isOpaque(token)) {
             GatewayIdentity introspected;
             try {
@@ -161,7 +205,7 @@ public final class TokenAuthenticator {
             }
             return (introspected != null) ? checked(introspected) : null;
         }
-        GatewayIdentity cached = cached(token);
+        GatewayIdentity cached = cached(token, chain);
         if (cached != null) {
             return checked(cached);
         }
@@ -171,11 +215,11 @@ public final class TokenAuthenticator {
         GatewayIdentity identity;
         try {
             parsed = ParsedToken.parse(token, this.maxTokenLength);
-            verifier = verifierFor(parsed);
+            verifier = verifierFor(parsed, chain);
             heldKey = heldKey(verifier, parsed);
             identity = verifier.verifyInline(parsed);
         } catch (TokenRejectedException ex) {
-            remember(token, ex, verifier, parsed, heldKey);
+            remember(token, ex, chain, verifier, parsed, heldKey);
             throw ex;
         } catch (RuntimeException ex) {
             throw unexpected(ex);
@@ -188,6 +232,16 @@ public final class TokenAuthenticator {
 
     /** Verifies a token through the chain (no cache look-up), and caches the identity when allowed. */
     public Mono<GatewayIdentity> verify(String token) {
+        return verify(token, this.chains.get());
+    }
+
+    /**
+     * Verifies a token through the request's chain (no cache look-up), and caches the identity when allowed.
+     *
+     * @param chain the request's verifiers, or {@code null} for the chain in force
+     */
+    public Mono<GatewayIdentity> verify(String token, VerifierChain chain) {
+        VerifierChain verifiers = (chain != null) ? chain : this.chains.get();
         if (isOpaque(token)) {
             Mono<GatewayIdentity> introspected = this.opaque
                     .verify(token)
@@ -198,9 +252,9 @@ public final class TokenAuthenticator {
         TokenVerifier verifier;
         try {
             parsed = ParsedToken.parse(token, this.maxTokenLength);
-            verifier = verifierFor(parsed);
+            verifier = verifierFor(parsed, verifiers);
         } catch (TokenRejectedException ex) {
-            remember(token, ex, null, null, null);
+            remember(token, ex, verifiers, null, null, null);
             return Mono.error(ex);
         } catch (RuntimeException ex) {
             return Mono.error(unexpected(ex));
@@ -208,7 +262,8 @@ public final class TokenAuthenticator {
         Object heldKey = heldKey(verifier, parsed);
         Mono<GatewayIdentity> verified = verifier.verify(parsed)
                 .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected)
-                .doOnError(TokenRejectedException.class, ex -> remember(token, ex, verifier, parsed, heldKey));
+                .doOnError(
+                        TokenRejectedException.class, ex -> remember(token, ex, verifiers, verifier, parsed, heldKey));
         if (this.cache != null && verifier.cacheable()) {
             verified = verified.doOnNext(identity -> remember(token, identity, verifier, heldKey));
         }
@@ -278,8 +333,8 @@ public final class TokenAuthenticator {
         this.cache.put(token, identity, verifier, key, until);
     }
 
-    private TokenVerifier verifierFor(ParsedToken parsed) {
-        TokenVerifier verifier = this.verifiersByIssuer.get(parsed.issuer());
+    private static TokenVerifier verifierFor(ParsedToken parsed, VerifierChain chain) {
+        TokenVerifier verifier = chain.forIssuer(parsed.issuer());
         if (verifier == null) {
             throw new TokenRejectedException(ErrorCode.UNTRUSTED_ISSUER, "The token issuer is not trusted");
         }
@@ -289,12 +344,13 @@ public final class TokenAuthenticator {
     private void remember(
             String token,
             TokenRejectedException rejection,
+            VerifierChain chain,
             TokenVerifier verifier,
             ParsedToken parsed,
             Object heldKey) {
         if (this.cache != null && rejection != UNEXPECTED && FINAL_REJECTIONS.contains(rejection.errorCode())) {
             if (verifier == null) {
-                this.cache.reject(token, rejection);
+                this.cache.reject(token, rejection, chain);
             } else {
                 this.cache.reject(token, rejection, verifier, parsed.keyId(), heldKey);
             }
@@ -311,9 +367,14 @@ public final class TokenAuthenticator {
         return this.cacheMisses.sum();
     }
 
-    /** The chain's verifiers by issuer. */
+    /** The verifiers in force, by issuer. */
     public Map<String, TokenVerifier> verifiers() {
-        return this.verifiersByIssuer;
+        return this.chains.get().byIssuer();
+    }
+
+    /** The verifiers in force. */
+    public VerifierChain chain() {
+        return this.chains.get();
     }
 
     /** Fail closed on anything unforeseen, with a 401 rather than a 500, and log the cause (never the token). */

@@ -71,19 +71,32 @@ public final class VerifiedTokenCache {
      * @throws TokenRejectedException when this exact token was refused before for a reason that cannot change
      */
     public GatewayIdentity lookup(String token) {
+        return lookup(token, null);
+    }
+
+    /**
+     * The cached identity of this exact token, or {@code null} when it must be verified, judged against the verifiers
+     * a configuration trusts: an entry of a verifier that {@code chain} no longer holds (its issuer removed, or its
+     * settings changed) answers nothing, and a refusal before any verifier claimed the token stands only under the
+     * chain it was reached with (an issuer added since may claim it).
+     *
+     * @param chain the verifiers of the configuration the request runs on, or {@code null} not to judge them
+     * @throws TokenRejectedException when this exact token was refused before for a reason that cannot change
+     */
+    public GatewayIdentity lookup(String token, VerifierChain chain) {
         TokenKey key = key(token);
         Entry entry = this.cache.getIfPresent(key);
         if (entry == null) {
             Rejection rejection = this.rejections.getIfPresent(key);
             if (rejection != null) {
-                if (rejection.stands()) {
+                if (rejection.stands(chain)) {
                     throw rejection.exception();
                 }
                 this.rejections.invalidate(key);
             }
             return null;
         }
-        if (!entry.trusted(this.clock)) {
+        if (!entry.trusted(this.clock, chain)) {
             this.cache.invalidate(key);
             return null;
         }
@@ -95,7 +108,15 @@ public final class VerifiedTokenCache {
      * issuer is not trusted); the exception has no stack trace and is shared.
      */
     public void reject(String token, TokenRejectedException rejection) {
-        reject(token, rejection, null, null, null);
+        reject(token, rejection, (VerifierChain) null);
+    }
+
+    /**
+     * Remembers a final rejection of this exact token before any verifier of {@code chain} claimed it: it stands while
+     * that chain is the one a request runs on.
+     */
+    public void reject(String token, TokenRejectedException rejection, VerifierChain chain) {
+        this.rejections.put(key(token), new Rejection(rejection, null, null, null, chain));
     }
 
     /**
@@ -108,7 +129,7 @@ public final class VerifiedTokenCache {
      */
     public void reject(
             String token, TokenRejectedException rejection, TokenVerifier verifier, String kid, Object heldKey) {
-        this.rejections.put(key(token), new Rejection(rejection, verifier, kid, heldKey));
+        this.rejections.put(key(token), new Rejection(rejection, verifier, kid, heldKey, null));
     }
 
     /** The cached identity of this exact token, or {@code null} when it must be verified. */
@@ -118,7 +139,7 @@ public final class VerifiedTokenCache {
         if (entry == null) {
             return null;
         }
-        if (!entry.trusted(this.clock)) {
+        if (!entry.trusted(this.clock, null)) {
             this.cache.invalidate(key);
             return null;
         }
@@ -227,19 +248,28 @@ public final class VerifiedTokenCache {
 
     private record Entry(GatewayIdentity identity, TokenVerifier verifier, Object heldKey, Instant notAfter) {
 
-        boolean trusted(Clock clock) {
+        boolean trusted(Clock clock, VerifierChain chain) {
             // millis, not an Instant: no allocation on a hit (notAfter comes from exp, whole seconds)
             return clock.millis() < this.notAfter.toEpochMilli()
+                    && (chain == null || chain.holds(this.verifier))
                     && this.verifier.stillTrusts(this.identity)
                     && this.verifier.holdsKey(this.identity.keyId(), this.heldKey);
         }
     }
 
-    /** A final rejection; one by a verifier stands while the verifier holds the key it was refused with. */
-    private record Rejection(TokenRejectedException exception, TokenVerifier verifier, String kid, Object heldKey) {
+    /**
+     * A final rejection; one by a verifier stands while the request's chain holds that verifier and the verifier holds
+     * the key it was refused with; one before any verifier claimed the token, while the request's chain is the one it
+     * was reached with (when that was known).
+     */
+    private record Rejection(
+            TokenRejectedException exception, TokenVerifier verifier, String kid, Object heldKey, VerifierChain chain) {
 
-        boolean stands() {
-            return this.verifier == null || this.verifier.holdsKey(this.kid, this.heldKey);
+        boolean stands(VerifierChain current) {
+            if (this.verifier == null) {
+                return this.chain == null || current == null || this.chain == current;
+            }
+            return (current == null || current.holds(this.verifier)) && this.verifier.holdsKey(this.kid, this.heldKey);
         }
     }
 

@@ -1,6 +1,9 @@
 package io.dualcore.gateway.cli;
 
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.support.settings.SettingsBinding;
 import java.io.IOException;
@@ -115,6 +118,11 @@ final class CliConfiguration {
     /** The authentication settings as bound, constraints not checked: for {@code config check}'s other checks. */
     AuthProperties authUnchecked() {
         return SettingsBinding.bindUnchecked(this.binder, "dualcore.auth", AuthProperties.class);
+    }
+
+    /** The verification modes the gateway registers (config.VerificationModesConfiguration), for name checks. */
+    static VerificationModes modes() {
+        return VerificationModes.of(List.of(new OidcVerificationMode(), new EdgeVerificationMode()));
     }
 
     RouteProperties routes() {

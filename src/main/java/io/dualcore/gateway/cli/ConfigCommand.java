@@ -4,11 +4,14 @@ import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthSettingsCheck;
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyFiles;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
 import io.dualcore.gateway.policy.AccessPolicy;
+import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.RouteProperties;
@@ -194,21 +197,29 @@ final class ConfigCommand {
                     this.errors.add("dualcore.routes." + routeId + ": no route has the id '" + routeId
                             + "'; known route ids are " + gatewayRoutes.keySet());
                 }
+                VerificationModes modes = CliConfiguration.modes();
                 if (carriers != null) {
-                    check(() -> AccessPolicy.of(routeId, settings.access(), carriers::isCredentialHeader));
+                    check(() -> RoutePolicies.checkIntrospection(
+                            routeId,
+                            settings,
+                            AccessPolicy.of(routeId, settings.access(), carriers::isCredentialHeader, modes),
+                            modes));
                     RouteProperties.ForwardCredentials forward = settings.forwardCredentials();
                     check(() -> carriers.forwarding(
                             "dualcore.routes." + routeId + ".forward-credentials",
                             forward.headers(),
                             forward.cookies()));
                 } else {
-                    check(() -> AccessPolicy.of(routeId, settings.access()));
+                    check(() -> RoutePolicies.checkIntrospection(
+                            routeId, settings, AccessPolicy.of(routeId, settings.access(), modes), modes));
                 }
                 if (plans != null) {
-                    RouteProperties.RateLimit rateLimit = settings.rateLimit();
-                    checkPlan(plans, routeId, "oidc", rateLimit.oidc());
-                    checkPlan(plans, routeId, "edge", rateLimit.edge());
-                    checkPlan(plans, routeId, "anonymous", rateLimit.anonymous());
+                    settings.rateLimit().forEach((mode, plan) -> {
+                        if (!Mode.ANONYMOUS.equalsIgnoreCase(mode)) {
+                            check(() -> modes.parse("dualcore.routes." + routeId + ".rate-limit", mode));
+                        }
+                        checkPlan(plans, routeId, mode, plan);
+                    });
                 }
             });
             gatewayRoutes.keySet().stream()

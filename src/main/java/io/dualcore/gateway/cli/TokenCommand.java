@@ -222,7 +222,7 @@ final class TokenCommand {
                 return 1;
             }
             out.println("verdict  accepted");
-            out.println("identity mode=" + identity.mode().value() + " realm=" + identity.realm() + " subject="
+            out.println("identity mode=" + identity.mode().name() + " realm=" + identity.realm() + " subject="
                     + identity.subject() + (identity.clientId() != null ? " client=" + identity.clientId() : "")
                     + (identity.deviceId() != null ? " device=" + identity.deviceId() : "") + " kid="
                     + identity.keyId() + " expires=" + identity.expiresAt());
@@ -230,7 +230,8 @@ final class TokenCommand {
             out.println("scopes   " + identity.scopes());
             out.println("routes");
             Map<String, List<String>> routes = configuration.gatewayRoutes();
-            RoutePolicies policies = RoutePolicies.of(configuration.routes(), routes.keySet());
+            RoutePolicies policies =
+                    RoutePolicies.of(configuration.routes(), routes.keySet(), CliConfiguration.modes());
             routes.forEach((routeId, predicates) -> {
                 RoutePolicies.Entry entry = policies.forRoute(routeId);
                 String verdict;

@@ -1,11 +1,11 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthSettingsCheck;
 import io.dualcore.gateway.auth.IdentityCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
@@ -36,16 +36,22 @@ import io.dualcore.gateway.web.PatternCorsConfigurationSource;
 import io.dualcore.gateway.web.ProblemResponses;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -113,52 +119,101 @@ public class AuthenticationConfiguration {
     }
 
     /**
-     * Spring Security extension points: {@code OAuth2TokenValidator<Jwt>} beans (every OIDC issuer),
-     * {@link IssuerJwtValidator} beans (one issuer) and one {@code Converter<Jwt, Collection<GrantedAuthority>>}
-     * bean (roles).
+     * The verifiers of every configuration, built from its issuers (an unchanged issuer's verifier reused), started
+     * while a configuration in force holds them and closed after. Spring Security extension points apply to every
+     * chain: {@code OAuth2TokenValidator<Jwt>} beans (every OIDC issuer), {@link IssuerJwtValidator} beans (one issuer)
+     * and one {@code Converter<Jwt, Collection<GrantedAuthority>>} bean (roles). The edge verifier follows the OIDC
+     * issuers in every chain.
      */
-    @Bean
-    List<OidcTokenVerifier> oidcTokenVerifiers(
+    @Bean(destroyMethod = "close")
+    VerifierChains verifierChains(
             AuthProperties properties,
             Scheduler jwksScheduler,
             Clock clock,
             ObjectProvider<Tracer> tracer,
             ObjectProvider<OAuth2TokenValidator<Jwt>> validators,
             ObjectProvider<IssuerJwtValidator> issuerValidators,
-            ObjectProvider<Converter<Jwt, Collection<GrantedAuthority>>> authorities) {
+            ObjectProvider<Converter<Jwt, Collection<GrantedAuthority>>> authorities,
+            ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
+            ReplayGuard replayGuard) {
         Tracer dualcoreTracer = tracer.getIfAvailable(
                 () -> OpenTelemetry.noop().getTracer(TelemetryConfiguration.INSTRUMENTATION_SCOPE));
-        List<String> problems = AuthSettingsCheck.issuerProblems(properties);
-        if (!problems.isEmpty()) {
-            throw new IllegalStateException(problems.get(0));
-        }
-        List<OidcTokenVerifier> verifiers = new ArrayList<>();
-        List<AuthProperties.Issuer> issuers = properties.oidc().issuers();
         List<OAuth2TokenValidator<Jwt>> global = validators.orderedStream().toList();
         List<IssuerJwtValidator> perIssuer = issuerValidators.orderedStream().toList();
         Converter<Jwt, Collection<GrantedAuthority>> authoritiesConverter = singleAuthoritiesConverter(authorities);
-        for (IssuerJwtValidator registration : perIssuer) {
-            if (issuers.stream().noneMatch(issuer -> registration.issuer().equals(issuer.name()))) {
-                throw new IllegalStateException("An IssuerJwtValidator names issuer '" + registration.issuer()
-                        + "', which is not in dualcore.auth.oidc.issuers[].name "
-                        + issuers.stream().map(AuthProperties.Issuer::name).toList() + "; use one of those names");
-            }
-        }
-        for (AuthProperties.Issuer issuer : issuers) {
+        Duration clockSkew = properties.clockSkew();
+        Function<AuthProperties.Issuer, TokenVerifier> factory = issuer -> {
             List<OAuth2TokenValidator<Jwt>> issuerChecks = new ArrayList<>(global);
             perIssuer.stream()
                     .filter(registration -> registration.issuer().equals(issuer.name()))
                     .forEach(registration -> issuerChecks.add(registration.validator()));
-            verifiers.add(new OidcTokenVerifier(
+            return new OidcTokenVerifier(
                     issuer,
                     JwksKeySource.of(issuer, clock, jwksScheduler, dualcoreTracer),
                     jwksScheduler,
                     clock,
-                    properties.clockSkew(),
+                    clockSkew,
                     new JwtExtensions(
                             issuerChecks.isEmpty() ? null : new DelegatingOAuth2TokenValidator<>(issuerChecks),
                             authoritiesConverter),
-                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null));
+                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null);
+        };
+        // loads an issuer's keys as soon as its configuration is in force (without waiting) and keeps them fresh
+        Function<TokenVerifier, Disposable> keepWarm = verifier -> {
+            if (!(verifier instanceof OidcTokenVerifier oidc)) {
+                return Disposables.disposed();
+            }
+            long period = JwksKeySource.keepWarmPeriod(oidc.settings().jwks()).toMillis();
+            return jwksScheduler.schedulePeriodically(oidc.keys()::refreshIfDue, 0, period, TimeUnit.MILLISECONDS);
+        };
+        // stops a dropped issuer's refresh-ahead thread (it would keep the JVM alive)
+        Consumer<TokenVerifier> closer = verifier -> {
+            if (verifier instanceof OidcTokenVerifier oidc) {
+                try {
+                    oidc.keys().close();
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+            }
+        };
+        ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
+        // the edge verifier of a configuration's edge settings: the same object while they do not change; its key
+        // ring is the startup one (the key directory reloads on its own; inline keys take a restart)
+        Map<AuthProperties.Edge, TokenVerifier> edgeVerifiers = new LinkedHashMap<>();
+        Function<AuthProperties, List<TokenVerifier>> tail = auth -> {
+            AuthProperties.Edge edge = auth.edge();
+            if (!StringUtils.hasText(edge.issuer())) {
+                return List.of();
+            }
+            if (ring == null) {
+                throw new IllegalStateException("dualcore.auth.edge.issuer is set, but edge authentication was off"
+                        + " when the process started (no key ring): turning it on takes a restart");
+            }
+            AuthProperties.Edge live = new AuthProperties.Edge(
+                    edge.issuer(),
+                    edge.audiences(),
+                    edge.maxLifetime(),
+                    edge.tokenType(),
+                    edge.replayProtection(),
+                    List.of(),
+                    null,
+                    Duration.ZERO);
+            return List.of(edgeVerifiers.computeIfAbsent(
+                    live, settings -> new EdgeTokenVerifier(edge, ring, replayGuard, clock, clockSkew)));
+        };
+        Set<String> required = new LinkedHashSet<>();
+        perIssuer.forEach(registration -> required.add(registration.issuer()));
+        return new VerifierChains(properties, factory, keepWarm, closer, tail, required);
+    }
+
+    /** The OIDC verifiers the process started with (the configuration in force may hold others since). */
+    @Bean
+    List<OidcTokenVerifier> oidcTokenVerifiers(VerifierChains verifierChains) {
+        List<OidcTokenVerifier> verifiers = new ArrayList<>();
+        for (TokenVerifier verifier : verifierChains.startup().verifiers()) {
+            if (verifier instanceof OidcTokenVerifier oidc) {
+                verifiers.add(oidc);
+            }
         }
         return verifiers;
     }
@@ -173,29 +228,6 @@ public class AuthenticationConfiguration {
                     + " (compose several inside it)");
         }
         return converters.isEmpty() ? null : converters.get(0);
-    }
-
-    /** Loads every issuer's keys at startup (without waiting for them) and keeps them fresh between requests. */
-    @Bean(destroyMethod = "dispose")
-    Disposable jwksKeepWarm(List<OidcTokenVerifier> oidcTokenVerifiers, Scheduler jwksScheduler) {
-        Disposable.Composite tasks = Disposables.composite();
-        for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
-            long period =
-                    JwksKeySource.keepWarmPeriod(verifier.settings().jwks()).toMillis();
-            tasks.add(jwksScheduler.schedulePeriodically(
-                    verifier.keys()::refreshIfDue, 0, period, TimeUnit.MILLISECONDS));
-        }
-        return tasks;
-    }
-
-    /** Stops each key source's refresh-ahead thread with the context (they would keep the JVM alive). */
-    @Bean
-    DisposableBean jwksKeySourcesCloser(List<OidcTokenVerifier> oidcTokenVerifiers) {
-        return () -> {
-            for (OidcTokenVerifier verifier : oidcTokenVerifiers) {
-                verifier.keys().close();
-            }
-        };
     }
 
     /**
@@ -213,22 +245,18 @@ public class AuthenticationConfiguration {
         return ring;
     }
 
+    /**
+     * The verification chain: a request verifies with the verifiers of the configuration it runs on; callers outside
+     * a request (admin checks) with those in force.
+     */
     @Bean
     TokenAuthenticator tokenAuthenticator(
             AuthProperties properties,
-            List<OidcTokenVerifier> oidcTokenVerifiers,
-            ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
-            ReplayGuard replayGuard,
+            VerifierChains verifierChains,
             ObjectProvider<IdentityCheck> identityChecks,
             Introspections introspections,
             Clock clock) {
-        List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
-        AuthProperties.Edge edge = properties.edge();
-        ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
-        if (StringUtils.hasText(edge.issuer()) && ring != null) {
-            chain.add(new EdgeTokenVerifier(edge, ring, replayGuard, clock, properties.clockSkew()));
-        }
-        if (chain.isEmpty()) {
+        if (verifierChains.startup().verifiers().isEmpty()) {
             logger.warn("No OIDC issuer and no edge key ring configured: every authenticated route will answer 401");
         }
         VerifiedTokenCache cache = properties.cache().enabled()
@@ -236,7 +264,7 @@ public class AuthenticationConfiguration {
                 : null;
         // the checks every identity passes, cache hits too, in their order: revocation first
         return new TokenAuthenticator(
-                chain,
+                verifierChains::current,
                 cache,
                 properties.maxTokenLength(),
                 identityChecks.orderedStream().toList(),

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.web.AdminAuthenticator;
 import io.dualcore.gateway.auth.web.AdminProperties;
 import io.dualcore.gateway.live.ConfigurationReloader;
@@ -24,10 +25,13 @@ public class ConfigReloadEndpointConfiguration {
             ObjectProvider<AdminAuthenticator> adminAuthenticator,
             TokenAuthenticator tokenAuthenticator,
             AdminProperties adminProperties,
+            VerificationModes verificationModes,
             ConfigurationReloader reloader,
             ProblemResponses authErrorResponses) {
         AdminAuthenticator admins = adminAuthenticator.getIfAvailable(() -> new AdminAuthenticator(
-                tokenAuthenticator, adminProperties.role(), AdminAuthenticator.modes(adminProperties.modes())));
+                tokenAuthenticator,
+                adminProperties.role(),
+                AdminAuthenticator.modes(adminProperties.modes(), verificationModes)));
         ConfigReloadHandler handler =
                 new ConfigReloadHandler(admins, reloader, authErrorResponses, Schedulers.boundedElastic());
         return RouterFunctions.route()

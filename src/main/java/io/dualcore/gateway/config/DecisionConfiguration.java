@@ -9,7 +9,9 @@ import io.dualcore.gateway.forwardauth.ForwardAuthHandler;
 import io.dualcore.gateway.forwardauth.ForwardAuthServer;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.proxy.AuthenticationWebFilter;
 import io.dualcore.gateway.proxy.RoutePipelineFilter;
@@ -52,10 +54,12 @@ public class DecisionConfiguration {
             ObjectProvider<RequestPathWebFilter.RefusalObserver> refusals,
             ObjectProvider<AuthenticationObserver> authentication,
             ObjectProvider<PipelineObserver> pipeline,
-            ObjectProvider<DpopBinding> dpopBinding) {
+            ObjectProvider<DpopBinding> dpopBinding,
+            ObjectProvider<LiveConfiguration> liveConfiguration) {
         return new DecisionEngine(
                 pathCanonicalizer,
                 tokenAuthenticator,
+                identityHeaders::isReserved,
                 routeLocator,
                 compiledRoutes,
                 rateLimiter,
@@ -66,7 +70,14 @@ public class DecisionConfiguration {
                         refusals.getIfAvailable(() -> RequestPathWebFilter.RefusalObserver.NONE),
                         authentication.getIfAvailable(() -> AuthenticationObserver.NONE),
                         pipeline.getIfAvailable(() -> PipelineObserver.NONE)),
-                dpopBinding.getIfAvailable());
+                dpopBinding.getIfAvailable(),
+                pin(liveConfiguration));
+    }
+
+    /** The live configuration pins each decision's configuration; a context without one (slices) pins nothing. */
+    static ConfigurationPin pin(ObjectProvider<LiveConfiguration> liveConfiguration) {
+        LiveConfiguration live = liveConfiguration.getIfAvailable();
+        return (live != null) ? live : ConfigurationPin.NONE;
     }
 
     /** The proxy door before route matching: the engine's authentication step on the gateway port. */

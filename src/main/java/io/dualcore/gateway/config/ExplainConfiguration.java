@@ -6,6 +6,8 @@ import io.dualcore.gateway.auth.IdentityCheck;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
@@ -16,7 +18,9 @@ import io.dualcore.gateway.decision.DecisionExplainer;
 import io.dualcore.gateway.explain.ExplainHandler;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.web.PathCanonicalizer;
@@ -24,6 +28,7 @@ import io.dualcore.gateway.web.ProblemResponses;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
@@ -34,6 +39,7 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -48,10 +54,39 @@ public class ExplainConfiguration {
     /** Explain never records a one-time token's jti: every use is reported as a first use. */
     private static final ReplayGuard NOTHING_RECORDED = (issuer, jti, expiresAt) -> Mono.just(true);
 
+    /**
+     * The running configuration's pin, its verifiers as explain verifies: the edge verifier one that records no
+     * replay (a new chain per explained request; explain is an admin's question, not the hot path).
+     */
+    private static ConfigurationPin explaining(ConfigurationPin live, EdgeTokenVerifier explainingEdge) {
+        return new ConfigurationPin() {
+
+            @Override
+            public <T> Mono<T> pinned(ServerWebExchange exchange, Supplier<Mono<T>> work) {
+                return live.pinned(exchange, work);
+            }
+
+            @Override
+            public VerifierChain verifiers(ServerWebExchange exchange) {
+                VerifierChain running = live.verifiers(exchange);
+                if (running == null || explainingEdge == null) {
+                    return running;
+                }
+                return running.map(verifier -> (verifier instanceof EdgeTokenVerifier) ? explainingEdge : verifier);
+            }
+
+            @Override
+            public String version(ServerWebExchange exchange) {
+                return live.version(exchange);
+            }
+        };
+    }
+
     @Bean
     RouterFunction<ServerResponse> explainRoutes(
             ObjectProvider<AdminAuthenticator> adminAuthenticator,
             AdminProperties adminProperties,
+            VerificationModes verificationModes,
             TokenAuthenticator tokenAuthenticator,
             AuthProperties authProperties,
             List<OidcTokenVerifier> oidcTokenVerifiers,
@@ -64,14 +99,19 @@ public class ExplainConfiguration {
             RateLimitProperties rateLimitProperties,
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner identityAssertionSigner,
-            ProblemResponses authErrorResponses) {
+            ProblemResponses authErrorResponses,
+            ObjectProvider<LiveConfiguration> liveConfiguration) {
         AdminAuthenticator admins = adminAuthenticator.getIfAvailable(() -> new AdminAuthenticator(
-                tokenAuthenticator, adminProperties.role(), AdminAuthenticator.modes(adminProperties.modes())));
+                tokenAuthenticator,
+                adminProperties.role(),
+                AdminAuthenticator.modes(adminProperties.modes(), verificationModes)));
         List<TokenVerifier> chain = new ArrayList<>(oidcTokenVerifiers);
         AuthProperties.Edge edge = authProperties.edge();
         ReloadableEdgeKeyRing ring = edgeKeyRing.getIfAvailable();
+        EdgeTokenVerifier explainingEdge = null;
         if (StringUtils.hasText(edge.issuer()) && ring != null) {
-            chain.add(new EdgeTokenVerifier(edge, ring, NOTHING_RECORDED, clock, authProperties.clockSkew()));
+            explainingEdge = new EdgeTokenVerifier(edge, ring, NOTHING_RECORDED, clock, authProperties.clockSkew());
+            chain.add(explainingEdge);
         }
         TokenAuthenticator explaining = new TokenAuthenticator(
                 chain,
@@ -85,7 +125,8 @@ public class ExplainConfiguration {
                 compiledRoutes,
                 new RateLimitHeaders(rateLimitProperties.headers()),
                 identityHeaders,
-                identityAssertionSigner);
+                identityAssertionSigner,
+                explaining(DecisionConfiguration.pin(liveConfiguration), explainingEdge));
         ExplainHandler.AdminCheck admin = request -> admins.authenticate(request)
                 .map(GatewayIdentity::subject)
                 .onErrorMap(

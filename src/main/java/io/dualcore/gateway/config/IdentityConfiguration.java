@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -12,6 +13,7 @@ import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.route.RouteDefinition;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -22,6 +24,7 @@ import reactor.core.scheduler.Schedulers;
 
 /** Identity header names, route policies, the identity-assertion signer and its published key set. */
 @Configuration(proxyBeanMethods = false)
+@Import(VerificationModesConfiguration.class)
 public class IdentityConfiguration {
 
     /** Where upstreams fetch the public keys of identity assertions. */
@@ -34,11 +37,15 @@ public class IdentityConfiguration {
 
     @Bean
     RoutePolicies routePolicies(
-            RouteProperties properties, GatewayProperties gateway, CredentialCarriers credentialCarriers) {
+            RouteProperties properties,
+            GatewayProperties gateway,
+            CredentialCarriers credentialCarriers,
+            VerificationModes verificationModes) {
         return RoutePolicies.of(
                 properties,
                 gateway.getRoutes().stream().map(RouteDefinition::getId).toList(),
-                credentialCarriers::isCredentialHeader);
+                credentialCarriers::isCredentialHeader,
+                verificationModes);
     }
 
     @Bean

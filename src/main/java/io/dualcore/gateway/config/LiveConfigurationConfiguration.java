@@ -1,5 +1,7 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
 import io.dualcore.gateway.live.ConfigFileWatcher;
 import io.dualcore.gateway.live.ConfigurationCompiler;
@@ -24,15 +26,17 @@ import org.springframework.cloud.gateway.support.ConfigurationService;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
- * The active configuration (routes, policies, plans) as one swappable object, Spring Cloud Gateway's route locator
+ * The active configuration (routes, policies, plans, issuers) as one swappable object, Spring Cloud Gateway's route locator
  * over it, and its reloads: the watched configuration files and the admin request (README "Live configuration
  * reload").
  */
 @Configuration(proxyBeanMethods = false)
+@Import(VerificationModesConfiguration.class)
 public class LiveConfigurationConfiguration {
 
     @Bean
@@ -40,8 +44,16 @@ public class LiveConfigurationConfiguration {
             List<RoutePredicateFactory> predicates,
             List<GatewayFilterFactory> filters,
             ConfigurationService gatewayConfigurationService,
-            Clock clock) {
-        return new ConfigurationCompiler(predicates, filters, gatewayConfigurationService, clock);
+            Clock clock,
+            VerificationModes verificationModes,
+            ObjectProvider<VerifierChains> verifierChains) {
+        return new ConfigurationCompiler(
+                predicates,
+                filters,
+                gatewayConfigurationService,
+                clock,
+                verificationModes,
+                verifierChains.getIfAvailable());
     }
 
     @Bean
@@ -52,7 +64,9 @@ public class LiveConfigurationConfiguration {
     /** The configuration the process starts with, compiled by the same checks as every reload. */
     @Bean
     LiveConfiguration liveConfiguration(ConfigurationCompiler compiler, ConfigurableEnvironment environment) {
-        return new LiveConfiguration(compiler.compile(environment, null));
+        LiveConfiguration live = new LiveConfiguration(compiler.compile(environment, null));
+        compiler.applied(live.current());
+        return live;
     }
 
     @Bean

@@ -2,6 +2,7 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.revocation.LogoutTokenValidator;
@@ -39,9 +40,10 @@ public class ManagementEndpointsConfiguration {
     private static final long REMEMBERED_LOGOUTS = 100_000;
 
     @Bean
-    AdminAuthenticator adminAuthenticator(TokenAuthenticator tokenAuthenticator, AdminProperties properties) {
+    AdminAuthenticator adminAuthenticator(
+            TokenAuthenticator tokenAuthenticator, AdminProperties properties, VerificationModes verificationModes) {
         return new AdminAuthenticator(
-                tokenAuthenticator, properties.role(), AdminAuthenticator.modes(properties.modes()));
+                tokenAuthenticator, properties.role(), AdminAuthenticator.modes(properties.modes(), verificationModes));
     }
 
     @Bean

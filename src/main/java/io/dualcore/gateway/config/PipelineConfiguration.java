@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -16,10 +17,12 @@ import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.web.server.ServerWebExchange;
 
 /** The routes compiled for the engine's route steps, the identity hand-over and the unrouted-path answer. */
 @Configuration(proxyBeanMethods = false)
+@Import(VerificationModesConfiguration.class)
 public class PipelineConfiguration {
 
     /** The default {@code dualcore.credentials}, where the context defines no carriers (slices of the wiring). */
@@ -36,13 +39,15 @@ public class PipelineConfiguration {
             ObjectProvider<LiveConfiguration> live,
             RoutePolicies routePolicies,
             Map<String, RatePlan> ratePlans,
-            ObjectProvider<CredentialCarriers> credentialCarriers) {
+            ObjectProvider<CredentialCarriers> credentialCarriers,
+            VerificationModes verificationModes) {
         LiveConfiguration configuration = live.getIfAvailable();
         if (configuration != null) {
             return CompiledRoutes.live((ServerWebExchange exchange) ->
                     ((exchange != null) ? configuration.of(exchange) : configuration.current()).compiledRoutes());
         }
-        return CompiledRoutes.of(routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS));
+        return CompiledRoutes.of(
+                routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS), verificationModes);
     }
 
     @Bean

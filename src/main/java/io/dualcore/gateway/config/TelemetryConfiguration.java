@@ -1,6 +1,9 @@
 package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.VerifierChains;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
 import io.dualcore.gateway.auth.introspection.Introspections;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
@@ -26,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -33,10 +37,12 @@ import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCusto
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 /** Spans, metrics, the audit log and readiness for authentication and rate limits. */
 @Configuration(proxyBeanMethods = false)
+@Import(VerificationModesConfiguration.class)
 public class TelemetryConfiguration {
 
     /** The instrumentation scope of the gateway's own spans. */
@@ -88,8 +94,18 @@ public class TelemetryConfiguration {
 
     @Bean
     GatewayTelemetry gatewayTelemetry(
-            Tracer dualcoreTracer, MeterRegistry meterRegistry, AuditLog auditLog, TelemetryProperties properties) {
-        return new GatewayTelemetry(dualcoreTracer, meterRegistry, auditLog, properties.subjectInSpans());
+            Tracer dualcoreTracer,
+            MeterRegistry meterRegistry,
+            AuditLog auditLog,
+            TelemetryProperties properties,
+            VerificationModes verificationModes) {
+        return new GatewayTelemetry(
+                dualcoreTracer,
+                meterRegistry,
+                auditLog,
+                properties.subjectInSpans(),
+                verificationModes,
+                Set.of(EdgeVerificationMode.MODE));
     }
 
     @Bean
@@ -209,8 +225,14 @@ public class TelemetryConfiguration {
     }
 
     @Bean
-    IssuersHealthIndicator issuersHealthIndicator(List<OidcTokenVerifier> oidcTokenVerifiers, Clock clock) {
-        return new IssuersHealthIndicator(oidcTokenVerifiers, clock);
+    IssuersHealthIndicator issuersHealthIndicator(VerifierChains verifierChains, Clock clock) {
+        // the issuers in force: a realm added by a reload shows here once its configuration is applied
+        return new IssuersHealthIndicator(
+                () -> verifierChains.current().verifiers().stream()
+                        .filter(OidcTokenVerifier.class::isInstance)
+                        .map(OidcTokenVerifier.class::cast)
+                        .toList(),
+                clock);
     }
 
     @Bean

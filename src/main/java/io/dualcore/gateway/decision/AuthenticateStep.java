@@ -3,10 +3,12 @@ package io.dualcore.gateway.decision;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopProof;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.BearerTokenExtractor;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.web.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,11 +42,25 @@ final class AuthenticateStep {
 
     private final AuthenticationObserver observer;
 
+    /** Where the verifiers of the request's configuration come from. */
+    private final ConfigurationPin pin;
+
     AuthenticateStep(
             TokenAuthenticator authenticator,
             Predicate<String> reservedHeader,
             AuthenticationObserver observer,
             DpopBinding dpop) {
+        this(authenticator, reservedHeader, observer, dpop, ConfigurationPin.NONE);
+    }
+
+    AuthenticateStep(
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            AuthenticationObserver observer,
+            DpopBinding dpop,
+            ConfigurationPin pin) {
+        Assert.notNull(pin, "pin cannot be null");
+        this.pin = pin;
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(reservedHeader, "reservedHeader cannot be null");
         Assert.notNull(observer, "observer cannot be null");
@@ -59,6 +75,8 @@ final class AuthenticateStep {
     <C, T> Mono<T> run(ServerWebExchange exchange, C context, Outcome<C, T> outcome) {
         String token;
         GatewayIdentity identity;
+        // the verifiers of the configuration the request runs on: a cache hit of an issuer it no longer trusts misses
+        VerifierChain chain = null;
         Mono<DpopProof> proof = null;
         try {
             token = this.extractor.extract(exchange.getRequest());
@@ -66,7 +84,8 @@ final class AuthenticateStep {
                 // anonymous: the route's access policy decides whether that is enough
                 return outcome.allowed(exchange, context);
             }
-            identity = this.authenticator.authenticateNow(token);
+            chain = this.pin.verifiers(exchange);
+            identity = this.authenticator.authenticateNow(token, chain);
             if (identity != null && this.dpop != null) {
                 proof = proofOf(exchange, token, identity);
             }
@@ -98,7 +117,7 @@ final class AuthenticateStep {
         AuthenticationObserver.Verification verification = this.observer.verifying(exchange);
         String verifiedToken = token;
         Mono<GatewayIdentity> verified = this.authenticator
-                .verify(token)
+                .verify(token, chain)
                 .contextWrite(verification::contribute)
                 .flatMap(candidate -> {
                     Mono<DpopProof> replay = (this.dpop != null) ? proofOf(exchange, verifiedToken, candidate) : null;

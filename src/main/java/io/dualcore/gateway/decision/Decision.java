@@ -17,6 +17,8 @@ import org.springframework.http.HttpHeaders;
  *     the assertion, exactly as the gateway writes them); empty on refusal
  * @param responseHeaders headers for the client's response ({@code RateLimit} headers of the route's plan)
  * @param steps each step's result, in order, for logs and explain (never a token)
+ * @param configuration the version of the configuration every step ran on (one, pinned when the decision began), or
+ *     {@code null} where the configuration is fixed
  */
 public record Decision(
         String door,
@@ -26,7 +28,21 @@ public record Decision(
         Problem problem,
         HttpHeaders upstreamHeaders,
         HttpHeaders responseHeaders,
-        List<Step> steps) {
+        List<Step> steps,
+        String configuration) {
+
+    /** A decision on a fixed configuration. */
+    public Decision(
+            String door,
+            GatewayIdentity identity,
+            String path,
+            String routeId,
+            Problem problem,
+            HttpHeaders upstreamHeaders,
+            HttpHeaders responseHeaders,
+            List<Step> steps) {
+        this(door, identity, path, routeId, problem, upstreamHeaders, responseHeaders, steps, null);
+    }
 
     /** Whether the request may go to the upstream. */
     public boolean allowed() {

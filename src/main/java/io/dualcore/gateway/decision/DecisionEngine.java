@@ -1,12 +1,14 @@
 package io.dualcore.gateway.decision;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
@@ -75,6 +77,9 @@ public final class DecisionEngine {
     private final IdentityHeaders identityHeaders;
 
     private final RequestPathWebFilter.RefusalObserver refusals;
+
+    /** Pins the configuration a decision runs on, once, for every step. */
+    private final ConfigurationPin pin;
 
     /** What a decision does after authentication: match the route, then run its steps. */
     private final Outcome<Steps, Decision> authenticated = new Authenticated();
@@ -147,7 +152,43 @@ public final class DecisionEngine {
             IdentityAssertionSigner signer,
             Observers observers,
             DpopBinding dpop) {
+        this(
+                canonicalizer,
+                authenticator,
+                reservedHeader,
+                routes,
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                observers,
+                dpop,
+                ConfigurationPin.NONE);
+    }
+
+    /**
+     * @param reservedHeader whether a header name is in the reserved identity namespace (however spelled)
+     * @param dpop the DPoP step every authenticated request passes, or {@code null} when no issuer uses DPoP
+     * @param pin pins the configuration each decision runs on (routes, policies, plans, verifiers), read once per
+     *     request
+     */
+    public DecisionEngine(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            Observers observers,
+            DpopBinding dpop,
+            ConfigurationPin pin) {
         Assert.notNull(canonicalizer, "canonicalizer cannot be null");
+        Assert.notNull(pin, "pin cannot be null");
+        this.pin = pin;
         Assert.notNull(routes, "routes cannot be null");
         Assert.notNull(identityHeaders, "identityHeaders cannot be null");
         Assert.notNull(observers, "observers cannot be null");
@@ -155,7 +196,8 @@ public final class DecisionEngine {
         this.routes = routes;
         this.identityHeaders = identityHeaders;
         this.refusals = observers.refusals();
-        this.authentication = new AuthenticateStep(authenticator, reservedHeader, observers.authentication(), dpop);
+        this.authentication =
+                new AuthenticateStep(authenticator, reservedHeader, observers.authentication(), dpop, pin);
         this.route = new RouteStep(compiledRoutes, limiter, rateLimitHeaders, signer, observers.pipeline());
     }
 
@@ -191,7 +233,12 @@ public final class DecisionEngine {
      * @return the decision; never an error signal
      */
     public Mono<Decision> decide(ServerWebExchange carrier, DecisionRequest request) {
-        Steps steps = new Steps(request.door());
+        // one configuration for every step of this decision, whatever a reload swaps in meanwhile
+        return this.pin.pinned(carrier, () -> decidePinned(carrier, request));
+    }
+
+    private Mono<Decision> decidePinned(ServerWebExchange carrier, DecisionRequest request) {
+        Steps steps = new Steps(request.door(), this.pin.version(carrier));
         // shared with the described exchange: telemetry tags the decision with the door
         carrier.getAttributes().put(PipelineObserver.DOOR_ATTRIBUTE, request.door());
         ServerWebExchange exchange;
@@ -212,7 +259,7 @@ public final class DecisionEngine {
             GatewayIdentity identity = GatewayIdentity.from(exchange);
             steps.add(
                     "authenticate",
-                    (identity != null) ? identity.mode().value() + " " + identity.issuer() : "anonymous");
+                    (identity != null) ? identity.mode().name() + " " + identity.issuer() : Mode.ANONYMOUS);
             return matchRoute(exchange)
                     .map(route -> Mono.defer(() -> {
                         steps.route(route.getId());
@@ -397,8 +444,11 @@ public final class DecisionEngine {
 
         private String routeId;
 
-        Steps(String door) {
+        private final String configuration;
+
+        Steps(String door, String configuration) {
             this.door = door;
+            this.configuration = configuration;
         }
 
         void path(String canonical) {
@@ -424,7 +474,8 @@ public final class DecisionEngine {
                     null,
                     upstream,
                     this.responseHeaders,
-                    List.copyOf(this.steps));
+                    List.copyOf(this.steps),
+                    this.configuration);
         }
 
         Decision refuse(GatewayIdentity identity, Decision.Problem problem) {
@@ -436,7 +487,8 @@ public final class DecisionEngine {
                     problem,
                     new HttpHeaders(),
                     this.responseHeaders,
-                    List.copyOf(this.steps));
+                    List.copyOf(this.steps),
+                    this.configuration);
         }
     }
 }

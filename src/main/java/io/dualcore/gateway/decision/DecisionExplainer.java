@@ -8,6 +8,7 @@ import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
@@ -62,6 +63,8 @@ public final class DecisionExplainer {
 
     private final IdentityAssertionSigner signer;
 
+    private final ConfigurationPin pin;
+
     /**
      * @param authenticator the running verifiers without side effects: no verified-token cache, and a replay guard
      *     that records nothing
@@ -74,6 +77,34 @@ public final class DecisionExplainer {
             RateLimitHeaders rateLimitHeaders,
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner signer) {
+        this(
+                canonicalizer,
+                authenticator,
+                routes,
+                compiledRoutes,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                ConfigurationPin.NONE);
+    }
+
+    /**
+     * @param authenticator the running verifiers without side effects: no verified-token cache, and a replay guard
+     *     that records nothing
+     * @param pin pins the configuration each explained decision runs on (its verifiers as explain verifies: without
+     *     side effects)
+     */
+    public DecisionExplainer(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            ConfigurationPin pin) {
+        Assert.notNull(pin, "pin cannot be null");
+        this.pin = pin;
         Assert.notNull(canonicalizer, "canonicalizer cannot be null");
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.notNull(routes, "routes cannot be null");
@@ -100,6 +131,7 @@ public final class DecisionExplainer {
         DecisionEngine engine = new DecisionEngine(
                 this.canonicalizer,
                 this.authenticator,
+                this.identityHeaders::isReserved,
                 recording.tracing(this.routes),
                 this.compiledRoutes,
                 recording,
@@ -107,7 +139,8 @@ public final class DecisionExplainer {
                 this.identityHeaders,
                 this.signer,
                 recording.observers(),
-                null);
+                null,
+                this.pin);
         DecisionRequest explained = new DecisionRequest(
                 DOOR,
                 request.method(),
@@ -273,6 +306,10 @@ public final class DecisionExplainer {
             out.put("door", DOOR);
             out.put("outcome", this.decision.allowed() ? "allowed" : "refused");
             out.put("status", this.decision.status());
+            if (this.decision.configuration() != null) {
+                // the version of the configuration the decision ran on (a content hash, no setting)
+                out.put("configuration", this.decision.configuration());
+            }
             if (!this.decision.allowed()) {
                 Decision.Problem problem = this.decision.problem();
                 Map<String, Object> refusal = new LinkedHashMap<>();
@@ -332,11 +369,11 @@ public final class DecisionExplainer {
             }
             Map<String, Object> unverified = unverified(this.token);
             if (identity != null) {
-                detail.put("mode", identity.mode().value());
+                detail.put("mode", identity.mode().name());
                 detail.put(
                         "why",
                         "the token's issuer " + identity.issuer() + " is a trusted "
-                                + identity.mode().value() + " issuer (realm " + identity.realm() + ")");
+                                + identity.mode().name() + " issuer (realm " + identity.realm() + ")");
                 detail.put("issuer", identity.issuer());
                 detail.put("realm", identity.realm());
                 detail.put("keyId", identity.keyId());
@@ -354,8 +391,7 @@ public final class DecisionExplainer {
                             "the token is bound to a key (cnf); explain does not check a DPoP proof (it would record"
                                     + " the proof's jti)");
                 }
-                if (identity.claims().containsKey("jti")
-                        && "edge".equals(identity.mode().value())) {
+                if (identity.claims().containsKey("jti") && identity.mode().oneTimeTokens()) {
                     detail.put("replay", "not checked: explain never records a one-time token's jti");
                 }
             } else {

@@ -114,7 +114,7 @@ public final class IdentityAssertionSigner {
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(expiresAt))
                 .jwtID(UUID.randomUUID().toString())
-                .claim("mode", identity.mode().value())
+                .claim("mode", identity.mode().name())
                 .claim("token_iss", identity.issuer())
                 .claim("realm", identity.realm())
                 .claim("route", routeId)
@@ -226,7 +226,7 @@ public final class IdentityAssertionSigner {
         static Subject of(GatewayIdentity identity, String routeId) {
             return new Subject(
                     routeId,
-                    identity.mode().value(),
+                    identity.mode().name(),
                     identity.issuer(),
                     identity.realm(),
                     identity.subject(),

@@ -103,21 +103,43 @@ public final class IdentityHeaders {
         return name.trim().replace('_', '-').toLowerCase(Locale.ROOT);
     }
 
-    /** Writes the identity into upstream headers, one value each; the values are computed once per identity. */
+    /**
+     * Writes the identity into upstream headers, one value each, replacing any value of the same name. The header
+     * block is computed once per identity: names and one-value lists, put as they are (an unmodifiable list per
+     * header: no list is made per request; nothing after the hand-over adds to an identity header).
+     */
     public void write(GatewayIdentity identity, HttpHeaders headers) {
-        String[] values = identity.derived(this.values);
-        for (int i = 0; i < values.length; i += 2) {
-            headers.set(values[i], values[i + 1]);
+        Block block = identity.derived(this.block);
+        String[] names = block.names;
+        List<String>[] values = block.values;
+        for (int i = 0; i < names.length; i++) {
+            headers.put(names[i], values[i]);
         }
     }
 
-    /** Name/value pairs of the identity's headers, encoded; memoized per identity instance. */
-    private final GatewayIdentity.Derived<String[]> values = GatewayIdentity.Derived.of(this::headerValues);
+    /** The identity's header block; memoized per identity instance. */
+    private final GatewayIdentity.Derived<Block> block = GatewayIdentity.Derived.of(this::block);
 
+    private Block block(GatewayIdentity identity) {
+        String[] pairs = headerValues(identity);
+        String[] names = new String[pairs.length / 2];
+        @SuppressWarnings("unchecked")
+        List<String>[] values = new List[names.length];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = pairs[2 * i];
+            values[i] = List.of(pairs[2 * i + 1]);
+        }
+        return new Block(names, values);
+    }
+
+    /** Header names and their values (one each, unmodifiable), in writing order. */
+    private record Block(String[] names, List<String>[] values) {}
+
+    /** Name/value pairs of the identity's headers, encoded. */
     private String[] headerValues(GatewayIdentity identity) {
         List<String> pairs = new ArrayList<>(18);
         add(pairs, this.subject, encode(identity.subject()));
-        add(pairs, this.mode, encode(identity.mode().value()));
+        add(pairs, this.mode, encode(identity.mode().name()));
         add(pairs, this.issuer, encode(identity.issuer()));
         add(pairs, this.realm, encode(identity.realm()));
         add(pairs, this.client, encode(identity.clientId()));

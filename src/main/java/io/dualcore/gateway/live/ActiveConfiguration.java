@@ -1,6 +1,6 @@
 package io.dualcore.gateway.live;
 
-import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -15,7 +15,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * The configuration a request runs on, compiled and validated as one immutable object: Spring Cloud Gateway's routes
- * (with their predicates and filters), each route's compiled policy and rate-limit binding, and the plans. A reload
+ * (with their predicates and filters), each route's compiled policy and rate-limit binding, the plans, and the
+ * verifiers of the trusted issuers ({@link VerifierChain}: an unchanged issuer's verifier is reused). A reload
  * builds a new one and swaps a single reference ({@link LiveConfiguration}); a request keeps the one it started with
  * (the exchange attribute {@link #ATTRIBUTE}).
  */
@@ -36,6 +37,8 @@ public final class ActiveConfiguration {
 
     private final Map<String, RatePlan> plans;
 
+    private final VerifierChain verifiers;
+
     private final Sources sources;
 
     ActiveConfiguration(
@@ -45,6 +48,17 @@ public final class ActiveConfiguration {
             CompiledRoutes compiledRoutes,
             Map<String, RatePlan> plans,
             Sources sources) {
+        this(version, loadedAt, routes, compiledRoutes, plans, null, sources);
+    }
+
+    ActiveConfiguration(
+            String version,
+            Instant loadedAt,
+            List<Route> routes,
+            CompiledRoutes compiledRoutes,
+            Map<String, RatePlan> plans,
+            VerifierChain verifiers,
+            Sources sources) {
         Assert.hasText(version, "version cannot be empty");
         Assert.notNull(compiledRoutes, "compiledRoutes cannot be null");
         this.version = version;
@@ -53,6 +67,7 @@ public final class ActiveConfiguration {
         this.routeFlux = Flux.fromIterable(this.routes);
         this.compiledRoutes = compiledRoutes;
         this.plans = Map.copyOf(plans);
+        this.verifiers = verifiers;
         this.sources = sources;
     }
 
@@ -83,6 +98,14 @@ public final class ActiveConfiguration {
         return this.plans;
     }
 
+    /**
+     * The verifiers of this configuration's issuers, or {@code null} when this configuration does not manage them (the
+     * authenticator's own then verify).
+     */
+    public VerifierChain verifiers() {
+        return this.verifiers;
+    }
+
     Sources sources() {
         return this.sources;
     }
@@ -94,13 +117,13 @@ public final class ActiveConfiguration {
      * @param routeDefinitions Spring Cloud Gateway's route definitions by id
      * @param routeSettings the gateway's per-route settings by id
      * @param planSettings the rate-limit plans' settings by name
-     * @param issuers the OIDC issuers' settings by name
+     * @param issuers the OIDC issuers' settings by name, and the edge token settings (key ring aside) as {@code edge}
      * @param effective every effective property (canonical name to value)
      */
     record Sources(
             Map<String, RouteDefinition> routeDefinitions,
             Map<String, RouteProperties.RouteSettings> routeSettings,
             Map<String, RateLimitProperties.Plan> planSettings,
-            Map<String, AuthProperties.Issuer> issuers,
+            Map<String, ?> issuers,
             Map<String, String> effective) {}
 }

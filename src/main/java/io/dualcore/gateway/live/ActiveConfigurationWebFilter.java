@@ -25,6 +25,7 @@ public final class ActiveConfigurationWebFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        // what LiveConfiguration.pinned does, inline: the proxy's hot path allocates one context lambda, no supplier
         ActiveConfiguration active = this.live.current();
         exchange.getAttributes().put(ActiveConfiguration.ATTRIBUTE, active);
         return chain.filter(exchange).contextWrite(context -> context.put(ActiveConfiguration.ATTRIBUTE, active));

@@ -2,9 +2,13 @@ package io.dualcore.gateway.live;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthSettingsCheck;
+import io.dualcore.gateway.auth.VerificationModes;
+import io.dualcore.gateway.auth.VerifierChain;
+import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
+import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
@@ -56,12 +60,36 @@ public final class ConfigurationCompiler {
 
     private final Clock clock;
 
+    private final VerificationModes modes;
+
+    /** Builds each configuration's verifiers, or {@code null} when the issuers are not live (slices, tests). */
+    private final VerifierChains verifierChains;
+
     public ConfigurationCompiler(
             List<RoutePredicateFactory> predicates,
             List<GatewayFilterFactory> filters,
             ConfigurationService configurationService,
-            Clock clock) {
+            Clock clock,
+            VerificationModes modes) {
+        this(predicates, filters, configurationService, clock, modes, null);
+    }
+
+    /**
+     * @param modes the registered verification modes that the routes' {@code access.modes} and {@code rate-limit}
+     *     name
+     * @param verifierChains builds each configuration's verifiers from its issuers (unchanged ones reused), or
+     *     {@code null} to leave the issuers to the authenticator's startup chain
+     */
+    public ConfigurationCompiler(
+            List<RoutePredicateFactory> predicates,
+            List<GatewayFilterFactory> filters,
+            ConfigurationService configurationService,
+            Clock clock,
+            VerificationModes modes,
+            VerifierChains verifierChains) {
         Assert.notNull(predicates, "predicates cannot be null");
+        Assert.notNull(modes, "modes cannot be null");
+        this.modes = modes;
         Assert.notNull(filters, "filters cannot be null");
         Assert.notNull(configurationService, "configurationService cannot be null");
         Assert.notNull(clock, "clock cannot be null");
@@ -69,6 +97,17 @@ public final class ConfigurationCompiler {
         this.filters = List.copyOf(filters);
         this.configurationService = configurationService;
         this.clock = clock;
+        this.verifierChains = verifierChains;
+    }
+
+    /**
+     * The configuration is now in force: its new verifiers start (JWKS keep-warm), the ones it dropped stop. Called
+     * once per applied configuration, after the swap.
+     */
+    public void applied(ActiveConfiguration active) {
+        if (this.verifierChains != null && active.verifiers() != null) {
+            this.verifierChains.retain(active.verifiers());
+        }
     }
 
     /**
@@ -103,7 +142,7 @@ public final class ConfigurationCompiler {
             Map<String, RouteDefinition> definitions = definitions(gateway);
             CredentialCarriers carriers = CredentialCarriers.of(credentials);
             RoutePolicies policies =
-                    RoutePolicies.of(routeProperties, definitions.keySet(), carriers::isCredentialHeader);
+                    RoutePolicies.of(routeProperties, definitions.keySet(), carriers::isCredentialHeader, this.modes);
             Map<String, RatePlan> plans = (previous != null)
                     ? RatePlans.of(
                             rateLimit,
@@ -111,16 +150,31 @@ public final class ConfigurationCompiler {
                             previous.plans(),
                             previous.sources().planSettings())
                     : RatePlans.of(rateLimit, routeProperties);
-            CompiledRoutes compiled = CompiledRoutes.of(policies, plans, carriers);
+            CompiledRoutes compiled = CompiledRoutes.of(policies, plans, carriers, this.modes);
             List<Route> routes = routes(gateway, definitions);
-            Map<String, AuthProperties.Issuer> issuers = new LinkedHashMap<>();
+            Map<String, Object> issuers = new LinkedHashMap<>();
             auth.oidc().issuers().forEach(issuer -> issuers.put(issuer.name(), issuer));
+            AuthProperties.Edge edge = auth.edge();
+            if (StringUtils.hasText(edge.issuer())) {
+                // the edge verifier's live settings, named "edge" among the issuers (its key ring reloads apart)
+                issuers.putIfAbsent(
+                        EdgeTokenVerifier.REALM,
+                        List.of(
+                                edge.issuer(),
+                                edge.audiences(),
+                                edge.maxLifetime(),
+                                String.valueOf(edge.tokenType()),
+                                edge.replayProtection()));
+            }
+            // last: every other check passed (a verifier built for a refused candidate is only kept for the next one)
+            VerifierChain verifiers = (this.verifierChains != null) ? this.verifierChains.chain(auth) : null;
             return new ActiveConfiguration(
                     version,
                     this.clock.instant(),
                     routes,
                     compiled,
                     plans,
+                    verifiers,
                     new ActiveConfiguration.Sources(
                             definitions, routeProperties.routes(), rateLimit.plans(), issuers, Map.copyOf(effective)));
         } catch (IllegalStateException | IllegalArgumentException ex) {

@@ -65,7 +65,7 @@ public final class ConfigurationReloader {
 
     /** What a reload did. */
     public enum Outcome {
-        /** Routes, policies or plans changed and are in force. */
+        /** Routes, policies, plans or issuers changed and are in force. */
         APPLIED("applied"),
         /** The candidate is in force, but what it changes takes effect only on a restart. */
         RESTART_REQUIRED("restart_required"),
@@ -140,8 +140,11 @@ public final class ConfigurationReloader {
         }
         ConfigurationDiff diff = ConfigurationDiff.between(active.sources(), candidate.sources());
         List<String> restartRequired = EffectiveProperties.restartOnlyDifferences(this.startup, effective);
-        Outcome outcome =
-                (diff.routes().isEmpty() && diff.plans().isEmpty()) ? Outcome.RESTART_REQUIRED : Outcome.APPLIED;
+        Outcome outcome = (diff.routes().isEmpty()
+                        && diff.plans().isEmpty()
+                        && (diff.issuers().isEmpty() || candidate.verifiers() == null))
+                ? Outcome.RESTART_REQUIRED
+                : Outcome.APPLIED;
         if (outcome == Outcome.RESTART_REQUIRED && restartRequired.isEmpty()) {
             // back to the settings the process started with
             outcome = Outcome.APPLIED;
@@ -149,6 +152,7 @@ public final class ConfigurationReloader {
         String summary = diff.summary();
         this.live.apply(
                 candidate, new LiveConfiguration.Change(version, this.clock.instant(), by, summary), restartRequired);
+        this.compiler.applied(candidate);
         this.lastRefusedVersion = null;
         this.lastRefusedReason = null;
         // Spring Cloud Gateway's listeners (per-route CORS) read the routes again; requests already use the new ones

@@ -26,10 +26,13 @@ import org.springframework.core.env.StandardEnvironment;
 final class EffectiveProperties {
 
     /**
-     * Properties a reload applies: routes and their predicates, per-route policies and bindings, plans. Everything
-     * else takes effect on a restart and is reported as such.
+     * Properties a reload applies: routes and their predicates, per-route policies and bindings, plans, the OIDC
+     * issuers (an issuer's {@code dpop} and {@code introspection} must stay as they are until a restart: a candidate
+     * that changes them is refused, see {@code auth.VerifierChains}). Everything else takes effect on a restart and is
+     * reported as such.
      */
     static final List<ConfigurationPropertyName> LIVE = Stream.of(
+                    "dualcore.auth.oidc.issuers",
                     "dualcore.routes",
                     "dualcore.rate-limit.plans",
                     "spring.cloud.gateway.server.webflux.routes",
@@ -38,6 +41,15 @@ final class EffectiveProperties {
             .toList();
 
     private static final ConfigurationPropertyName ROUTES = ConfigurationPropertyName.of("dualcore.routes");
+
+    private static final ConfigurationPropertyName EDGE = ConfigurationPropertyName.of("dualcore.auth.edge");
+
+    /**
+     * Edge token settings a reload applies (the key ring is the startup one: its inline keys and directory take a
+     * restart; the directory's files reload on their own).
+     */
+    private static final Set<String> EDGE_LIVE =
+            Set.of("issuer", "audiences", "max-lifetime", "token-type", "replay-protection");
 
     /** Route settings that are not live yet: {@code dualcore.routes.<id>.introspect} and {@code .dpop}. */
     private static final Set<String> ROUTE_TOKEN_CHECKS = Set.of("introspect", "dpop");
@@ -118,6 +130,11 @@ final class EffectiveProperties {
                 && ROUTE_TOKEN_CHECKS.contains(property.getLastElement(ConfigurationPropertyName.Form.DASHED))) {
             // read once at startup by the route token checks (auth.web.RouteTokenChecksFilter): a restart applies them
             return false;
+        }
+        if (EDGE.isAncestorOf(property)
+                && EDGE_LIVE.contains(
+                        property.getElement(EDGE.getNumberOfElements(), ConfigurationPropertyName.Form.DASHED))) {
+            return true;
         }
         for (ConfigurationPropertyName live : LIVE) {
             if (live.isAncestorOf(property)) {

@@ -1,15 +1,19 @@
 package io.dualcore.gateway.live;
 
+import io.dualcore.gateway.auth.VerifierChain;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Supplier;
 import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
 
 /**
  * The one reference to the {@link ActiveConfiguration} in force, and what the last reloads did. Readers take it once
  * per request ({@link #of(ServerWebExchange)}); a reload replaces it in one volatile write.
  */
-public final class LiveConfiguration {
+public final class LiveConfiguration implements ConfigurationPin {
 
     private volatile ActiveConfiguration active;
 
@@ -30,6 +34,28 @@ public final class LiveConfiguration {
     public ActiveConfiguration of(ServerWebExchange exchange) {
         ActiveConfiguration pinned = exchange.getAttribute(ActiveConfiguration.ATTRIBUTE);
         return (pinned != null) ? pinned : this.active;
+    }
+
+    /** Every door's pin: the exchange's configuration, or the one in force now, pinned for the whole request. */
+    @Override
+    public <T> Mono<T> pinned(ServerWebExchange exchange, Supplier<Mono<T>> work) {
+        ActiveConfiguration pinned = exchange.getAttribute(ActiveConfiguration.ATTRIBUTE);
+        if (pinned == null) {
+            pinned = this.active;
+            exchange.getAttributes().put(ActiveConfiguration.ATTRIBUTE, pinned);
+        }
+        ActiveConfiguration active = pinned;
+        return work.get().contextWrite(context -> context.put(ActiveConfiguration.ATTRIBUTE, active));
+    }
+
+    @Override
+    public VerifierChain verifiers(ServerWebExchange exchange) {
+        return of(exchange).verifiers();
+    }
+
+    @Override
+    public String version(ServerWebExchange exchange) {
+        return of(exchange).version();
     }
 
     public Status status() {

@@ -1,6 +1,8 @@
 package io.dualcore.gateway.pipeline;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -18,9 +20,8 @@ public final class CompiledRoute {
 
     private final AccessPolicy policy;
 
-    private final Limit oidc;
-
-    private final Limit edge;
+    /** By {@link io.dualcore.gateway.auth.Mode#index()}; {@code null} where the route sets no plan. */
+    private final Limit[] limits;
 
     private final Limit anonymous;
 
@@ -35,13 +36,22 @@ public final class CompiledRoute {
             AccessPolicy policy,
             RouteProperties.RouteSettings settings,
             Map<String, RatePlan> plans,
-            CredentialCarriers credentials) {
+            CredentialCarriers credentials,
+            VerificationModes modes) {
         this.routeId = routeId;
         this.policy = policy;
-        RouteProperties.RateLimit rateLimit = settings.rateLimit();
-        this.oidc = Limit.of(routeId, plans, rateLimit.oidc());
-        this.edge = Limit.of(routeId, plans, rateLimit.edge());
-        this.anonymous = Limit.of(routeId, plans, rateLimit.anonymous());
+        this.limits = new Limit[modes.slots()];
+        Limit anonymous = null;
+        for (Map.Entry<String, String> entry : settings.rateLimit().entrySet()) {
+            Limit limit = Limit.of(routeId, plans, entry.getValue());
+            if (Mode.ANONYMOUS.equalsIgnoreCase(entry.getKey())) {
+                anonymous = limit;
+            } else {
+                String where = "dualcore.routes." + routeId + ".rate-limit";
+                this.limits[modes.parse(where, entry.getKey()).index()] = limit;
+            }
+        }
+        this.anonymous = anonymous;
         this.forwardAuthorization = settings.forwardAuthorization();
         this.identityAssertion = settings.identityAssertion();
         RouteProperties.ForwardCredentials forward = settings.forwardCredentials();
@@ -62,10 +72,11 @@ public final class CompiledRoute {
         if (identity == null) {
             return this.anonymous;
         }
-        return switch (identity.mode()) {
-            case OIDC -> this.oidc;
-            case EDGE -> this.edge;
-        };
+        int index = identity.mode().index();
+        if (index >= this.limits.length) {
+            throw new IllegalStateException("mode '" + identity.mode() + "' is not registered");
+        }
+        return this.limits[index];
     }
 
     public boolean forwardAuthorization() {

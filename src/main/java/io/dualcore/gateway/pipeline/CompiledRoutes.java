@@ -1,5 +1,6 @@
 package io.dualcore.gateway.pipeline;
 
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.policy.RoutePolicies;
@@ -44,24 +45,29 @@ public final class CompiledRoutes {
     /**
      * @param policies the validated per-route settings (of known routes only)
      * @param plans the rate-limit plans by name
+     * @param modes the registered verification modes the routes' {@code rate-limit} names
      */
-    public static CompiledRoutes of(RoutePolicies policies, Map<String, RatePlan> plans) {
-        return of(policies, plans, CredentialCarriers.of(CredentialsProperties.defaults()));
+    public static CompiledRoutes of(RoutePolicies policies, Map<String, RatePlan> plans, VerificationModes modes) {
+        return of(policies, plans, CredentialCarriers.of(CredentialsProperties.defaults()), modes);
     }
 
     /**
      * @param policies the validated per-route settings (of known routes only)
      * @param plans the rate-limit plans by name
      * @param credentials the gateway's credential carriers, narrowed per route by what it forwards
+     * @param modes the registered verification modes the routes' {@code rate-limit} names
      * @throws IllegalStateException naming a route's {@code forward-credentials} property and its problem
      */
     public static CompiledRoutes of(
-            RoutePolicies policies, Map<String, RatePlan> plans, CredentialCarriers credentials) {
+            RoutePolicies policies,
+            Map<String, RatePlan> plans,
+            CredentialCarriers credentials,
+            VerificationModes modes) {
         Map<String, CompiledRoute> routes = new HashMap<>();
         for (RoutePolicies.Entry entry : policies.entries()) {
             routes.put(
                     entry.routeId(),
-                    new CompiledRoute(entry.routeId(), entry.policy(), entry.settings(), plans, credentials));
+                    new CompiledRoute(entry.routeId(), entry.policy(), entry.settings(), plans, credentials, modes));
         }
         return new CompiledRoutes(routes);
     }

@@ -13,6 +13,7 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelVariableResolver;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ public final class AccessExpression {
 
     private static final Map<String, Object> ANONYMOUS = Map.of(
             "mode",
-            "anonymous",
+            Mode.ANONYMOUS,
             "realm",
             "",
             "subject",
@@ -192,7 +193,7 @@ public final class AccessExpression {
 
     private static Map<String, Object> identityVariables(GatewayIdentity identity) {
         return Map.of(
-                "mode", identity.mode().value(),
+                "mode", identity.mode().name(),
                 "realm", (identity.realm() != null) ? identity.realm() : "",
                 "subject", identity.subject(),
                 "roles", List.copyOf(identity.roles()),

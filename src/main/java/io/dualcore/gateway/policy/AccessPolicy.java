@@ -1,16 +1,16 @@
 package io.dualcore.gateway.policy;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
+import io.dualcore.gateway.auth.AccessRule;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.web.ErrorCode;
-import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
 /**
@@ -23,7 +23,13 @@ public final class AccessPolicy {
 
     private final boolean anonymous;
 
-    private final Set<AuthenticationMode> modes;
+    private final Set<Mode> modes;
+
+    /** Whether a mode is accepted, by {@link Mode#index()}. */
+    private final boolean[] accepted;
+
+    /** Each registered mode's own rule for this route (issuers, keys, devices), by {@link Mode#index()}. */
+    private final AccessRule[] modeRules;
 
     private final Set<String> anyRole;
 
@@ -31,46 +37,44 @@ public final class AccessPolicy {
 
     private final Set<String> scopes;
 
-    private final Set<String> issuers;
-
-    private final Set<String> edgeKeyIds;
-
-    private final List<Pattern> devicePatterns;
-
     private final AccessExpression expression;
 
     private final String expressionDescription;
 
-    private AccessPolicy(String routeId, RouteProperties.Access access, Predicate<String> credentialHeader) {
+    private AccessPolicy(
+            String routeId,
+            RouteProperties.Access access,
+            Predicate<String> credentialHeader,
+            VerificationModes registry) {
         this.routeId = routeId;
         String where = "dualcore.routes." + routeId + ".access";
         if (access.modes().isEmpty()) {
-            throw new IllegalStateException(where + ".modes is empty; list oidc, edge and/or anonymous");
+            throw new IllegalStateException(
+                    where + ".modes is empty; list " + registry.names() + " and/or " + Mode.ANONYMOUS);
         }
-        EnumSet<AuthenticationMode> modes = EnumSet.noneOf(AuthenticationMode.class);
+        Set<Mode> modes = new LinkedHashSet<>();
         boolean anonymous = false;
         for (String mode : access.modes()) {
-            switch (mode.toLowerCase(Locale.ROOT)) {
-                case "oidc" -> modes.add(AuthenticationMode.OIDC);
-                case "edge" -> modes.add(AuthenticationMode.EDGE);
-                case "anonymous" -> anonymous = true;
-                default ->
-                    throw new IllegalStateException(
-                            where + ".modes: unknown mode '" + mode + "'; use oidc, edge or anonymous");
+            if (mode != null && Mode.ANONYMOUS.equalsIgnoreCase(mode.trim())) {
+                anonymous = true;
+            } else {
+                try {
+                    modes.add(registry.parse(where + ".modes", mode));
+                } catch (IllegalStateException ex) {
+                    throw new IllegalStateException(ex.getMessage() + " (or " + Mode.ANONYMOUS + ")", ex);
+                }
             }
         }
         this.anonymous = anonymous;
-        this.modes = Set.copyOf(modes);
+        this.modes = Collections.unmodifiableSet(modes);
+        this.accepted = new boolean[registry.slots()];
+        for (Mode mode : modes) {
+            this.accepted[mode.index()] = true;
+        }
+        this.modeRules = registry.accessRules(where, access::list);
         this.anyRole = nonBlank(where + ".any-role", access.anyRole());
         this.allRoles = nonBlank(where + ".all-roles", access.allRoles());
         this.scopes = nonBlank(where + ".scopes", access.scopes());
-        this.issuers = nonBlank(where + ".issuers", access.issuers());
-        this.edgeKeyIds = nonBlank(where + ".edge-key-ids", access.edgeKeyIds());
-        List<Pattern> patterns = new ArrayList<>();
-        for (String glob : nonBlank(where + ".device-ids", access.deviceIds())) {
-            patterns.add(globToPattern(glob));
-        }
-        this.devicePatterns = List.copyOf(patterns);
         this.expression = (access.expression() != null)
                 ? AccessExpression.compile(
                         where + ".expression", access.expression(), access.expressionHeaders(), credentialHeader)
@@ -88,18 +92,27 @@ public final class AccessPolicy {
         }
     }
 
-    /** Compiles and validates one route's rules. */
-    public static AccessPolicy of(String routeId, RouteProperties.Access access) {
-        return new AccessPolicy(routeId, access, AccessPolicy::isDefaultCredentialHeader);
+    /**
+     * Compiles and validates one route's rules.
+     *
+     * @param registry the registered verification modes that {@code modes} names
+     */
+    public static AccessPolicy of(String routeId, RouteProperties.Access access, VerificationModes registry) {
+        return new AccessPolicy(routeId, access, AccessPolicy::isDefaultCredentialHeader, registry);
     }
 
     /**
      * Compiles and validates one route's rules.
      *
      * @param credentialHeader whether a header carries credentials: the expression may not read it
+     * @param registry the registered verification modes that {@code modes} names
      */
-    public static AccessPolicy of(String routeId, RouteProperties.Access access, Predicate<String> credentialHeader) {
-        return new AccessPolicy(routeId, access, credentialHeader);
+    public static AccessPolicy of(
+            String routeId,
+            RouteProperties.Access access,
+            Predicate<String> credentialHeader,
+            VerificationModes registry) {
+        return new AccessPolicy(routeId, access, credentialHeader, registry);
     }
 
     private static boolean isDefaultCredentialHeader(String name) {
@@ -115,20 +128,13 @@ public final class AccessPolicy {
         return Set.copyOf(values);
     }
 
-    private static Pattern globToPattern(String glob) {
-        StringBuilder regex = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> regex.append(".*");
-                case '?' -> regex.append('.');
-                default -> regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(regex.toString());
-    }
-
     public String routeId() {
         return this.routeId;
+    }
+
+    /** The accepted verification modes (without {@code anonymous}). */
+    public Set<Mode> modes() {
+        return this.modes;
     }
 
     public boolean allowsAnonymous() {
@@ -157,47 +163,37 @@ public final class AccessPolicy {
                     ? null
                     : new Denial(ErrorCode.MISSING_TOKEN, "This route requires a Bearer token", null);
         }
-        if (!this.modes.contains(identity.mode())) {
+        int index = identity.mode().index();
+        if (index >= this.accepted.length || !this.accepted[index]) {
             return new Denial(
                     ErrorCode.MODE_NOT_ALLOWED,
-                    "This route does not accept " + identity.mode().value() + " credentials",
+                    "This route does not accept " + identity.mode().name() + " credentials",
                     null);
         }
-        if (identity.mode() == AuthenticationMode.OIDC
-                && !this.issuers.isEmpty()
-                && !this.issuers.contains(identity.realm())
-                && !this.issuers.contains(identity.issuer())) {
-            return new Denial(ErrorCode.ISSUER_NOT_ALLOWED, "This route does not accept tokens of this realm", null);
+        AccessRule.Refusal refusal = this.modeRules[index].check(identity);
+        if (refusal != null) {
+            return new Denial(refusal.code(), refusal.description(), null);
         }
-        if (identity.mode() == AuthenticationMode.EDGE) {
-            if (!this.edgeKeyIds.isEmpty() && !this.edgeKeyIds.contains(identity.keyId())) {
-                return new Denial(ErrorCode.KEY_NOT_ALLOWED, "This route does not accept this edge key", null);
-            }
-            if (!this.devicePatterns.isEmpty() && !matchesDevice(identity.deviceId())) {
-                return new Denial(ErrorCode.DEVICE_NOT_ALLOWED, "This route does not accept this device", null);
-            }
-        }
-        if (!this.anyRole.isEmpty() && this.anyRole.stream().noneMatch(identity.roles()::contains)) {
+        if (!this.anyRole.isEmpty() && !containsAny(identity.roles(), this.anyRole)) {
             return new Denial(
                     ErrorCode.INSUFFICIENT_ROLE, "This route requires one of the roles " + sorted(this.anyRole), null);
         }
-        if (!identity.roles().containsAll(this.allRoles)) {
+        // the usual route asks for neither: no iterator over an empty set per request
+        if (!this.allRoles.isEmpty() && !identity.roles().containsAll(this.allRoles)) {
             return new Denial(
                     ErrorCode.INSUFFICIENT_ROLE, "This route requires the roles " + sorted(this.allRoles), null);
         }
-        if (!identity.scopes().containsAll(this.scopes)) {
+        if (!this.scopes.isEmpty() && !identity.scopes().containsAll(this.scopes)) {
             String required = String.join(" ", sorted(this.scopes));
             return new Denial(ErrorCode.INSUFFICIENT_SCOPE, "This route requires the scopes " + required, required);
         }
         return null;
     }
 
-    private boolean matchesDevice(String deviceId) {
-        if (deviceId == null) {
-            return false;
-        }
-        for (Pattern pattern : this.devicePatterns) {
-            if (pattern.matcher(deviceId).matches()) {
+    /** A loop, not a stream: this runs per request. */
+    private static boolean containsAny(Set<String> values, Set<String> wanted) {
+        for (String value : wanted) {
+            if (values.contains(value)) {
                 return true;
             }
         }

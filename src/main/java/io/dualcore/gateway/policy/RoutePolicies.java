@@ -1,5 +1,8 @@
 package io.dualcore.gateway.policy;
 
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationMode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.route.RouteProperties;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -35,8 +38,9 @@ public final class RoutePolicies {
      * @param routeIds ids of the routes the gateway serves
      * @throws IllegalStateException naming the property and the problem
      */
-    public static RoutePolicies of(RouteProperties properties, Collection<String> routeIds) {
-        return of(properties, routeIds, AccessExpression::isDefaultCredentialHeader);
+    public static RoutePolicies of(
+            RouteProperties properties, Collection<String> routeIds, VerificationModes registry) {
+        return of(properties, routeIds, AccessExpression::isDefaultCredentialHeader, registry);
     }
 
     /**
@@ -46,10 +50,14 @@ public final class RoutePolicies {
      * @param routeIds ids of the routes the gateway serves
      * @param credentialHeader whether a header carries credentials ({@code dualcore.credentials}): no access
      *     expression may read it
+     * @param registry the registered verification modes that the routes' {@code access.modes} name
      * @throws IllegalStateException naming the property and the problem
      */
     public static RoutePolicies of(
-            RouteProperties properties, Collection<String> routeIds, Predicate<String> credentialHeader) {
+            RouteProperties properties,
+            Collection<String> routeIds,
+            Predicate<String> credentialHeader,
+            VerificationModes registry) {
         Set<String> known = Set.copyOf(routeIds);
         Map<String, Entry> entries = new LinkedHashMap<>();
         properties.routes().forEach((routeId, settings) -> {
@@ -57,7 +65,9 @@ public final class RoutePolicies {
                 throw new IllegalStateException("dualcore.routes." + routeId + ": no route has the id '" + routeId
                         + "'; known route ids are " + new TreeSet<>(known));
             }
-            entries.put(routeId, new Entry(AccessPolicy.of(routeId, settings.access(), credentialHeader), settings));
+            AccessPolicy policy = AccessPolicy.of(routeId, settings.access(), credentialHeader, registry);
+            checkIntrospection(routeId, settings, policy, registry);
+            entries.put(routeId, new Entry(policy, settings));
         });
         List<String> unprotected = routeIds.stream()
                 .filter(id -> !entries.containsKey(id))
@@ -69,6 +79,35 @@ public final class RoutePolicies {
         }
         entries.values().forEach(entry -> logger.info(entry.policy()));
         return new RoutePolicies(entries);
+    }
+
+    /**
+     * A route with {@code introspect: true} must accept a mode whose tokens an issuer can introspect: edge (HMAC)
+     * tokens have no introspection endpoint, so on a route they alone can reach, every authenticated request would
+     * be refused ({@code introspection_unavailable}).
+     *
+     * @throws IllegalStateException naming the property and the fix
+     */
+    public static void checkIntrospection(
+            String routeId, RouteProperties.RouteSettings settings, AccessPolicy policy, VerificationModes registry) {
+        if (!settings.introspect() || policy.modes().isEmpty()) {
+            return;
+        }
+        for (Mode mode : policy.modes()) {
+            VerificationMode verification = registry.get(mode);
+            if (verification != null && verification.introspectable()) {
+                return;
+            }
+        }
+        String where = "dualcore.routes." + routeId;
+        throw new IllegalStateException(where + ".introspect is true but " + where + ".access.modes " + policy.modes()
+                + " accepts no tokens an issuer can introspect: every authenticated request would be refused"
+                + " (introspection_unavailable); accept a mode of "
+                + registry.all().stream()
+                        .filter(VerificationMode::introspectable)
+                        .map(m -> m.mode().name())
+                        .toList()
+                + " or remove introspect");
     }
 
     /** The entry of the exchange's route, or {@code null} when the route has none. */

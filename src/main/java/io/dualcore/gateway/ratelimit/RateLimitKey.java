@@ -50,7 +50,7 @@ public final class RateLimitKey {
         if (value.equalsIgnoreCase("realm")) {
             return new RateLimitKey(
                     "realm",
-                    GatewayIdentity.Derived.of(identity -> identity.mode().value() + "-realm|"
+                    GatewayIdentity.Derived.of(identity -> identity.mode().name() + "-realm|"
                             + ((identity.realm() != null) ? identity.realm() : identity.issuer())));
         }
         if (value.toLowerCase(Locale.ROOT).startsWith(CLAIM_PREFIX)) {
@@ -72,7 +72,7 @@ public final class RateLimitKey {
             // length-prefixed so that no claim value can forge another issuer's or claim's key
             String issuer = identity.issuer();
             String text = value.toString();
-            return identity.mode().value() + "-claim|" + issuer.length() + ":" + issuer + "|" + claim.length() + ":"
+            return identity.mode().name() + "-claim|" + issuer.length() + ":" + issuer + "|" + claim.length() + ":"
                     + claim + "|" + text;
         }
         return RateLimitKeys.of(identity, null);

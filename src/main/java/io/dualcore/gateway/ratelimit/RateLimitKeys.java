@@ -5,17 +5,14 @@ import java.net.InetSocketAddress;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Whose bucket a request draws from: always the verified identity (issuer and subject for OIDC, key ring and device
- * for edge tokens), or for anonymous callers the connection's peer address, never a header a client controls.
+ * Whose bucket a request draws from: always the verified identity (the mode's name and its own key: issuer and subject
+ * for OIDC, key ring and device for edge tokens), or for anonymous callers the connection's peer address, never a header a client controls.
  */
 public final class RateLimitKeys {
 
     /** Computed once per identity instance. */
-    private static final GatewayIdentity.Derived<String> IDENTITY_KEY =
-            GatewayIdentity.Derived.of(identity -> switch (identity.mode()) {
-                case OIDC -> "oidc|" + identity.issuer() + "|" + identity.subject();
-                case EDGE -> "edge|" + identity.realm() + "|" + identity.deviceId();
-            });
+    private static final GatewayIdentity.Derived<String> IDENTITY_KEY = GatewayIdentity.Derived.of(
+            identity -> identity.mode().name() + "|" + identity.mode().rateLimitKey(identity));
 
     private RateLimitKeys() {}
 

@@ -31,10 +31,7 @@ public final class RatePlans {
             plans.put(name, unchanged ? kept : RatePlan.of(name, plan));
         });
         routes.routes().forEach((routeId, settings) -> {
-            RouteProperties.RateLimit rateLimit = settings.rateLimit();
-            check(plans, routeId, "oidc", rateLimit.oidc());
-            check(plans, routeId, "edge", rateLimit.edge());
-            check(plans, routeId, "anonymous", rateLimit.anonymous());
+            settings.rateLimit().forEach((mode, plan) -> check(plans, routeId, mode, plan));
         });
         return plans;
     }

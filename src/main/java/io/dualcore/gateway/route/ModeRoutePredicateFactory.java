@@ -1,20 +1,18 @@
 package io.dualcore.gateway.route;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationModes;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.function.Predicate;
 import org.springframework.cloud.gateway.handler.predicate.AbstractRoutePredicateFactory;
 import org.springframework.cloud.gateway.handler.predicate.GatewayPredicate;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Matches by how the caller authenticated: {@code Mode=edge}, {@code Mode=oidc}, {@code Mode=anonymous} or several
- * ({@code Mode=oidc,edge}). The identity was verified before route matching (a bad credential never gets here); an
+ * Matches by how the caller authenticated: a registered mode's name ({@code Mode=edge}, {@code Mode=oidc}),
+ * {@code Mode=anonymous} or several ({@code Mode=oidc,edge}). The identity was verified before route matching (a bad credential never gets here); an
  * anonymous request matches only a route that lists {@code anonymous}.
  */
 public class ModeRoutePredicateFactory extends AbstractRoutePredicateFactory<ModeRoutePredicateFactory.Config> {
@@ -23,10 +21,14 @@ public class ModeRoutePredicateFactory extends AbstractRoutePredicateFactory<Mod
     public static final String MODES_KEY = "modes";
 
     /** The pseudo-mode of a request without credentials. */
-    public static final String ANONYMOUS = "anonymous";
+    public static final String ANONYMOUS = Mode.ANONYMOUS;
 
-    public ModeRoutePredicateFactory() {
+    private final VerificationModes registry;
+
+    /** @param registry the registered modes the names resolve against */
+    public ModeRoutePredicateFactory(VerificationModes registry) {
         super(Config.class);
+        this.registry = registry;
     }
 
     @Override
@@ -42,29 +44,32 @@ public class ModeRoutePredicateFactory extends AbstractRoutePredicateFactory<Mod
     @Override
     public Predicate<ServerWebExchange> apply(Config config) {
         if (config.getModes().isEmpty()) {
-            throw new IllegalArgumentException("Mode predicate without modes; use Mode=oidc, Mode=edge, Mode=anonymous"
-                    + " or a comma-separated list of them");
+            throw new IllegalArgumentException("Mode predicate without modes; use Mode=<mode>, Mode=anonymous or a"
+                    + " comma-separated list of them (registered modes: " + this.registry.names() + ")");
         }
-        EnumSet<AuthenticationMode> modes = EnumSet.noneOf(AuthenticationMode.class);
+        boolean[] accepted = new boolean[this.registry.slots()];
         boolean anonymous = false;
         for (String mode : config.getModes()) {
-            String value = (mode != null) ? mode.trim().toLowerCase(Locale.ROOT) : "";
-            switch (value) {
-                case "oidc" -> modes.add(AuthenticationMode.OIDC);
-                case "edge" -> modes.add(AuthenticationMode.EDGE);
-                case ANONYMOUS -> anonymous = true;
-                default ->
-                    throw new IllegalArgumentException(
-                            "Mode predicate: unknown mode '" + mode + "'; use oidc, edge or anonymous");
+            if (mode != null && ANONYMOUS.equalsIgnoreCase(mode.trim())) {
+                anonymous = true;
+                continue;
+            }
+            try {
+                accepted[this.registry.parse("Mode predicate", mode).index()] = true;
+            } catch (IllegalStateException ex) {
+                throw new IllegalArgumentException(ex.getMessage() + " or anonymous", ex);
             }
         }
-        Set<AuthenticationMode> accepted = Set.copyOf(modes);
         boolean acceptsAnonymous = anonymous;
         return new GatewayPredicate() {
             @Override
             public boolean test(ServerWebExchange exchange) {
                 GatewayIdentity identity = GatewayIdentity.from(exchange);
-                return (identity == null) ? acceptsAnonymous : accepted.contains(identity.mode());
+                if (identity == null) {
+                    return acceptsAnonymous;
+                }
+                int index = identity.mode().index();
+                return index < accepted.length && accepted[index];
             }
 
             @Override

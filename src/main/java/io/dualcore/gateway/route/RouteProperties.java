@@ -1,6 +1,8 @@
 package io.dualcore.gateway.route;
 
 import io.dualcore.gateway.auth.dpop.DpopMode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -21,7 +23,9 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
      * @param forwardAuthorization whether the client's {@code Authorization} header reaches the upstream (default:
      *     stripped, the upstream relies on the identity headers)
      * @param identityAssertion whether the upstream receives a short-lived gateway-signed JWT of the identity
-     * @param rateLimit the rate-limit plan per mode
+     * @param rateLimit the rate-limit plan per mode: a plan name of {@code dualcore.rate-limit.plans} by registered
+     *     mode name ({@code oidc}: per issuer and subject, {@code edge}: per device) or {@code anonymous} (per client
+     *     address); a mode without a plan is not limited
      * @param forwardCredentials credential headers and cookies that reach this route's upstream as the client sent
      *     them (default: every one of {@code dualcore.credentials} is stripped)
      * @param introspect whether a token must also be found active by its issuer's introspection endpoint (RFC 7662)
@@ -34,7 +38,7 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
             @DefaultValue Access access,
             @DefaultValue("false") boolean forwardAuthorization,
             @DefaultValue("false") boolean identityAssertion,
-            @DefaultValue RateLimit rateLimit,
+            @DefaultValue Map<String, String> rateLimit,
             @DefaultValue ForwardCredentials forwardCredentials,
             @DefaultValue("false") boolean introspect,
             @DefaultValue("off") DpopMode dpop) {
@@ -43,6 +47,7 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
         public RouteSettings {
             forwardCredentials = (forwardCredentials != null) ? forwardCredentials : ForwardCredentials.NONE;
             dpop = (dpop != null) ? dpop : DpopMode.OFF;
+            rateLimit = (rateLimit != null) ? Collections.unmodifiableMap(new LinkedHashMap<>(rateLimit)) : Map.of();
         }
 
         /** Settings without online introspection or route DPoP. */
@@ -50,14 +55,14 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
                 Access access,
                 boolean forwardAuthorization,
                 boolean identityAssertion,
-                RateLimit rateLimit,
+                Map<String, String> rateLimit,
                 ForwardCredentials forwardCredentials) {
             this(access, forwardAuthorization, identityAssertion, rateLimit, forwardCredentials, false, DpopMode.OFF);
         }
 
         /** Settings that forward no credential header or cookie. */
         public RouteSettings(
-                Access access, boolean forwardAuthorization, boolean identityAssertion, RateLimit rateLimit) {
+                Access access, boolean forwardAuthorization, boolean identityAssertion, Map<String, String> rateLimit) {
             this(access, forwardAuthorization, identityAssertion, rateLimit, ForwardCredentials.NONE);
         }
     }
@@ -83,15 +88,6 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
         /** Forwards nothing. */
         public static final ForwardCredentials NONE = new ForwardCredentials(List.of(), List.of());
     }
-
-    /**
-     * Plan names of {@code dualcore.rate-limit.plans} per mode; no plan means no limit for that mode.
-     *
-     * @param oidc the plan for OIDC identities, per issuer and subject
-     * @param edge the plan for edge identities, per device
-     * @param anonymous the plan for anonymous callers, per client address
-     */
-    public record RateLimit(String oidc, String edge, String anonymous) {}
 
     /**
      * Access rules of one route. Every non-empty rule must hold.
@@ -121,5 +117,22 @@ public record RouteProperties(@DefaultValue Map<String, RouteSettings> routes) {
             @DefaultValue List<String> deviceIds,
             String expression,
             String expressionDescription,
-            @DefaultValue List<String> expressionHeaders) {}
+            @DefaultValue List<String> expressionHeaders) {
+
+        /**
+         * A verification mode's own access list by its property name ({@code issuers}, {@code edge-key-ids},
+         * {@code device-ids}): how a mode reads its settings without this record naming the mode.
+         *
+         * @return the list, empty when not set or when no such list exists
+         */
+        public List<String> list(String property) {
+            List<String> values = switch (property) {
+                case "issuers" -> this.issuers;
+                case "edge-key-ids" -> this.edgeKeyIds;
+                case "device-ids" -> this.deviceIds;
+                default -> List.of();
+            };
+            return (values != null) ? values : List.of();
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.telemetry;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
 import io.dualcore.gateway.web.ErrorCode;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -39,17 +40,17 @@ final class DecisionAudit {
                 routeId,
                 exchange.getRequest().getMethod().name(),
                 exchange.getRequest().getPath().value(),
-                (client != null && client.getAddress() != null)
-                        ? client.getAddress().getHostAddress()
-                        : null,
+                null,
                 trace.isValid() ? trace.getTraceId() : null,
-                identity != null ? identity.mode().value() : "anonymous",
+                identity != null ? identity.mode().name() : Mode.ANONYMOUS,
                 identity != null ? identity.issuer() : null,
                 identity != null ? identity.realm() : null,
                 identity != null ? identity.subject() : null,
                 identity != null ? identity.clientId() : null,
                 identity != null ? identity.deviceId() : null,
                 identity != null ? identity.keyId() : null,
-                GatewayTelemetry.door(exchange)));
+                GatewayTelemetry.door(exchange),
+                // formatted by the writer thread, not on the event loop
+                (client != null) ? client.getAddress() : null));
     }
 }

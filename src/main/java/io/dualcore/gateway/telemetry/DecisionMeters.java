@@ -1,13 +1,15 @@
 package io.dualcore.gateway.telemetry;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationMode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.web.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
@@ -23,14 +25,18 @@ final class DecisionMeters {
 
     static final String[] RATE_OUTCOMES = {"allowed", "limited", "unavailable"};
 
-    private static final String[] MODES = {"oidc", "edge", "anonymous"};
-
     private static final ErrorCode[] CODES = ErrorCode.values();
 
     private final MeterRegistry meters;
 
-    /** Successful authentications by mode, then realm. */
-    private final Map<AuthenticationMode, ConcurrentMap<String, Counter>> successes = new ConcurrentHashMap<>();
+    /** Mode tag values by {@link Mode#index()}, then {@code anonymous} in the last slot. */
+    private final String[] modes;
+
+    /** The modes whose identities count their key's usage ({@code dualcore.edge.key.usage}), by index. */
+    private final boolean[] keyUsage;
+
+    /** Successful authentications by mode index, then realm. */
+    private final ConcurrentMap<String, Counter>[] successes;
 
     /** Failed authentications by code. */
     private final Counter[] failures = new Counter[CODES.length];
@@ -47,24 +53,38 @@ final class DecisionMeters {
 
     private final ConcurrentMap<RatePlan, Counter[]> rateLimits = new ConcurrentHashMap<>();
 
-    DecisionMeters(MeterRegistry meters) {
+    /**
+     * @param modes the registered verification modes
+     * @param keyUsageModes the modes whose identities count the usage of their key id
+     */
+    @SuppressWarnings("unchecked")
+    DecisionMeters(MeterRegistry meters, VerificationModes modes, Set<Mode> keyUsageModes) {
         this.meters = meters;
-        for (AuthenticationMode mode : AuthenticationMode.values()) {
-            this.successes.put(mode, new ConcurrentHashMap<>());
+        int slots = modes.slots();
+        this.modes = new String[slots + 1];
+        this.keyUsage = new boolean[slots];
+        this.successes = new ConcurrentMap[slots];
+        for (VerificationMode mode : modes.all()) {
+            int index = mode.mode().index();
+            this.modes[index] = mode.mode().name();
+            this.keyUsage[index] = keyUsageModes.contains(mode.mode());
+            this.successes[index] = new ConcurrentHashMap<>();
         }
+        this.modes[slots] = Mode.ANONYMOUS;
     }
 
     void authenticated(GatewayIdentity identity) {
-        ConcurrentMap<String, Counter> byRealm = this.successes.get(identity.mode());
+        int mode = modeIndex(identity);
+        ConcurrentMap<String, Counter> byRealm = this.successes[mode];
         String realm = (identity.realm() != null) ? identity.realm() : NONE;
         resolve(
                         byRealm,
                         realm,
                         r -> Counter.builder("dualcore.auth.requests")
-                                .tags("mode", identity.mode().value(), "realm", r, "outcome", "success", "code", NONE)
+                                .tags("mode", this.modes[mode], "realm", r, "outcome", "success", "code", NONE)
                                 .register(this.meters))
                 .increment();
-        if (identity.mode() == AuthenticationMode.EDGE && identity.keyId() != null) {
+        if (this.keyUsage[mode] && identity.keyId() != null) {
             resolve(
                             this.edgeKeyUsage,
                             identity.keyId(),
@@ -140,14 +160,25 @@ final class DecisionMeters {
         String id = (routeId != null) ? routeId : NONE;
         String door = exchange.getAttribute(PipelineObserver.DOOR_ATTRIBUTE);
         if (door == null) {
-            return resolve(this.gatewayRoutes, id, r -> new RouteMeters(GatewayTelemetry.GATEWAY_DOOR, r, this.meters));
+            return resolve(
+                    this.gatewayRoutes,
+                    id,
+                    r -> new RouteMeters(GatewayTelemetry.GATEWAY_DOOR, r, this.meters, this.modes));
         }
         ConcurrentMap<String, RouteMeters> byRoute = resolve(this.doorRoutes, door, d -> new ConcurrentHashMap<>());
-        return resolve(byRoute, id, r -> new RouteMeters(door, r, this.meters));
+        return resolve(byRoute, id, r -> new RouteMeters(door, r, this.meters, this.modes));
     }
 
-    private static int modeIndex(GatewayIdentity identity) {
-        return (identity == null) ? 2 : identity.mode() == AuthenticationMode.OIDC ? 0 : 1;
+    /** The identity's mode index, the last slot for anonymous; a mode that is not registered is an error. */
+    private int modeIndex(GatewayIdentity identity) {
+        if (identity == null) {
+            return this.modes.length - 1;
+        }
+        int index = identity.mode().index();
+        if (index >= this.successes.length || this.successes[index] == null) {
+            throw new IllegalStateException("mode '" + identity.mode() + "' is not registered");
+        }
+        return index;
     }
 
     /** A get first: {@code computeIfAbsent} may lock even when the key is present. */
@@ -165,16 +196,21 @@ final class DecisionMeters {
 
         private final MeterRegistry meters;
 
-        /** By mode, then by code ordinal (the last slot: allowed). */
-        private final Counter[][] decisions = new Counter[MODES.length][CODES.length + 1];
+        /** Mode tag values by mode index (the last: anonymous). */
+        private final String[] modes;
+
+        /** By mode index, then by code ordinal (the last slot: allowed). */
+        private final Counter[][] decisions;
 
         /** By outcome (allowed, denied), then status. */
         private final Counter[][] completions = new Counter[2][600];
 
-        RouteMeters(String door, String routeId, MeterRegistry meters) {
+        RouteMeters(String door, String routeId, MeterRegistry meters, String[] modes) {
             this.door = door;
             this.routeId = routeId;
             this.meters = meters;
+            this.modes = modes;
+            this.decisions = new Counter[modes.length][CODES.length + 1];
         }
 
         Counter decision(int mode, ErrorCode code) {
@@ -188,7 +224,7 @@ final class DecisionMeters {
                                 "route",
                                 this.routeId,
                                 "mode",
-                                MODES[mode],
+                                this.modes[mode],
                                 "outcome",
                                 code == null ? "allowed" : "denied",
                                 "code",

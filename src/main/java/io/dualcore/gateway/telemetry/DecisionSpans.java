@@ -36,7 +36,7 @@ final class DecisionSpans {
     }
 
     void endAuthenticated(Span span, GatewayIdentity identity) {
-        span.setAttribute("dualcore.auth.mode", identity.mode().value());
+        span.setAttribute("dualcore.auth.mode", identity.mode().name());
         span.setAttribute("dualcore.auth.issuer", identity.issuer());
         span.setAttribute("dualcore.auth.realm", identity.realm());
         if (identity.keyId() != null) {

@@ -160,7 +160,8 @@ final class EcsAuditLines implements AuditLog.Sink {
         return out.toString();
     }
 
-    private void append(StringBuilder out, AuditEvent event, String now) {
+    /** Appends one line (also the benchmarks' sink). */
+    void append(StringBuilder out, AuditEvent event, String now) {
         out.append(this.head).append(now).append(this.middle);
         escape(out, AuditLog.message(event));
         out.append('"');

@@ -1,6 +1,8 @@
 package io.dualcore.gateway.telemetry;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
@@ -11,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import java.util.Set;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -45,9 +48,20 @@ public final class GatewayTelemetry
 
     private final DecisionAudit audit;
 
-    public GatewayTelemetry(Tracer tracer, MeterRegistry meters, AuditLog audit, boolean subjectInSpans) {
+    /**
+     * @param modes the registered verification modes: meters are tagged with their names, held by their index
+     * @param keyUsageModes the modes whose identities count the usage of their key id ({@code
+     *     dualcore.edge.key.usage})
+     */
+    public GatewayTelemetry(
+            Tracer tracer,
+            MeterRegistry meters,
+            AuditLog audit,
+            boolean subjectInSpans,
+            VerificationModes modes,
+            Set<Mode> keyUsageModes) {
         this.spans = new DecisionSpans(tracer, subjectInSpans);
-        this.meters = new DecisionMeters(meters);
+        this.meters = new DecisionMeters(meters, modes, keyUsageModes);
         this.audit = new DecisionAudit(audit);
     }
 

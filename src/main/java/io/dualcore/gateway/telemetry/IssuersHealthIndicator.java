@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -23,11 +24,17 @@ public final class IssuersHealthIndicator implements HealthIndicator {
     /** Some capability is impaired, the gateway still serves: mapped to HTTP 200. */
     public static final Status DEGRADED = new Status("DEGRADED");
 
-    private final List<OidcTokenVerifier> verifiers;
+    /** The issuers of the configuration in force (a reload may add or remove some). */
+    private final Supplier<List<OidcTokenVerifier>> verifiers;
 
     private final Clock clock;
 
     public IssuersHealthIndicator(List<OidcTokenVerifier> verifiers, Clock clock) {
+        this(() -> verifiers, clock);
+    }
+
+    /** @param verifiers the OIDC verifiers in force, asked at each health check */
+    public IssuersHealthIndicator(Supplier<List<OidcTokenVerifier>> verifiers, Clock clock) {
         this.verifiers = verifiers;
         this.clock = clock;
     }
@@ -36,7 +43,7 @@ public final class IssuersHealthIndicator implements HealthIndicator {
     public Health health() {
         boolean degraded = false;
         Map<String, Object> issuers = new LinkedHashMap<>();
-        for (OidcTokenVerifier verifier : this.verifiers) {
+        for (OidcTokenVerifier verifier : this.verifiers.get()) {
             JwksKeySource keys = verifier.keys();
             Map<String, Object> details = new LinkedHashMap<>();
             String state;

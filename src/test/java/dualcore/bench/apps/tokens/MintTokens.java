@@ -117,6 +117,8 @@ public final class MintTokens {
         metadata.put("jwks_uri", jwksUri);
         metadata.put("authorization_endpoint", issuer + "/protocol/openid-connect/auth");
         metadata.put("token_endpoint", issuer + "/protocol/openid-connect/token");
+        // bench/compare.sh's static IdP answers {"active":true} there (case gw_introspect)
+        metadata.put("introspection_endpoint", issuer + "/protocol/openid-connect/token/introspect");
         metadata.put("response_types_supported", List.of("code"));
         metadata.put("subject_types_supported", List.of("public"));
         metadata.put("id_token_signing_alg_values_supported", List.of("RS256"));

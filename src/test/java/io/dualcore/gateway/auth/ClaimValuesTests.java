@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
 import java.util.List;
@@ -76,7 +77,7 @@ class ClaimValuesTests {
 
     private static GatewayIdentity identity(String subject, Set<String> roles) {
         return new GatewayIdentity(
-                AuthenticationMode.EDGE,
+                EdgeVerificationMode.MODE,
                 "dualcore-edge",
                 "edge",
                 subject,

@@ -3,6 +3,7 @@ package io.dualcore.gateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ class OpaqueTokenRoutingTests {
     private final List<String> asked = new ArrayList<>();
 
     private final GatewayIdentity opaqueIdentity = new GatewayIdentity(
-            AuthenticationMode.OIDC,
+            OidcVerificationMode.MODE,
             "https://idp.test/realms/a",
             "a",
             "alice",

@@ -159,8 +159,12 @@ public final class TestChain {
             List<String> algorithms,
             List<String> authorizedParties,
             AuthProperties.Jwks jwks) {
-        return new AuthProperties.Issuer(
-                name, issuerUri, null, null, List.of(AUDIENCE), algorithms, authorizedParties, null, "Bearer", jwks);
+        return TestIssuers.issuer(name, issuerUri)
+                .audiences(List.of(AUDIENCE))
+                .algorithms(algorithms)
+                .authorizedParties(authorizedParties)
+                .jwks(jwks)
+                .build();
     }
 
     private static OidcTokenVerifier oidc(AuthProperties.Issuer settings, JwksKeySource keys) {

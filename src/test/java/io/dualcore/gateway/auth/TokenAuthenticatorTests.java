@@ -6,6 +6,7 @@ import static io.dualcore.gateway.auth.TestChain.realmAToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +26,7 @@ class TokenAuthenticatorTests {
 
         GatewayIdentity identity = this.chain.accept(token);
 
-        assertThat(identity.mode()).isEqualTo(AuthenticationMode.OIDC);
+        assertThat(identity.mode()).isEqualTo(OidcVerificationMode.MODE);
         assertThat(identity.issuer()).isEqualTo(ISSUER_A);
         assertThat(identity.realm()).isEqualTo("realm-a");
         assertThat(identity.subject()).isEqualTo("alice");

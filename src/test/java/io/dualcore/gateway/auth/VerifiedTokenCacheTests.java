@@ -2,6 +2,7 @@ package io.dualcore.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -15,7 +16,7 @@ class VerifiedTokenCacheTests {
     private final VerifiedTokenCache cache = new VerifiedTokenCache(100, Clock.systemUTC());
 
     private final GatewayIdentity identity = new GatewayIdentity(
-            AuthenticationMode.OIDC,
+            OidcVerificationMode.MODE,
             "https://idp.test/realms/a",
             "a",
             "user-1",

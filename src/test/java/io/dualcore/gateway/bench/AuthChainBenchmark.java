@@ -4,6 +4,7 @@ import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
@@ -115,17 +116,10 @@ public class AuthChainBenchmark {
         this.elastic = Schedulers.newBoundedElastic(16, 10_000, "bench-jwks");
         this.elasticKeys = JwksKeySource.of(
                 new TestChain.MutableJwkSetSource(TestChain.KEY_A), TestChain.DEFAULT_JWKS, Clock.systemUTC());
-        AuthProperties.Issuer realmA = new AuthProperties.Issuer(
-                "realm-a",
-                TestChain.ISSUER_A,
-                null,
-                null,
-                List.of(TestChain.AUDIENCE),
-                List.of("RS256"),
-                List.of(),
-                null,
-                "Bearer",
-                TestChain.DEFAULT_JWKS);
+        AuthProperties.Issuer realmA = TestIssuers.issuer("realm-a", TestChain.ISSUER_A)
+                .audiences(List.of(TestChain.AUDIENCE))
+                .jwks(TestChain.DEFAULT_JWKS)
+                .build();
         this.uncachedElastic = new TokenAuthenticator(
                 List.of(new OidcTokenVerifier(
                         realmA, this.elasticKeys, this.elastic, Clock.systemUTC(), TestChain.CLOCK_SKEW)),

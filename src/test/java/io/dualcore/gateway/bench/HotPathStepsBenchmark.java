@@ -120,7 +120,7 @@ public class HotPathStepsBenchmark {
                 "/api/bench",
                 "10.0.0.7",
                 "4bf92f3577b34da6a3ce929d0e0e4736",
-                this.identity.mode().value(),
+                this.identity.mode().name(),
                 this.identity.issuer(),
                 this.identity.realm(),
                 this.identity.subject(),

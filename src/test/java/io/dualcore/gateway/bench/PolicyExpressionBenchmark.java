@@ -1,7 +1,8 @@
 package io.dualcore.gateway.bench;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.route.RouteProperties;
 import java.time.Instant;
@@ -52,7 +53,7 @@ public class PolicyExpressionBenchmark {
             + " && headers['x-request-kind'] != 'bulk'";
 
     private final GatewayIdentity identity = new GatewayIdentity(
-            AuthenticationMode.OIDC,
+            OidcVerificationMode.MODE,
             "https://idp/realms/dualcore",
             "dualcore",
             "alice",
@@ -68,9 +69,10 @@ public class PolicyExpressionBenchmark {
             .header("X-Request-Kind", "single")
             .build();
 
-    private final AccessPolicy lists = AccessPolicy.of("orders", access(null, List.of()));
+    private final AccessPolicy lists = AccessPolicy.of("orders", access(null, List.of()), TestModes.REGISTRY);
 
-    private final AccessPolicy expression = AccessPolicy.of("orders", access(EXPRESSION, List.of("x-request-kind")));
+    private final AccessPolicy expression =
+            AccessPolicy.of("orders", access(EXPRESSION, List.of("x-request-kind")), TestModes.REGISTRY);
 
     private static RouteProperties.Access access(String expression, List<String> headers) {
         return new RouteProperties.Access(

@@ -1,7 +1,7 @@
 package io.dualcore.gateway.bench;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
 import io.dualcore.gateway.ratelimit.RateLimitKeys;
@@ -122,7 +122,7 @@ public class RateLimitBenchmark {
 
     private static GatewayIdentity identity(String subject) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "https://idp.test/realms/dualcore",
                 "dualcore",
                 subject,

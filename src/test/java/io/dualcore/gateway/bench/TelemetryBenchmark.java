@@ -1,7 +1,8 @@
 package io.dualcore.gateway.bench;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,7 +58,7 @@ public class TelemetryBenchmark {
     private final ServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/api/orders"));
 
     private final GatewayIdentity identity = new GatewayIdentity(
-            AuthenticationMode.OIDC,
+            OidcVerificationMode.MODE,
             "https://idp.test/realms/dualcore",
             "dualcore",
             "user-1",
@@ -97,7 +98,12 @@ public class TelemetryBenchmark {
                 .setLevel(ch.qos.logback.classic.Level.INFO);
         this.auditLog = new AuditLog(true);
         this.audited = new GatewayTelemetry(
-                OpenTelemetry.noop().getTracer("bench"), new SimpleMeterRegistry(), this.auditLog, false);
+                OpenTelemetry.noop().getTracer("bench"),
+                new SimpleMeterRegistry(),
+                this.auditLog,
+                false,
+                TestModes.REGISTRY,
+                Set.of(TestModes.EDGE));
     }
 
     private io.opentelemetry.api.trace.Span unsampledParent;
@@ -109,7 +115,13 @@ public class TelemetryBenchmark {
     private GatewayTelemetry audited;
 
     private static GatewayTelemetry telemetry(io.opentelemetry.api.trace.Tracer tracer) {
-        return new GatewayTelemetry(tracer, new SimpleMeterRegistry(), new AuditLog(false), false);
+        return new GatewayTelemetry(
+                tracer,
+                new SimpleMeterRegistry(),
+                new AuditLog(false),
+                false,
+                TestModes.REGISTRY,
+                Set.of(TestModes.EDGE));
     }
 
     @TearDown

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
@@ -119,18 +120,11 @@ public class UserInfoBenchmark {
                         AuthProperties.UserInfo.CircuitBreaker.DEFAULTS,
                         Duration.ofMinutes(1))
                 : AuthProperties.UserInfo.DISABLED;
-        AuthProperties.Issuer issuer = new AuthProperties.Issuer(
-                "realm-a",
-                TestChain.ISSUER_A,
-                null,
-                null,
-                List.of(TestChain.AUDIENCE),
-                List.of("RS256"),
-                List.of(),
-                null,
-                "Bearer",
-                TestChain.DEFAULT_JWKS,
-                settings);
+        AuthProperties.Issuer issuer = TestIssuers.issuer("realm-a", TestChain.ISSUER_A)
+                .audiences(List.of(TestChain.AUDIENCE))
+                .jwks(TestChain.DEFAULT_JWKS)
+                .userinfo(settings)
+                .build();
         OidcTokenVerifier verifier = new OidcTokenVerifier(
                 issuer,
                 JwksKeySource.of(new TestChain.MutableJwkSetSource(TestChain.KEY_A), TestChain.DEFAULT_JWKS, clock),

@@ -2,6 +2,7 @@ package io.dualcore.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
@@ -261,7 +262,7 @@ class RateLimitConfigurationTests {
 
         @Bean
         RoutePolicies routePolicies(RouteProperties routeProperties) {
-            return RoutePolicies.of(routeProperties, List.of("orders", "public"));
+            return RoutePolicies.of(routeProperties, List.of("orders", "public"), TestModes.REGISTRY);
         }
 
         @Bean

@@ -3,8 +3,8 @@ package io.dualcore.gateway.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jwt.SignedJWT;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +25,7 @@ class IdentityAssertionSignerTests {
 
     private GatewayIdentity identity(String subject, Duration validFor) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "https://idp.test/realms/a",
                 "a",
                 subject,

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import com.nimbusds.jwt.SignedJWT;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +25,7 @@ class UserInfoIdentityTests {
 
     private static GatewayIdentity identity() {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "https://idp.test/realms/a",
                 "a",
                 "user-1",

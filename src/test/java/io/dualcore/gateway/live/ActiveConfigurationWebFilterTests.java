@@ -2,6 +2,7 @@ package io.dualcore.gateway.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.route.RouteProperties;
@@ -61,8 +62,10 @@ class ActiveConfigurationWebFilterTests {
                 .uri("http://localhost:1")
                 .predicate(exchange -> true)
                 .build();
-        CompiledRoutes compiled =
-                CompiledRoutes.of(RoutePolicies.of(new RouteProperties(Map.of()), List.of(routeId)), Map.of());
+        CompiledRoutes compiled = CompiledRoutes.of(
+                RoutePolicies.of(new RouteProperties(Map.of()), List.of(routeId), TestModes.REGISTRY),
+                Map.of(),
+                TestModes.REGISTRY);
         return new ActiveConfiguration(
                 version,
                 Instant.now(),

@@ -2,6 +2,7 @@ package io.dualcore.gateway.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.route.ModeRoutePredicateFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,11 +53,14 @@ class ConfigurationReloaderTests {
                         "commandLineArgs", Map.of("spring.config.location", "file:" + this.file)));
         ConfigurationSources sources = new ConfigurationSources(running);
         ConfigurationCompiler compiler = new ConfigurationCompiler(
-                List.of(new PathRoutePredicateFactory(new WebFluxProperties()), new ModeRoutePredicateFactory()),
+                List.of(
+                        new PathRoutePredicateFactory(new WebFluxProperties()),
+                        new ModeRoutePredicateFactory(TestModes.REGISTRY)),
                 List.of(),
                 new ConfigurationService(
                         new DefaultListableBeanFactory(), DefaultFormattingConversionService::new, () -> null),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                TestModes.REGISTRY);
         this.live = new LiveConfiguration(compiler.compile(sources.read(), null));
         this.reloader = new ConfigurationReloader(
                 sources, compiler, this.live, new RecordingObserver(), event -> {}, Clock.systemUTC());

@@ -58,6 +58,25 @@ class EffectivePropertiesTests {
     }
 
     @Test
+    void isLiveWhenIssuerOrEdgeTokenSettingThenLiveButNotTheEdgeKeyRingNorGlobalAuthSettings() {
+        assertThat(EffectiveProperties.isLive("dualcore.auth.oidc.issuers[1].issuer-uri"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.oidc.issuers[0].userinfo.enabled"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.edge.audiences[0]"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.edge.max-lifetime"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.edge.keys[0].secret"))
+                .isFalse();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.edge.key-directory"))
+                .isFalse();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.clock-skew")).isFalse();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.cache.maximum-size"))
+                .isFalse();
+    }
+
+    @Test
     void isLiveWhenRouteTokenChecksThenRestartOnly() {
         assertThat(EffectiveProperties.isLive("dualcore.routes.orders.introspect"))
                 .isFalse();

@@ -2,10 +2,11 @@ package io.dualcore.gateway.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.web.FilterOrders;
@@ -34,7 +35,7 @@ class IdentityHandOverTests {
 
     private static GatewayIdentity alice() {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "https://idp.test/realms/a",
                 "a",
                 "alice",
@@ -97,6 +98,29 @@ class IdentityHandOverTests {
                 .containsExactly("Basic dXBzdHJlYW06c2VjcmV0");
         assertThat(this.handOver.filter(replaced, routed).get(HttpHeaders.AUTHORIZATION))
                 .containsExactly("Basic dXBzdHJlYW06c2VjcmV0");
+    }
+
+    @Test
+    void filterWhenClientValuesAndRouteValuesInterleaveThenOnlyTheRoutesGoOnInTheirOrder() {
+        MockServerWebExchange routed = MockServerWebExchange.from(MockServerHttpRequest.get("/api/orders")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer one", "Bearer two")
+                .build());
+        IdentityHandOver.decide(routed, alice(), null, false);
+        HttpHeaders upstream = new HttpHeaders();
+        upstream.add(HttpHeaders.AUTHORIZATION, "Basic first");
+        upstream.add(HttpHeaders.AUTHORIZATION, "Bearer one");
+        upstream.add(HttpHeaders.AUTHORIZATION, "Basic second");
+        upstream.add(HttpHeaders.AUTHORIZATION, "Bearer two");
+
+        HttpHeaders filtered = this.handOver.filter(upstream, routed);
+
+        assertThat(filtered.get(HttpHeaders.AUTHORIZATION)).containsExactly("Basic first", "Basic second");
+        HttpHeaders clientsOnly = new HttpHeaders();
+        clientsOnly.add(HttpHeaders.AUTHORIZATION, "Bearer two");
+        clientsOnly.add(HttpHeaders.AUTHORIZATION, "Bearer one");
+        assertThat(this.handOver.filter(clientsOnly, routed).containsHeader(HttpHeaders.AUTHORIZATION))
+                .as("only values the client sent: none left")
+                .isFalse();
     }
 
     @Test
@@ -184,10 +208,15 @@ class IdentityHandOverTests {
     }
 
     private static CompiledRoute route(RouteProperties.ForwardCredentials forward) {
-        RouteProperties.RouteSettings settings = new RouteProperties.RouteSettings(
-                null, false, false, new RouteProperties.RateLimit(null, null, null), forward);
+        RouteProperties.RouteSettings settings =
+                new RouteProperties.RouteSettings(null, false, false, Map.of(), forward);
         return new CompiledRoute(
-                "orders", null, settings, Map.of(), CredentialCarriers.of(CredentialsProperties.defaults()));
+                "orders",
+                null,
+                settings,
+                Map.of(),
+                CredentialCarriers.of(CredentialsProperties.defaults()),
+                TestModes.REGISTRY);
     }
 
     @Test

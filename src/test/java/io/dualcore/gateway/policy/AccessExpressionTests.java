@@ -3,8 +3,10 @@ package io.dualcore.gateway.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
@@ -21,7 +23,7 @@ import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 class AccessExpressionTests {
 
     private static final GatewayIdentity ALICE = new GatewayIdentity(
-            AuthenticationMode.OIDC,
+            OidcVerificationMode.MODE,
             "https://idp/realms/dualcore",
             "dualcore",
             "alice",
@@ -44,7 +46,7 @@ class AccessExpressionTests {
                     new Date(4_000_000_000_000L)));
 
     private static final GatewayIdentity SENSOR = new GatewayIdentity(
-            AuthenticationMode.EDGE,
+            EdgeVerificationMode.MODE,
             "dualcore-edge",
             "edge",
             "sensor-7",
@@ -191,10 +193,11 @@ class AccessExpressionTests {
                 "orders",
                 new RouteProperties.RouteSettings(
                         access("headers['x-tenant'] == 'acme'", null, List.of("X-Tenant")), false, false, null)));
-        assertThat(RoutePolicies.of(properties, List.of("orders"), name -> false))
+        assertThat(RoutePolicies.of(properties, List.of("orders"), name -> false, TestModes.REGISTRY))
                 .isNotNull();
         assertThatIllegalStateException()
-                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders"), "x-tenant"::equalsIgnoreCase))
+                .isThrownBy(() -> RoutePolicies.of(
+                        properties, List.of("orders"), "x-tenant"::equalsIgnoreCase, TestModes.REGISTRY))
                 .withMessageContaining("dualcore.routes.orders.access.expression-headers")
                 .withMessageContaining("carries credentials");
     }
@@ -205,14 +208,16 @@ class AccessExpressionTests {
                 "orders",
                 new RouteProperties.RouteSettings(access("claims.tenant_id ==", null, List.of()), false, false, null)));
         assertThatIllegalStateException()
-                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders")))
+                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders"), TestModes.REGISTRY))
                 .withMessageContaining("dualcore.routes.orders.access.expression");
     }
 
     @Test
     void checkWhenExpressionFalseThenPolicyDeniedWithConfiguredDescription() {
         AccessPolicy policy = AccessPolicy.of(
-                "orders", access("claims.tenant_id == 'globex'", "Only globex staff may use this route", List.of()));
+                "orders",
+                access("claims.tenant_id == 'globex'", "Only globex staff may use this route", List.of()),
+                TestModes.REGISTRY);
         AccessPolicy.Denial denial = policy.check(ALICE, GET_ORDERS);
         assertThat(denial.code()).isEqualTo(ErrorCode.POLICY_DENIED);
         assertThat(denial.description()).isEqualTo("Only globex staff may use this route");
@@ -221,24 +226,25 @@ class AccessExpressionTests {
 
     @Test
     void checkWhenExpressionTrueThenAllowed() {
-        AccessPolicy policy = AccessPolicy.of("orders", access("claims.tenant_id == 'acme'", null, List.of()));
+        AccessPolicy policy =
+                AccessPolicy.of("orders", access("claims.tenant_id == 'acme'", null, List.of()), TestModes.REGISTRY);
         assertThat(policy.check(ALICE, GET_ORDERS)).isNull();
     }
 
     @Test
     void checkWhenListCheckFailsThenListDenialBeforeExpression() {
-        AccessPolicy policy = AccessPolicy.of("orders", access("true", null, List.of()));
+        AccessPolicy policy = AccessPolicy.of("orders", access("true", null, List.of()), TestModes.REGISTRY);
         assertThat(policy.check(SENSOR, GET_ORDERS).code()).isEqualTo(ErrorCode.MODE_NOT_ALLOWED);
     }
 
     @Test
     void checkWhenNoDescriptionThenDefaultDescription() {
-        AccessPolicy policy = AccessPolicy.of("orders", access("false", " ", List.of()));
+        AccessPolicy policy = AccessPolicy.of("orders", access("false", " ", List.of()), TestModes.REGISTRY);
         assertThat(policy.check(ALICE, GET_ORDERS).description()).isNotBlank();
     }
 
     private static AccessPolicy policy(String routeId, String expression, List<String> headers) {
-        return AccessPolicy.of(routeId, access(expression, null, headers));
+        return AccessPolicy.of(routeId, access(expression, null, headers), TestModes.REGISTRY);
     }
 
     private static RouteProperties.Access access(String expression, String description, List<String> headers) {

@@ -3,8 +3,10 @@ package io.dualcore.gateway.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
@@ -102,6 +104,13 @@ class AccessPolicyTests {
                 null,
                 List.of());
         assertThat(policy(held).check(ALICE)).isNull();
+    }
+
+    @Test
+    void checkWhenRouteRequiresNoRoleNorScopeThenIdentityWithoutEitherAllowed() {
+        GatewayIdentity bare = oidc("dualcore", Set.of(), Set.of());
+
+        assertThat(policy(access(List.of("oidc"))).check(bare)).isNull();
     }
 
     @Test
@@ -230,7 +239,7 @@ class AccessPolicyTests {
         RouteProperties properties = new RouteProperties(
                 Map.of("typo-route", new RouteProperties.RouteSettings(access(List.of("oidc")), false, false, null)));
         assertThatIllegalStateException()
-                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders", "telemetry")))
+                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders", "telemetry"), TestModes.REGISTRY))
                 .withMessageContaining("dualcore.routes.typo-route")
                 .withMessageContaining("[orders, telemetry]");
     }
@@ -239,7 +248,7 @@ class AccessPolicyTests {
     void routePoliciesWhenRouteHasNoEntryThenNoPolicy() {
         RouteProperties properties = new RouteProperties(
                 Map.of("orders", new RouteProperties.RouteSettings(access(List.of("oidc")), false, false, null)));
-        RoutePolicies policies = RoutePolicies.of(properties, List.of("orders", "telemetry"));
+        RoutePolicies policies = RoutePolicies.of(properties, List.of("orders", "telemetry"), TestModes.REGISTRY);
         assertThat(policies.forRoute("orders")).isNotNull();
         assertThat(policies.forRoute("telemetry")).isNull();
     }
@@ -250,12 +259,12 @@ class AccessPolicyTests {
     }
 
     private static AccessPolicy policy(RouteProperties.Access access) {
-        return AccessPolicy.of("orders", access);
+        return AccessPolicy.of("orders", access, TestModes.REGISTRY);
     }
 
     private static GatewayIdentity oidc(String realm, Set<String> roles, Set<String> scopes) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "https://idp/realms/" + realm,
                 realm,
                 "alice",
@@ -270,7 +279,7 @@ class AccessPolicyTests {
 
     private static GatewayIdentity edge(String kid, String device) {
         return new GatewayIdentity(
-                AuthenticationMode.EDGE,
+                EdgeVerificationMode.MODE,
                 "dualcore-edge",
                 "edge",
                 device,

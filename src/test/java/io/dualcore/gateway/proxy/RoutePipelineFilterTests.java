@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.decision.Decision;
 import io.dualcore.gateway.decision.DecisionEngine;
@@ -206,8 +207,9 @@ class RoutePipelineFilterTests {
         RateLimitProperties.Plan plan = binder.bind("dualcore.rate-limit.plans.tight", RateLimitProperties.Plan.class)
                 .get();
         CompiledRoutes compiled = CompiledRoutes.of(
-                RoutePolicies.of(routeProperties, List.of("orders", "admin")),
-                Map.of("tight", RatePlan.of("tight", plan)));
+                RoutePolicies.of(routeProperties, List.of("orders", "admin"), TestModes.REGISTRY),
+                Map.of("tight", RatePlan.of("tight", plan)),
+                TestModes.REGISTRY);
         RouteLocator locator = () -> Flux.fromIterable(this.routes);
         return new DecisionEngine(
                 new PathCanonicalizer(RequestPathProperties.defaults()),

@@ -3,8 +3,8 @@ package io.dualcore.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +28,7 @@ class RateLimitKeyTests {
 
     private static GatewayIdentity user(String issuer, String realm, String subject, Map<String, Object> claims) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 issuer,
                 realm,
                 subject,

@@ -2,8 +2,9 @@ package io.dualcore.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Map;
@@ -20,7 +21,7 @@ class RateLimitKeysTests {
 
     private static GatewayIdentity oidc(String issuer, String subject) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 issuer,
                 "realm",
                 subject,
@@ -35,7 +36,7 @@ class RateLimitKeysTests {
 
     private static GatewayIdentity edge(String realm, String subject, String deviceId) {
         return new GatewayIdentity(
-                AuthenticationMode.EDGE,
+                EdgeVerificationMode.MODE,
                 "dualcore-edge",
                 realm,
                 subject,

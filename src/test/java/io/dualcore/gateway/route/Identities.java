@@ -1,7 +1,8 @@
 package io.dualcore.gateway.route;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +16,7 @@ final class Identities {
 
     static GatewayIdentity oidc(String realm, Map<String, Object> claims) {
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 "http://localhost:8180/realms/" + realm,
                 realm,
                 "alice",
@@ -30,7 +31,7 @@ final class Identities {
 
     static GatewayIdentity edge(Map<String, Object> claims) {
         return new GatewayIdentity(
-                AuthenticationMode.EDGE,
+                EdgeVerificationMode.MODE,
                 "dualcore-edge",
                 "edge",
                 "device-42",

@@ -3,6 +3,7 @@ package io.dualcore.gateway.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.dualcore.gateway.auth.TestModes;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 class ModeRoutePredicateFactoryTests {
 
-    private final ModeRoutePredicateFactory factory = new ModeRoutePredicateFactory();
+    private final ModeRoutePredicateFactory factory = new ModeRoutePredicateFactory(TestModes.REGISTRY);
 
     private Predicate<ServerWebExchange> predicate(String... modes) {
         return this.factory.apply(new ModeRoutePredicateFactory.Config().setModes(modes));

@@ -2,11 +2,13 @@ package io.dualcore.gateway.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.web.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
@@ -16,8 +18,13 @@ class GatewayTelemetryDoorTests {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    private final GatewayTelemetry telemetry =
-            new GatewayTelemetry(OpenTelemetry.noop().getTracer("test"), this.meters, new AuditLog(false), false);
+    private final GatewayTelemetry telemetry = new GatewayTelemetry(
+            OpenTelemetry.noop().getTracer("test"),
+            this.meters,
+            new AuditLog(false),
+            false,
+            TestModes.REGISTRY,
+            Set.of(TestModes.EDGE));
 
     @Test
     void completedWhenProxiedThenCountedForTheGatewayDoor() {

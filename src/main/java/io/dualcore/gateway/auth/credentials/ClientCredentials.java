@@ -41,21 +41,28 @@ public record ClientCredentials(Map<String, List<String>> headers, List<String> 
         }
     }
 
-    /** Removes the values the client sent under a name; every one when {@code sent} is {@code null}. */
+    /**
+     * Removes the values the client sent under a name; every one when {@code sent} is {@code null}. One look-up of
+     * the name in the usual case (every value is the client's): each look-up in Spring's {@link HttpHeaders}
+     * lower-cases the name.
+     */
     public static void removeValues(HttpHeaders upstream, String name, List<String> sent) {
-        List<String> values = upstream.get(name);
-        if (values == null) {
+        List<String> values = upstream.remove(name);
+        if (values == null || sent == null) {
             return;
         }
-        if (sent == null || sent.containsAll(values)) {
-            upstream.remove(name);
-            return;
+        List<String> kept = null;
+        for (int i = 0; i < values.size(); i++) {
+            String value = values.get(i);
+            if (!sent.contains(value)) {
+                if (kept == null) {
+                    kept = new ArrayList<>(values.size());
+                }
+                kept.add(value);
+            }
         }
-        List<String> kept = new ArrayList<>(values);
-        kept.removeAll(sent);
-        if (kept.isEmpty()) {
-            upstream.remove(name);
-        } else {
+        if (kept != null) {
+            // a value the client did not send (a route's filter set it for the upstream) goes on
             upstream.put(name, kept);
         }
     }

@@ -4,7 +4,6 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.ClaimChecks;
 import io.dualcore.gateway.auth.ClaimValues;
 import io.dualcore.gateway.auth.GatewayIdentity;
@@ -167,7 +166,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
         ClaimChecks.requireString(claims, "jti");
         String device = ClaimChecks.optionalString(claims, "device_id");
         return new GatewayIdentity(
-                AuthenticationMode.EDGE,
+                EdgeVerificationMode.MODE,
                 token.issuer(),
                 REALM,
                 subject,

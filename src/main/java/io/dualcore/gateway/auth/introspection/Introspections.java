@@ -4,12 +4,12 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.ClaimChecks;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.OpaqueTokenVerifier;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.oidc.KeycloakClaims;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.web.ErrorCode;
 import java.text.ParseException;
 import java.time.Clock;
@@ -197,7 +197,7 @@ public final class Introspections implements OpaqueTokenVerifier {
         List<String> roleClients = (issuer.roleClients() != null) ? issuer.roleClients() : issuer.audiences();
         Set<String> roles = KeycloakClaims.roles(claims, roleClients);
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 issuer.issuerUri(),
                 issuer.name(),
                 subject,

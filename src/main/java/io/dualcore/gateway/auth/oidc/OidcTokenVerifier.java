@@ -14,7 +14,6 @@ import com.nimbusds.jose.jwk.JWKSelector;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.ClaimChecks;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
@@ -367,7 +366,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
                     : KeycloakClaims.roles(claims, this.roleClients);
         }
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 token.issuer(),
                 this.settings.name(),
                 subject,

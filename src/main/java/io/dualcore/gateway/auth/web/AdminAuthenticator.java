@@ -1,14 +1,16 @@
 package io.dualcore.gateway.auth.web;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.Mode;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.VerificationMode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.web.ErrorCode;
-import java.util.Arrays;
-import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.util.Assert;
 import reactor.core.publisher.Mono;
@@ -29,20 +31,13 @@ public final class AdminAuthenticator {
 
     private final String role;
 
-    private final Set<AuthenticationMode> modes;
-
-    /**
-     * @param role the role an admin identity carries (a realm role, {@code client:role}, or an edge token's role)
-     */
-    public AdminAuthenticator(TokenAuthenticator authenticator, String role) {
-        this(authenticator, role, EnumSet.allOf(AuthenticationMode.class));
-    }
+    private final Set<Mode> modes;
 
     /**
      * @param role the role an admin identity carries (a realm role, {@code client:role}, or an edge token's role)
      * @param modes the modes an admin identity may come from
      */
-    public AdminAuthenticator(TokenAuthenticator authenticator, String role, Set<AuthenticationMode> modes) {
+    public AdminAuthenticator(TokenAuthenticator authenticator, String role, Set<Mode> modes) {
         Assert.notNull(authenticator, "authenticator cannot be null");
         Assert.hasText(role, "role cannot be empty");
         Assert.notEmpty(modes, "modes cannot be empty");
@@ -51,16 +46,18 @@ public final class AdminAuthenticator {
         this.modes = Set.copyOf(modes);
     }
 
-    /** The modes named in settings ({@code oidc}, {@code edge}). */
-    public static Set<AuthenticationMode> modes(List<String> names) {
-        Set<AuthenticationMode> modes = EnumSet.noneOf(AuthenticationMode.class);
+    /**
+     * The modes named in settings; every registered mode when none is named.
+     *
+     * @throws IllegalStateException naming {@code dualcore.admin.modes} and the registered modes
+     */
+    public static Set<Mode> modes(List<String> names, VerificationModes registry) {
+        if (names.isEmpty()) {
+            return registry.all().stream().map(VerificationMode::mode).collect(Collectors.toUnmodifiableSet());
+        }
+        Set<Mode> modes = new LinkedHashSet<>();
         for (String name : names) {
-            AuthenticationMode mode = Arrays.stream(AuthenticationMode.values())
-                    .filter(candidate -> candidate.value().equalsIgnoreCase(name.trim()))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException(
-                            "dualcore.admin.modes: '" + name + "' is not a mode; use oidc and/or edge"));
-            modes.add(mode);
+            modes.add(registry.parse("dualcore.admin.modes", name));
         }
         return modes;
     }
@@ -88,7 +85,7 @@ public final class AdminAuthenticator {
         if (!this.modes.contains(identity.mode())) {
             return Mono.error(new TokenRejectedException(
                     ErrorCode.MODE_NOT_ALLOWED,
-                    "Admin tokens of mode " + identity.mode().value() + " are not accepted"));
+                    "Admin tokens of mode " + identity.mode().name() + " are not accepted"));
         }
         if (!identity.roles().contains(this.role)) {
             return Mono.error(new TokenRejectedException(

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.jwk.ECKey;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.MutableClock;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Instant;
@@ -56,7 +56,7 @@ class DpopBindingTests {
             claims.put("cnf", cnf);
         }
         return new GatewayIdentity(
-                AuthenticationMode.OIDC,
+                OidcVerificationMode.MODE,
                 issuer,
                 "realm",
                 "alice",

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
 import java.nio.charset.StandardCharsets;
@@ -160,7 +159,7 @@ class EdgeKeyRingTests {
 
         String token = TestTokens.edge("from-file", secret, JWSAlgorithm.HS256, TestChain.EDGE_ISSUER)
                 .sign();
-        assertThat(chain.accept(token).mode()).isEqualTo(AuthenticationMode.EDGE);
+        assertThat(chain.accept(token).mode()).isEqualTo(EdgeVerificationMode.MODE);
     }
 
     @Test

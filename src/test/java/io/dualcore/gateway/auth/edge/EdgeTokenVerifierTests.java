@@ -16,7 +16,6 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestTokens;
@@ -37,7 +36,7 @@ class EdgeTokenVerifierTests {
         GatewayIdentity identity =
                 this.chain.accept(edgeToken().claim("scope", "telemetry:write").sign());
 
-        assertThat(identity.mode()).isEqualTo(AuthenticationMode.EDGE);
+        assertThat(identity.mode()).isEqualTo(EdgeVerificationMode.MODE);
         assertThat(identity.issuer()).isEqualTo(EDGE_ISSUER);
         assertThat(identity.realm()).isEqualTo(EdgeTokenVerifier.REALM);
         assertThat(identity.subject()).isEqualTo("device-42");
@@ -54,7 +53,7 @@ class EdgeTokenVerifierTests {
                 .claim("roles", List.of("ingest"))
                 .sign());
 
-        assertThat(identity.mode()).isEqualTo(AuthenticationMode.EDGE);
+        assertThat(identity.mode()).isEqualTo(EdgeVerificationMode.MODE);
         assertThat(identity.deviceId()).isEqualTo("sensor-7");
         assertThat(identity.subject()).isEqualTo("device-42");
         assertThat(identity.keyId()).isEqualTo(EDGE_KID_512);
@@ -163,7 +162,7 @@ class EdgeTokenVerifierTests {
                 .time("iat", now.minusSeconds(1))
                 .time("exp", now.plusSeconds(599))
                 .sign();
-        assertThat(this.chain.accept(token).mode()).isEqualTo(AuthenticationMode.EDGE);
+        assertThat(this.chain.accept(token).mode()).isEqualTo(EdgeVerificationMode.MODE);
     }
 
     @ParameterizedTest
@@ -209,7 +208,7 @@ class EdgeTokenVerifierTests {
                                 .header(h -> h.type(new JOSEObjectType("edge+jwt")))
                                 .sign())
                         .mode())
-                .isEqualTo(AuthenticationMode.EDGE);
+                .isEqualTo(EdgeVerificationMode.MODE);
     }
 
     @Test
@@ -217,13 +216,13 @@ class EdgeTokenVerifierTests {
         TestChain oneTime = TestChain.options().replayProtection(true).build();
         String token = edgeToken().sign();
 
-        assertThat(oneTime.accept(token).mode()).isEqualTo(AuthenticationMode.EDGE);
+        assertThat(oneTime.accept(token).mode()).isEqualTo(EdgeVerificationMode.MODE);
         oneTime.assertRejected(token, ErrorCode.TOKEN_REPLAYED);
         oneTime.assertRejected(token, ErrorCode.TOKEN_REPLAYED);
 
         assertThat(oneTime.cache.size()).isZero();
         // a new jti is a new token
-        assertThat(oneTime.accept(edgeToken().sign()).mode()).isEqualTo(AuthenticationMode.EDGE);
+        assertThat(oneTime.accept(edgeToken().sign()).mode()).isEqualTo(EdgeVerificationMode.MODE);
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
@@ -61,17 +62,10 @@ class JwksRefreshGateTests {
 
     private void build(AuthProperties.Jwks settings) {
         this.keys = JwksKeySource.of(this.jwks, settings, this.clock, this.time);
-        AuthProperties.Issuer issuer = new AuthProperties.Issuer(
-                "realm-a",
-                TestChain.ISSUER_A,
-                null,
-                null,
-                List.of(TestChain.AUDIENCE),
-                List.of("RS256"),
-                List.of(),
-                null,
-                "Bearer",
-                settings);
+        AuthProperties.Issuer issuer = TestIssuers.issuer("realm-a", TestChain.ISSUER_A)
+                .audiences(List.of(TestChain.AUDIENCE))
+                .jwks(settings)
+                .build();
         this.authenticator = new TokenAuthenticator(
                 List.of(new OidcTokenVerifier(
                         issuer, this.keys, Schedulers.immediate(), this.clock, TestChain.CLOCK_SKEW)),

@@ -14,6 +14,7 @@ import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.dpop.DpopMode;
@@ -33,16 +34,20 @@ class OidcTokenVerifierTests {
     /** How long a condition may take on a loaded machine before the test gives up. */
     private static final Duration AWAIT = Duration.ofSeconds(30);
 
-    /** Tiny TTL so that the key set is refreshed every few tens of milliseconds. */
+    /**
+     * Short TTL so that the key set is refreshed within seconds; the refresh itself may take as long as a loaded CI
+     * machine needs (a 40 ms refresh timeout once turned a key removal into issuer_unavailable there; Nimbus wants
+     * refresh-ahead + refresh timeout within the TTL).
+     */
     private static final AuthProperties.Jwks FAST_REFRESH = new AuthProperties.Jwks(
-            Duration.ofMillis(100),
+            Duration.ofMillis(1500),
             Duration.ofMillis(40),
             Duration.ofMillis(5),
             Duration.ofHours(1),
             Duration.ofSeconds(2),
             Duration.ofSeconds(2),
             51200,
-            Duration.ofMillis(40));
+            Duration.ofSeconds(1));
 
     private static final AuthProperties.Jwks ONE_REFRESH_PER_MINUTE = new AuthProperties.Jwks(
             Duration.ofMinutes(5),
@@ -238,17 +243,11 @@ class OidcTokenVerifierTests {
 
     @Test
     void constructWhenSymmetricAlgorithmAllowedThenFails() {
-        AuthProperties.Issuer settings = new AuthProperties.Issuer(
-                "realm-x",
-                "https://idp.test/realms/x",
-                null,
-                null,
-                List.of(TestChain.AUDIENCE),
-                List.of("RS256", "HS256"),
-                List.of(),
-                null,
-                "Bearer",
-                TestChain.DEFAULT_JWKS);
+        AuthProperties.Issuer settings = TestIssuers.issuer("realm-x", "https://idp.test/realms/x")
+                .audiences(List.of(TestChain.AUDIENCE))
+                .algorithms(List.of("RS256", "HS256"))
+                .jwks(TestChain.DEFAULT_JWKS)
+                .build();
         JwksKeySource keys =
                 JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), TestChain.DEFAULT_JWKS, Clock.systemUTC());
         assertThatIllegalArgumentException()
@@ -258,19 +257,11 @@ class OidcTokenVerifierTests {
     }
 
     private static OidcTokenVerifier dpopVerifier(DpopMode dpop) {
-        AuthProperties.Issuer settings = new AuthProperties.Issuer(
-                "realm-a",
-                TestChain.ISSUER_A,
-                null,
-                null,
-                List.of(TestChain.AUDIENCE),
-                List.of("RS256"),
-                List.of(),
-                null,
-                "Bearer",
-                TestChain.DEFAULT_JWKS,
-                AuthProperties.UserInfo.DISABLED,
-                dpop);
+        AuthProperties.Issuer settings = TestIssuers.issuer("realm-a", TestChain.ISSUER_A)
+                .audiences(List.of(TestChain.AUDIENCE))
+                .jwks(TestChain.DEFAULT_JWKS)
+                .dpop(dpop)
+                .build();
         JwksKeySource keys =
                 JwksKeySource.of(new TestChain.MutableJwkSetSource(KEY_A), TestChain.DEFAULT_JWKS, Clock.systemUTC());
         return new OidcTokenVerifier(settings, keys, Schedulers.immediate(), Clock.systemUTC(), Duration.ofSeconds(30));

@@ -15,6 +15,7 @@ import io.dualcore.gateway.auth.AuthProperties.UserInfo.FailurePolicy;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.testsupport.MutableClock;
@@ -451,18 +452,12 @@ class UserInfoEnricherTests {
                         51200,
                         breaker,
                         LOG_INTERVAL);
-        AuthProperties.Issuer issuer = new AuthProperties.Issuer(
-                "realm-a",
-                ISSUER_A,
-                null,
-                stubUri("/.well-known/openid-configuration"),
-                List.of(AUDIENCE),
-                List.of("RS256"),
-                List.of(),
-                null,
-                "Bearer",
-                DEFAULT_JWKS,
-                userInfo);
+        AuthProperties.Issuer issuer = TestIssuers.issuer("realm-a", ISSUER_A)
+                .metadataUri(stubUri("/.well-known/openid-configuration"))
+                .audiences(List.of(AUDIENCE))
+                .jwks(DEFAULT_JWKS)
+                .userinfo(userInfo)
+                .build();
         UserInfoEnricher enricher = userInfo.enabled() ? UserInfoEnricher.of(issuer, this.clock) : null;
         OidcTokenVerifier verifier = new OidcTokenVerifier(
                 issuer,

@@ -3,8 +3,9 @@ package io.dualcore.gateway.auth.revocation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,7 +197,7 @@ class RevocationListTests {
             claims.put("jti", jti);
         }
         return new GatewayIdentity(
-                device != null ? AuthenticationMode.EDGE : AuthenticationMode.OIDC,
+                device != null ? EdgeVerificationMode.MODE : OidcVerificationMode.MODE,
                 "https://issuer/" + realm,
                 realm,
                 subject,

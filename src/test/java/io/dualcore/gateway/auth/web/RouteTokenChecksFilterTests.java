@@ -3,8 +3,8 @@ package io.dualcore.gateway.auth.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
-import io.dualcore.gateway.auth.AuthenticationMode;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
@@ -13,6 +13,7 @@ import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.introspection.IntrospectionEndpointStub;
 import io.dualcore.gateway.auth.introspection.Introspections;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.ProblemResponses;
@@ -72,19 +73,9 @@ class RouteTokenChecksFilterTests {
                 51200,
                 AuthProperties.IntrospectionFailurePolicy.DENY,
                 AuthProperties.UserInfo.CircuitBreaker.DEFAULTS);
-        AuthProperties.Issuer issuer = new AuthProperties.Issuer(
-                        "test",
-                        this.endpoint.issuer(),
-                        null,
-                        null,
-                        List.of("dualcore-gateway"),
-                        List.of("RS256"),
-                        List.of(),
-                        null,
-                        "Bearer",
-                        null,
-                        AuthProperties.UserInfo.DISABLED,
-                        DpopMode.OFF)
+        AuthProperties.Issuer issuer = TestIssuers.issuer("test", this.endpoint.issuer())
+                .audiences(List.of("dualcore-gateway"))
+                .build()
                 .withIntrospection(settings);
         return new Introspections(
                 List.of(new TokenIntrospector(issuer, Clock.systemUTC())),
@@ -123,7 +114,7 @@ class RouteTokenChecksFilterTests {
                 .put(
                         GatewayIdentity.ATTRIBUTE,
                         new GatewayIdentity(
-                                AuthenticationMode.OIDC,
+                                OidcVerificationMode.MODE,
                                 this.endpoint.issuer(),
                                 "test",
                                 "alice",

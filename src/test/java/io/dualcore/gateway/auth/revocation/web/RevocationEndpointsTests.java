@@ -67,7 +67,10 @@ class RevocationEndpointsTests {
                 16384,
                 RevocationProperties.LogoutScope.SUBJECT);
         RevocationAdminHandler admin = new RevocationAdminHandler(
-                new AdminAuthenticator(this.authenticator, "dualcore-admin"),
+                new AdminAuthenticator(
+                        this.authenticator,
+                        "dualcore-admin",
+                        Set.of(io.dualcore.gateway.auth.TestModes.OIDC, io.dualcore.gateway.auth.TestModes.EDGE)),
                 this.revocations,
                 errors,
                 Set.of("realm-a", "edge"),
@@ -281,7 +284,7 @@ class RevocationEndpointsTests {
     void adminWhenEdgeTokenAndOnlyOidcAdminsAcceptedThenModeNotAllowed() {
         RevocationAdminHandler oidcOnly = new RevocationAdminHandler(
                 new AdminAuthenticator(
-                        this.authenticator, "dualcore-admin", Set.of(io.dualcore.gateway.auth.AuthenticationMode.OIDC)),
+                        this.authenticator, "dualcore-admin", Set.of(io.dualcore.gateway.auth.TestModes.OIDC)),
                 this.revocations,
                 new ProblemResponses("dualcore-gateway", 5),
                 Set.of("realm-a", "edge"),

@@ -1,0 +1,73 @@
+package io.dualcore.gateway.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TestModes;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+
+/** The identity's header block, computed once per identity and written into each upstream request's headers. */
+class IdentityHeadersTests {
+
+    private final IdentityHeaders identityHeaders = new IdentityHeaders("X-Auth-");
+
+    private static GatewayIdentity identity(String subject, Set<String> roles) {
+        return new GatewayIdentity(
+                TestModes.OIDC,
+                "https://idp.test/realms/a",
+                "a",
+                subject,
+                "web",
+                roles,
+                Set.of("openid"),
+                null,
+                "kid-1",
+                Instant.now().plusSeconds(300),
+                Map.of("sub", subject));
+    }
+
+    @Test
+    void writeWhenHeadersHoldSameNamesInAnyCaseThenReplacedByOneValueEach() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add("x-auth-subject", "mallory");
+        headers.add("X-AUTH-ROLES", "admin");
+        headers.add("X-Auth-Roles", "root");
+        headers.set(HttpHeaders.ACCEPT, "application/json");
+
+        this.identityHeaders.write(identity("alice", Set.of("user")), headers);
+
+        assertThat(headers.get("X-Auth-Subject")).containsExactly("alice");
+        assertThat(headers.get("X-Auth-Roles")).containsExactly("user");
+        assertThat(headers.getFirst(HttpHeaders.ACCEPT)).isEqualTo("application/json");
+    }
+
+    @Test
+    void writeWhenSameIdentityTwiceThenSameValuesAndRequestsIndependent() {
+        GatewayIdentity alice = identity("alice", Set.of("user", "orders:read"));
+        HttpHeaders first = new HttpHeaders();
+        HttpHeaders second = new HttpHeaders();
+
+        this.identityHeaders.write(alice, first);
+        this.identityHeaders.write(alice, second);
+        second.set("X-Auth-Subject", "changed in the second request only");
+
+        assertThat(first.get("X-Auth-Subject")).containsExactly("alice");
+        assertThat(first.get("X-Auth-Roles")).containsExactly("orders:read,user");
+        assertThat(second.get("X-Auth-Roles")).containsExactly("orders:read,user");
+    }
+
+    @Test
+    void writeWhenTwoIdentitiesThenEachItsOwnBlock() {
+        HttpHeaders headers = new HttpHeaders();
+
+        this.identityHeaders.write(identity("alice", Set.of("user")), headers);
+        this.identityHeaders.write(identity("bob", Set.of("admin")), headers);
+
+        assertThat(headers.get("X-Auth-Subject")).containsExactly("bob");
+        assertThat(headers.get("X-Auth-Roles")).containsExactly("admin");
+    }
+}
