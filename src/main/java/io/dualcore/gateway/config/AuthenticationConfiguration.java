@@ -73,6 +73,7 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Wires the verification chain from {@link AuthProperties}: OIDC issuers first, then the edge key ring; and the
@@ -349,13 +350,17 @@ public class AuthenticationConfiguration {
     }
 
     @Bean
-    ProblemResponses authErrorResponses(ObjectProvider<GlobalCorsProperties> globalCors, DpopBinding dpopBinding) {
+    ProblemResponses authErrorResponses(
+            ObjectProvider<GlobalCorsProperties> globalCors,
+            DpopBinding dpopBinding,
+            ObjectProvider<JsonMapper> jsonMapper) {
         GlobalCorsProperties cors = globalCors.getIfAvailable(GlobalCorsProperties::new);
         return new ProblemResponses(
                 "dualcore-gateway",
                 5,
                 new PatternCorsConfigurationSource(cors::getCorsConfigurations),
-                dpopBinding.enabled() ? dpopBinding.algs() : null);
+                dpopBinding.enabled() ? dpopBinding.algs() : null,
+                jsonMapper.getIfAvailable(ProblemResponses::defaultJsonMapper));
     }
 
     @Bean

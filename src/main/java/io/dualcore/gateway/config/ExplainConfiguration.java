@@ -132,7 +132,7 @@ public class ExplainConfiguration {
                 explaining,
                 routeLocator,
                 compiledRoutes,
-                RateLimitHeaders.of(rateLimitProperties.headers()),
+                new RateLimitHeaders(rateLimitProperties.headers()),
                 identityHeaders,
                 identityAssertionSigner,
                 explaining(dpopBinding.getIfAvailable()),
