@@ -10,6 +10,8 @@ import os
 DS = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
 R = "$__rate_interval"
 SEL = 'instance=~"$instance"'
+# the decision meters carry the door the decision came through (gateway, nginx, caddy, traefik, envoy-http, envoy-grpc)
+DSEL = 'instance=~"$instance", door=~"$door"'
 
 rows = []  # (title, [panel specs])
 
@@ -25,21 +27,24 @@ def stat(title, exprs, unit="short", description="", width=6, thresholds=None):
 
 rows.append(("Traffic and refusals", [
     ts("Requests by route and status",
-       [(f'sum by (route, status) (rate(dualcore_requests_total{{{SEL}, route=~"$route"}}[{R}]))', "{{route}} {{status}}")],
+       [(f'sum by (route, status) (rate(dualcore_requests_total{{{DSEL}, route=~"$route"}}[{R}]))', "{{route}} {{status}}")],
        "reqps", "Routed requests by the status the client got (policy, limiter, core or gateway; 499: client left)."),
+    ts("Decisions by door",
+       [(f'sum by (door, outcome) (rate(dualcore_requests_total{{{DSEL}, route=~"$route"}}[{R}]))', "{{door}} {{outcome}}")],
+       "reqps", "Decisions by the way the request arrived: gateway (proxied), nginx, caddy, traefik, envoy-http, envoy-grpc."),
     ts("Token verifications by mode and outcome",
-       [(f'sum by (mode, outcome) (rate(dualcore_auth_requests_total{{{SEL}}}[{R}]))', "{{mode}} {{outcome}}")],
+       [(f'sum by (mode, outcome) (rate(dualcore_auth_requests_total{{{DSEL}}}[{R}]))', "{{mode}} {{outcome}}")],
        "reqps", "Tokens verified (success) or rejected (failure: mode unknown until a token is verified)."),
     ts("Verified tokens by realm",
-       [(f'sum by (mode, realm) (rate(dualcore_auth_requests_total{{{SEL}, outcome="success"}}[{R}]))', "{{mode}} {{realm}}")],
+       [(f'sum by (mode, realm) (rate(dualcore_auth_requests_total{{{DSEL}, outcome="success"}}[{R}]))', "{{mode}} {{realm}}")],
        "reqps"),
     ts("Refusals by code",
-       [(f'sum by (code) (rate(dualcore_auth_requests_total{{{SEL}, outcome="failure"}}[{R}]))', "token: {{code}}"),
-        (f'sum by (code) (rate(dualcore_authz_decisions_total{{{SEL}, outcome="denied", route=~"$route"}}[{R}]))', "policy: {{code}}"),
-        (f'sum by (code) (rate(dualcore_requests_refused_total{{{SEL}}}[{R}]))', "request: {{code}}")],
+       [(f'sum by (code) (rate(dualcore_auth_requests_total{{{DSEL}, outcome="failure"}}[{R}]))', "token: {{code}}"),
+        (f'sum by (code) (rate(dualcore_authz_decisions_total{{{DSEL}, outcome="denied", route=~"$route"}}[{R}]))', "policy: {{code}}"),
+        (f'sum by (code) (rate(dualcore_requests_refused_total{{{DSEL}}}[{R}]))', "request: {{code}}")],
        "reqps", "401 token rejections, 403 policy denials, 400 refused paths/request-targets (README \"Errors\")."),
     ts("Policy denials by route and mode",
-       [(f'sum by (route, mode, code) (rate(dualcore_authz_decisions_total{{{SEL}, outcome="denied", route=~"$route"}}[{R}]))', "{{route}} {{mode}} {{code}}")],
+       [(f'sum by (route, mode, code) (rate(dualcore_authz_decisions_total{{{DSEL}, outcome="denied", route=~"$route"}}[{R}]))', "{{route}} {{mode}} {{code}}")],
        "reqps"),
     ts("Verified-token cache",
        [(f'sum by (result) (rate(dualcore_auth_cache_total{{{SEL}}}[{R}]))', "{{result}}")],
@@ -78,7 +83,7 @@ rows.append(("Keys and certificates", [
 
 rows.append(("Rate limits and Redis", [
     ts("Rate-limit decisions",
-       [(f'sum by (plan, outcome, backend, fallback) (rate(dualcore_ratelimit_decisions_total{{{SEL}}}[{R}]))', "{{plan}} {{outcome}} {{backend}} fallback={{fallback}}")],
+       [(f'sum by (plan, outcome, backend, fallback) (rate(dualcore_ratelimit_decisions_total{{{DSEL}}}[{R}]))', "{{plan}} {{outcome}} {{backend}} fallback={{fallback}}")],
        "reqps", "limited: 429; unavailable: no decision could be made (plan failure policy)."),
     stat("Redis degraded",
          [(f'max by (instance) (dualcore_ratelimit_degraded{{{SEL}}})', "{{instance}}")],
@@ -94,7 +99,7 @@ rows.append(("Revocation and logout", [
        [(f'sum by (realm, outcome) (increase(dualcore_backchannel_logouts_total{{{SEL}}}[{R}]))', "{{realm}} {{outcome}}")],
        "short"),
     ts("Revoked tokens refused",
-       [(f'sum by (mode) (rate(dualcore_auth_requests_total{{{SEL}, outcome="failure", code="token_revoked"}}[{R}]))', "token_revoked")],
+       [(f'sum by (mode) (rate(dualcore_auth_requests_total{{{DSEL}, outcome="failure", code="token_revoked"}}[{R}]))', "token_revoked")],
        "reqps"),
     stat("Revocations held",
          [(f'max by (instance) (dualcore_revocations_active{{{SEL}}})', "{{instance}}")], width=6),
@@ -215,6 +220,7 @@ dashboard = {
     "templating": {"list": [
         variable("instance", "Instance", "label_values(dualcore_requests_total, instance)"),
         variable("route", "Route", "label_values(dualcore_requests_total, route)"),
+        variable("door", "Door", "label_values(dualcore_requests_total, door)"),
     ]},
     "annotations": {"list": [{
         "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True, "hide": True,

@@ -57,7 +57,7 @@ class ArchitectureTests {
             .whereLayer("capabilities")
             .mayOnlyBeAccessedByLayers("config", "telemetry", "pipeline", "decision", "live")
             .whereLayer("support")
-            .mayOnlyBeAccessedByLayers("config", "capabilities")
+            .mayOnlyBeAccessedByLayers("config", "capabilities", "live")
             .whereLayer("demo")
             .mayNotBeAccessedByAnyLayer();
 

@@ -1,13 +1,23 @@
 package io.dualcore.gateway.auth;
 
 import io.dualcore.gateway.auth.dpop.DpopMode;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Authentication settings: trusted OIDC issuers, the edge HMAC key ring and the verified-token cache.
@@ -18,16 +28,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxTokenLength longest bearer token accepted, in characters
  * @param clockSkew tolerance applied to {@code exp}, {@code nbf} and {@code iat}
  */
+@Validated
 @ConfigurationProperties("dualcore.auth")
 public record AuthProperties(
-        @DefaultValue Oidc oidc,
+        @DefaultValue @Valid Oidc oidc,
         @DefaultValue Edge edge,
         @DefaultValue Cache cache,
         @DefaultValue("8192") int maxTokenLength,
         @DefaultValue("30s") Duration clockSkew) {
 
     /** @param issuers trusted issuers, in the order they are tried */
-    public record Oidc(@DefaultValue List<Issuer> issuers) {}
+    public record Oidc(@DefaultValue List<@Valid Issuer> issuers) {}
 
     /**
      * One trusted OIDC issuer.
@@ -52,19 +63,27 @@ public record AuthProperties(
      *     its JWTs on every route ({@code always}) or on the routes that ask for it ({@code introspect: true})
      */
     public record Issuer(
+            @NotBlank(message = "is required: the realm's short name (e.g. realm-a)")
             String name,
+
+            @NotBlank(message = "is required: the exact iss of the realm's tokens")
             String issuerUri,
+
             String jwksUri,
             String metadataUri,
-            @DefaultValue List<String> audiences,
+
+            @DefaultValue
+            @NotEmpty(message = "is empty; list the aud values this gateway accepts (e.g. dualcore-gateway)")
+            List<String> audiences,
+
             @DefaultValue("RS256") List<String> algorithms,
             @DefaultValue List<String> authorizedParties,
             List<String> roleClients,
             @DefaultValue("Bearer") String tokenType,
             @DefaultValue Jwks jwks,
-            @DefaultValue UserInfo userinfo,
+            @DefaultValue @Valid UserInfo userinfo,
             @DefaultValue("off") DpopMode dpop,
-            @DefaultValue Introspection introspection) {
+            @DefaultValue @Valid Introspection introspection) {
 
         @ConstructorBinding
         public Issuer {
@@ -144,7 +163,7 @@ public record AuthProperties(
             @DefaultValue("10000") long cacheSize,
             @DefaultValue("51200") int sizeLimit,
             @DefaultValue("deny") IntrospectionFailurePolicy failurePolicy,
-            @DefaultValue UserInfo.CircuitBreaker circuitBreaker) {
+            @DefaultValue @Valid UserInfo.CircuitBreaker circuitBreaker) {
 
         @ConstructorBinding
         public Introspection {
@@ -228,13 +247,37 @@ public record AuthProperties(
     public record UserInfo(
             @DefaultValue("false") boolean enabled,
             String uri,
-            @DefaultValue List<String> claims,
+
+            @DefaultValue
+            List<
+                            @NotNull(message = "has an empty entry; remove it")
+                            @Pattern(
+                                    regexp = CLAIM_NAME,
+                                    message = "'${validatedValue}' is not a usable claim name; use letters,"
+                                            + " digits, '_', '.' or '-' (it names an identity header)")
+                            String>
+                    claims,
+
             @DefaultValue("deny") FailurePolicy failurePolicy,
-            @DefaultValue("2s") Duration timeout,
-            @DefaultValue("30s") Duration degradedCacheTtl,
-            @DefaultValue("51200") int sizeLimit,
-            @DefaultValue CircuitBreaker circuitBreaker,
-            @DefaultValue("1m") Duration failureLogInterval) {
+
+            @DefaultValue("2s") @NotNull @DurationMin(nanos = 1, message = "must be positive (e.g. 2s)")
+            Duration timeout,
+
+            @DefaultValue("30s") @NotNull @DurationMin(nanos = 0, message = "must not be negative (0 caches nothing)")
+            Duration degradedCacheTtl,
+
+            @DefaultValue("51200") @Positive(message = "must be positive (bytes)")
+            int sizeLimit,
+
+            @DefaultValue @Valid CircuitBreaker circuitBreaker,
+
+            @DefaultValue("1m")
+            @NotNull
+            @DurationMin(nanos = 0, message = "must not be negative (0 logs every failure)")
+            Duration failureLogInterval) {
+
+        /** A UserInfo claim name must make a header name (see the identity headers). */
+        public static final String CLAIM_NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
         /** No enrichment. */
         public static final UserInfo DISABLED = new UserInfo(
@@ -255,9 +298,16 @@ public record AuthProperties(
          * @param openFor how long requests skip UserInfo before one call probes it again
          */
         public record CircuitBreaker(
-                @DefaultValue("50") float failureRateThreshold,
-                @DefaultValue("5") int minimumCalls,
-                @DefaultValue("10s") Duration openFor) {
+                @DefaultValue("50")
+                @Positive(message = "must be a percentage above 0 and at most 100 (e.g. 50)")
+                @DecimalMax(value = "100", message = "must be a percentage above 0 and at most 100 (e.g. 50)")
+                float failureRateThreshold,
+
+                @DefaultValue("5") @Min(value = 1, message = "must be at least 1 (e.g. 5)")
+                int minimumCalls,
+
+                @DefaultValue("10s") @NotNull @DurationMin(nanos = 1, message = "must be positive (e.g. 10s)")
+                Duration openFor) {
 
             public static final CircuitBreaker DEFAULTS = new CircuitBreaker(50, 5, Duration.ofSeconds(10));
         }

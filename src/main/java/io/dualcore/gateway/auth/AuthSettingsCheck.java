@@ -14,8 +14,10 @@ import java.util.stream.Stream;
 import org.springframework.util.StringUtils;
 
 /**
- * The startup checks of {@link AuthProperties} that do not need a key or a network: shared by the gateway (which
- * stops at the first problem) and {@code config check} (which reports them all).
+ * The startup checks of {@link AuthProperties} that Jakarta constraints on the record cannot express (across
+ * components, or against a library's own list) and that need no key or network: shared by the gateway (which stops
+ * at the first problem), a live reload and {@code config check} (which reports them all). Single values (required,
+ * positive, a range, a claim name's form) are constraints on the record, checked when it is bound.
  */
 public final class AuthSettingsCheck {
 
@@ -49,8 +51,7 @@ public final class AuthSettingsCheck {
             "amr",
             "sid");
 
-    /** A UserInfo claim name must make a header name (see the identity headers). */
-    private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern CLAIM_NAME = Pattern.compile(AuthProperties.UserInfo.CLAIM_NAME);
 
     private AuthSettingsCheck() {}
 
@@ -61,14 +62,6 @@ public final class AuthSettingsCheck {
         for (int i = 0; i < issuers.size(); i++) {
             AuthProperties.Issuer issuer = issuers.get(i);
             String where = "dualcore.auth.oidc.issuers[" + i + "]";
-            if (!StringUtils.hasText(issuer.name()) || !StringUtils.hasText(issuer.issuerUri())) {
-                problems.add(where + ": name and issuer-uri are required");
-                continue;
-            }
-            if (issuer.audiences().isEmpty()) {
-                problems.add(where + " (" + issuer.name()
-                        + "): audiences is empty; list the aud values this gateway accepts (e.g. dualcore-gateway)");
-            }
             for (String algorithm : issuer.algorithms()) {
                 JWSAlgorithm parsed = JWSAlgorithm.parse(algorithm);
                 if (!ASYMMETRIC.contains(parsed)) {
@@ -100,9 +93,7 @@ public final class AuthSettingsCheck {
         Map<String, String> headers = new HashMap<>();
         for (String claim : userInfo.claims()) {
             if (claim == null || !CLAIM_NAME.matcher(claim).matches()) {
-                problems.add(where + ".claims" + name + ": '" + claim + "' is not a usable claim name; use letters,"
-                        + " digits, '_', '.' or '-' (it names an identity header)");
-                continue;
+                continue; // a constraint on the record
             }
             if (PROTECTED_CLAIMS.contains(claim)) {
                 problems.add(where + ".claims" + name + ": '" + claim + "' is a claim of the verified token that"
@@ -114,34 +105,6 @@ public final class AuthSettingsCheck {
                 problems.add(where + ".claims" + name + ": '" + other + "' and '" + claim
                         + "' would share one identity header; keep one");
             }
-        }
-        if (userInfo.timeout() == null
-                || userInfo.timeout().isZero()
-                || userInfo.timeout().isNegative()) {
-            problems.add(where + ".timeout" + name + ": must be positive (e.g. 2s)");
-        }
-        if (userInfo.degradedCacheTtl() == null || userInfo.degradedCacheTtl().isNegative()) {
-            problems.add(where + ".degraded-cache-ttl" + name + ": must not be negative (0 caches nothing)");
-        }
-        if (userInfo.sizeLimit() <= 0) {
-            problems.add(where + ".size-limit" + name + ": must be positive (bytes)");
-        }
-        AuthProperties.UserInfo.CircuitBreaker breaker = userInfo.circuitBreaker();
-        if (breaker.failureRateThreshold() <= 0 || breaker.failureRateThreshold() > 100) {
-            problems.add(where + ".circuit-breaker.failure-rate-threshold" + name
-                    + ": must be a percentage above 0 and at most 100 (e.g. 50)");
-        }
-        if (breaker.minimumCalls() < 1) {
-            problems.add(where + ".circuit-breaker.minimum-calls" + name + ": must be at least 1 (e.g. 5)");
-        }
-        if (breaker.openFor() == null
-                || breaker.openFor().isZero()
-                || breaker.openFor().isNegative()) {
-            problems.add(where + ".circuit-breaker.open-for" + name + ": must be positive (e.g. 10s)");
-        }
-        if (userInfo.failureLogInterval() == null
-                || userInfo.failureLogInterval().isNegative()) {
-            problems.add(where + ".failure-log-interval" + name + ": must not be negative (0 logs every failure)");
         }
         if (StringUtils.hasText(userInfo.uri())) {
             URI uri;

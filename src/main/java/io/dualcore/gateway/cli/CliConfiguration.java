@@ -5,6 +5,7 @@ import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
 import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.support.settings.SettingsBinding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -109,8 +110,14 @@ final class CliConfiguration {
         return this.binder;
     }
 
+    /** The authentication settings, bound and validated as the gateway does at startup. */
     AuthProperties auth() {
-        return this.binder.bindOrCreate("dualcore.auth", AuthProperties.class);
+        return SettingsBinding.bind(this.binder, "dualcore.auth", AuthProperties.class);
+    }
+
+    /** The authentication settings as bound, constraints not checked: for {@code config check}'s other checks. */
+    AuthProperties authUnchecked() {
+        return SettingsBinding.bindUnchecked(this.binder, "dualcore.auth", AuthProperties.class);
     }
 
     /** The verification modes the gateway registers (config.VerificationModesConfiguration), for name checks. */

@@ -15,6 +15,8 @@ import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.support.settings.InvalidSettingsException;
+import io.dualcore.gateway.support.settings.SettingsBinding;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -81,10 +83,14 @@ final class ConfigCommand {
                 return 1;
             }
             out.println("checking " + configuration.files() + " (+ environment)");
-            AuthProperties auth = bind(configuration::auth);
+            // every broken constraint is reported, and the checks across settings still look at what was bound
+            AuthProperties auth = bind(configuration::authUnchecked);
+            if (auth != null) {
+                this.errors.addAll(SettingsBinding.problems("dualcore.auth", auth));
+            }
             RouteProperties routes = bind(configuration::routes);
-            RateLimitProperties rateLimit =
-                    bind(() -> configuration.binder().bindOrCreate("dualcore.rate-limit", RateLimitProperties.class));
+            RateLimitProperties rateLimit = bind(() ->
+                    SettingsBinding.bind(configuration.binder(), "dualcore.rate-limit", RateLimitProperties.class));
             if (auth != null) {
                 this.errors.addAll(AuthSettingsCheck.issuerProblems(auth));
                 checkEdge(auth.edge());
@@ -93,8 +99,8 @@ final class ConfigCommand {
             if (rateLimit != null) {
                 rateLimit.plans().forEach((name, plan) -> check(() -> plans.put(name, RatePlan.of(name, plan))));
             }
-            CredentialsProperties credentials = bind(
-                    () -> configuration.binder().bindOrCreate("dualcore.credentials", CredentialsProperties.class));
+            CredentialsProperties credentials = bind(() ->
+                    SettingsBinding.bind(configuration.binder(), "dualcore.credentials", CredentialsProperties.class));
             CredentialCarriers carriers = null;
             if (credentials != null) {
                 try {
@@ -118,15 +124,11 @@ final class ConfigCommand {
         private <T> T bind(Supplier<T> binding) {
             try {
                 return binding.get();
+            } catch (InvalidSettingsException ex) {
+                this.errors.addAll(ex.problems());
+                return null;
             } catch (BindException ex) {
-                Throwable cause = ex.getCause();
-                while (cause != null && cause.getCause() != null) {
-                    cause = cause.getCause();
-                }
-                String where = (ex.getProperty() != null)
-                        ? ex.getProperty().getName() + "=" + ex.getProperty().getValue()
-                        : ex.getName().toString();
-                this.errors.add(where + ": " + (cause != null ? cause.getMessage() : ex.getMessage()));
+                this.errors.add(SettingsBinding.problem(ex));
                 return null;
             }
         }

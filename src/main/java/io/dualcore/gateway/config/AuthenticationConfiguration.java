@@ -27,7 +27,7 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.oidc.UserInfoEnricher;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.FormCredentialsWebFilter;
-import io.dualcore.gateway.auth.web.RouteTokenChecksFilter;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
@@ -73,6 +73,7 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Wires the verification chain from {@link AuthProperties}: OIDC issuers first, then the edge key ring; and the
@@ -300,38 +301,20 @@ public class AuthenticationConfiguration {
         return new Introspections(introspectors, properties.oidc().issuers(), clock, properties.clockSkew());
     }
 
-    /** The checks a route asks for beyond its issuer's: online introspection, a stricter DPoP mode. */
+    /**
+     * The checks a route asks for beyond its issuer's (online introspection, a stricter DPoP mode): a step of the
+     * decision engine, so every door runs them.
+     */
     @Bean
-    RouteTokenChecksFilter routeTokenChecksFilter(
-            AuthProperties properties,
-            ObjectProvider<RouteProperties> routeProperties,
-            Introspections introspections,
-            DpopBinding dpopBinding,
-            ProblemResponses authErrorResponses,
-            ObjectProvider<AuthenticationObserver> observer,
-            Environment environment) {
-        RouteProperties routes = routes(routeProperties);
-        Map<String, RouteTokenChecksFilter.RouteChecks> byRoute = new LinkedHashMap<>();
-        routes.routes().forEach((id, settings) -> {
+    RouteTokenChecks routeTokenChecks(
+            ObjectProvider<RouteProperties> routeProperties, Introspections introspections, DpopBinding dpopBinding) {
+        Map<String, RouteTokenChecks.RouteChecks> byRoute = new LinkedHashMap<>();
+        routes(routeProperties).routes().forEach((id, settings) -> {
             if (settings.introspect() || settings.dpop() != DpopMode.OFF) {
-                byRoute.put(id, new RouteTokenChecksFilter.RouteChecks(settings.introspect(), settings.dpop()));
+                byRoute.put(id, new RouteTokenChecks.RouteChecks(settings.introspect(), settings.dpop()));
             }
         });
-        boolean alwaysIntrospects = properties.oidc().issuers().stream()
-                .anyMatch(issuer -> issuer.introspection().always());
-        if ((!byRoute.isEmpty() || alwaysIntrospects)
-                && environment.getProperty("dualcore.decision-api.enabled", Boolean.class, false)) {
-            // the decision doors do not run the per-route checks yet: they would answer allow where the proxy refuses
-            throw new IllegalStateException("dualcore.decision-api.enabled is true while routes " + byRoute.keySet()
-                    + " set introspect or dpop (or an issuer sets introspection.always); the decision API does not"
-                    + " run these checks yet: turn the decision API off or remove those settings");
-        }
-        return new RouteTokenChecksFilter(
-                byRoute,
-                introspections.introspectors().isEmpty() ? null : introspections,
-                dpopBinding,
-                authErrorResponses,
-                observer.getIfAvailable(() -> AuthenticationObserver.NONE));
+        return new RouteTokenChecks(byRoute, introspections, dpopBinding);
     }
 
     /**
@@ -367,13 +350,17 @@ public class AuthenticationConfiguration {
     }
 
     @Bean
-    ProblemResponses authErrorResponses(ObjectProvider<GlobalCorsProperties> globalCors, DpopBinding dpopBinding) {
+    ProblemResponses authErrorResponses(
+            ObjectProvider<GlobalCorsProperties> globalCors,
+            DpopBinding dpopBinding,
+            ObjectProvider<JsonMapper> jsonMapper) {
         GlobalCorsProperties cors = globalCors.getIfAvailable(GlobalCorsProperties::new);
         return new ProblemResponses(
                 "dualcore-gateway",
                 5,
                 new PatternCorsConfigurationSource(cors::getCorsConfigurations),
-                dpopBinding.enabled() ? dpopBinding.algs() : null);
+                dpopBinding.enabled() ? dpopBinding.algs() : null,
+                jsonMapper.getIfAvailable(ProblemResponses::defaultJsonMapper));
     }
 
     @Bean

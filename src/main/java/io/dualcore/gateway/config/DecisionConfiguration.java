@@ -4,6 +4,7 @@ import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.decision.DecisionEngine;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.forwardauth.DecisionApiProperties;
 import io.dualcore.gateway.forwardauth.ForwardAuthHandler;
 import io.dualcore.gateway.forwardauth.ForwardAuthServer;
@@ -55,6 +56,7 @@ public class DecisionConfiguration {
             ObjectProvider<AuthenticationObserver> authentication,
             ObjectProvider<PipelineObserver> pipeline,
             ObjectProvider<DpopBinding> dpopBinding,
+            ObjectProvider<RouteTokenChecks> routeTokenChecks,
             ObjectProvider<LiveConfiguration> liveConfiguration) {
         return new DecisionEngine(
                 pathCanonicalizer,
@@ -71,6 +73,7 @@ public class DecisionConfiguration {
                         authentication.getIfAvailable(() -> AuthenticationObserver.NONE),
                         pipeline.getIfAvailable(() -> PipelineObserver.NONE)),
                 dpopBinding.getIfAvailable(),
+                routeTokenChecks.getIfAvailable(() -> RouteTokenChecks.NONE),
                 pin(liveConfiguration));
     }
 

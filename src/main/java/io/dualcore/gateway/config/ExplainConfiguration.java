@@ -8,6 +8,7 @@ import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.VerifierChain;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
@@ -15,6 +16,7 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.auth.web.AdminAuthenticator;
 import io.dualcore.gateway.auth.web.AdminProperties;
 import io.dualcore.gateway.decision.DecisionExplainer;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.explain.ExplainHandler;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -51,8 +53,13 @@ import reactor.core.publisher.Mono;
 @ConditionalOnBooleanProperty(name = "dualcore.explain.enabled", matchIfMissing = true)
 public class ExplainConfiguration {
 
-    /** Explain never records a one-time token's jti: every use is reported as a first use. */
+    /** Explain never records a one-time token's or a DPoP proof's jti: every use is reported as a first use. */
     private static final ReplayGuard NOTHING_RECORDED = (issuer, jti, expiresAt) -> Mono.just(true);
+
+    /** The running DPoP step, with a replay guard that records nothing; {@code null} when DPoP is off everywhere. */
+    private static DpopBinding explaining(DpopBinding running) {
+        return (running != null && running.enabled()) ? running.withReplayGuard(NOTHING_RECORDED) : null;
+    }
 
     /**
      * The running configuration's pin, its verifiers as explain verifies: the edge verifier one that records no
@@ -100,6 +107,8 @@ public class ExplainConfiguration {
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner identityAssertionSigner,
             ProblemResponses authErrorResponses,
+            ObjectProvider<DpopBinding> dpopBinding,
+            ObjectProvider<RouteTokenChecks> routeTokenChecks,
             ObjectProvider<LiveConfiguration> liveConfiguration) {
         AdminAuthenticator admins = adminAuthenticator.getIfAvailable(() -> new AdminAuthenticator(
                 tokenAuthenticator,
@@ -123,9 +132,11 @@ public class ExplainConfiguration {
                 explaining,
                 routeLocator,
                 compiledRoutes,
-                RateLimitHeaders.of(rateLimitProperties.headers()),
+                new RateLimitHeaders(rateLimitProperties.headers()),
                 identityHeaders,
                 identityAssertionSigner,
+                explaining(dpopBinding.getIfAvailable()),
+                routeTokenChecks.getIfAvailable(() -> RouteTokenChecks.NONE),
                 explaining(DecisionConfiguration.pin(liveConfiguration), explainingEdge));
         ExplainHandler.AdminCheck admin = request -> admins.authenticate(request)
                 .map(GatewayIdentity::subject)

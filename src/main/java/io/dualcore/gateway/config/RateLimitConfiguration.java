@@ -33,7 +33,7 @@ public class RateLimitConfiguration {
     /** The {@code RateLimit} response headers' style, checked at startup ({@code dualcore.rate-limit.headers}). */
     @Bean
     RateLimitHeaders rateLimitHeaders(RateLimitProperties properties) {
-        return RateLimitHeaders.of(properties.headers());
+        return new RateLimitHeaders(properties.headers());
     }
 
     @Bean
@@ -53,10 +53,6 @@ public class RateLimitConfiguration {
             throw new IllegalStateException("dualcore.rate-limit.discovery.renew-every (" + discovery.renewEvery()
                     + ") must be shorter than dualcore.rate-limit.discovery.ttl (" + discovery.ttl()
                     + "), or every gateway drops out between renewals");
-        }
-        if (properties.instances() < 1) {
-            throw new IllegalStateException(
-                    "dualcore.rate-limit.instances must be at least 1, was " + properties.instances());
         }
         GatewayInstances instances = new GatewayInstances(
                 connections.scripting(),
@@ -89,37 +85,29 @@ public class RateLimitConfiguration {
             RedisProperties redis,
             ObjectProvider<RedisConnections> connections,
             ObjectProvider<GatewayInstances> gatewayInstances) {
-        switch (properties.backend()) {
-            case "local":
-                return new LocalRateLimiter(properties.maximumLocalKeys());
-            case "redis":
-                RedisConnections redisConnections = connections.getIfAvailable();
-                if (redisConnections == null) {
-                    throw new IllegalStateException(
-                            "dualcore.rate-limit.backend is redis but neither dualcore.redis.url (REDIS_URL) nor"
-                                    + " dualcore.redis.cluster.nodes is set");
-                }
-                RateLimitProperties.CircuitBreaker settings = properties.circuitBreaker();
-                CircuitBreaker breaker = RedisCircuitBreakers.create(
-                        "redis-rate-limit",
-                        settings.failureRateThreshold(),
-                        settings.minimumCalls(),
-                        settings.openFor());
-                return new ResilientRateLimiter(
-                        new RedisRateLimiter(redisConnections.binaryConnection(), redis.timeout()),
-                        new LocalRateLimiter(properties.maximumLocalKeys()),
-                        breaker,
-                        redis.timeout(),
-                        sharedBy(properties, gatewayInstances.getIfAvailable()),
-                        () -> switch (redisConnections.reachability()) {
-                            case UNKNOWN -> ResilientRateLimiter.Backend.UNKNOWN;
-                            case UP -> ResilientRateLimiter.Backend.UP;
-                            case UNREACHABLE -> ResilientRateLimiter.Backend.UNREACHABLE;
-                        });
-            default:
-                throw new IllegalStateException("dualcore.rate-limit.backend: unknown backend '" + properties.backend()
-                        + "'; use local or redis");
+        if (properties.backend() == RateLimitProperties.Backend.LOCAL) {
+            return new LocalRateLimiter(properties.maximumLocalKeys());
         }
+        RedisConnections redisConnections = connections.getIfAvailable();
+        if (redisConnections == null) {
+            throw new IllegalStateException(
+                    "dualcore.rate-limit.backend is redis but neither dualcore.redis.url (REDIS_URL) nor"
+                            + " dualcore.redis.cluster.nodes is set");
+        }
+        RateLimitProperties.CircuitBreaker settings = properties.circuitBreaker();
+        CircuitBreaker breaker = RedisCircuitBreakers.create(
+                "redis-rate-limit", settings.failureRateThreshold(), settings.minimumCalls(), settings.openFor());
+        return new ResilientRateLimiter(
+                new RedisRateLimiter(redisConnections.binaryConnection(), redis.timeout()),
+                new LocalRateLimiter(properties.maximumLocalKeys()),
+                breaker,
+                redis.timeout(),
+                sharedBy(properties, gatewayInstances.getIfAvailable()),
+                () -> switch (redisConnections.reachability()) {
+                    case UNKNOWN -> ResilientRateLimiter.Backend.UNKNOWN;
+                    case UP -> ResilientRateLimiter.Backend.UP;
+                    case UNREACHABLE -> ResilientRateLimiter.Backend.UNREACHABLE;
+                });
     }
 
     /** The live count when discovery is on, else the static number. */

@@ -47,7 +47,8 @@ import reactor.core.publisher.Mono;
  *   <li>authenticate ({@link AuthenticateStep}: the token, the verified-token cache or the verifiers, DPoP;
  *       synchronous on a cache hit, reactive only for a key fetch, a DPoP replay check or UserInfo);
  *   <li>route match: Spring Cloud Gateway's own routes and predicates; none is a 404 {@code no_route};
- *   <li>the route ({@link RouteStep}): its access policy (401 / 403), its rate limit (429), the identity hand-over.
+ *   <li>the route ({@link RouteStep}): the token checks it asks for ({@link RouteTokenChecks}: route DPoP, online
+ *       introspection; 401 / 503), its access policy (401 / 403), its rate limit (429), the identity hand-over.
  * </ol>
  *
  * <p>Two ways in. The proxy door (the gateway port) runs the steps where Spring Cloud Gateway leaves room for them:
@@ -164,6 +165,7 @@ public final class DecisionEngine {
                 signer,
                 observers,
                 dpop,
+                RouteTokenChecks.NONE,
                 ConfigurationPin.NONE);
     }
 
@@ -186,6 +188,77 @@ public final class DecisionEngine {
             Observers observers,
             DpopBinding dpop,
             ConfigurationPin pin) {
+        this(
+                canonicalizer,
+                authenticator,
+                reservedHeader,
+                routes,
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                observers,
+                dpop,
+                RouteTokenChecks.NONE,
+                pin);
+    }
+
+    /**
+     * @param reservedHeader whether a header name is in the reserved identity namespace (however spelled)
+     * @param dpop the DPoP step every authenticated request passes, or {@code null} when no issuer uses DPoP
+     * @param tokenChecks the token checks routes ask for (route DPoP, online introspection)
+     */
+    public DecisionEngine(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            Observers observers,
+            DpopBinding dpop,
+            RouteTokenChecks tokenChecks) {
+        this(
+                canonicalizer,
+                authenticator,
+                reservedHeader,
+                routes,
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                identityHeaders,
+                signer,
+                observers,
+                dpop,
+                tokenChecks,
+                ConfigurationPin.NONE);
+    }
+
+    /**
+     * @param reservedHeader whether a header name is in the reserved identity namespace (however spelled)
+     * @param dpop the DPoP step every authenticated request passes, or {@code null} when no issuer uses DPoP
+     * @param tokenChecks the token checks routes ask for (route DPoP, online introspection)
+     * @param pin pins the configuration each decision runs on (routes, policies, plans, verifiers), read once per
+     *     request
+     */
+    public DecisionEngine(
+            PathCanonicalizer canonicalizer,
+            TokenAuthenticator authenticator,
+            Predicate<String> reservedHeader,
+            RouteLocator routes,
+            CompiledRoutes compiledRoutes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityHeaders identityHeaders,
+            IdentityAssertionSigner signer,
+            Observers observers,
+            DpopBinding dpop,
+            RouteTokenChecks tokenChecks,
+            ConfigurationPin pin) {
         Assert.notNull(canonicalizer, "canonicalizer cannot be null");
         Assert.notNull(pin, "pin cannot be null");
         this.pin = pin;
@@ -198,7 +271,14 @@ public final class DecisionEngine {
         this.refusals = observers.refusals();
         this.authentication =
                 new AuthenticateStep(authenticator, reservedHeader, observers.authentication(), dpop, pin);
-        this.route = new RouteStep(compiledRoutes, limiter, rateLimitHeaders, signer, observers.pipeline());
+        this.route = new RouteStep(
+                compiledRoutes,
+                limiter,
+                rateLimitHeaders,
+                signer,
+                observers.pipeline(),
+                tokenChecks,
+                observers.authentication());
     }
 
     // ---- the proxy door's steps (the exchange is the client's, routing is Spring Cloud Gateway's) ----
@@ -212,7 +292,7 @@ public final class DecisionEngine {
     }
 
     /**
-     * The matched route's steps: policy, rate limit, hand-over. {@code outcome.allowed} is the forwarding, observed
+     * The matched route's steps: token checks, policy, rate limit, hand-over. {@code outcome.allowed} is the forwarding, observed
      * until it ends.
      *
      * @param routeId the matched route

@@ -4,6 +4,7 @@ import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TokenAuthenticator;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
@@ -38,9 +39,11 @@ import reactor.core.publisher.Mono;
 /**
  * Explains a decision: runs the {@link DecisionEngine}'s own steps (canonical path, authentication, the gateway's
  * routes and predicates in order, policy, rate-limit plan, hand-over) against the running configuration, and
- * records what each step saw. Without side effects: a rate-limit token is never taken (the plan and key are
+ * records what each step saw, the route's token checks included (route DPoP, online introspection: the issuer is
+ * asked, as the other doors ask it). Without side effects: a rate-limit token is never taken (the plan and key are
  * reported), a one-time edge token's {@code jti} and a DPoP proof's {@code jti} are never recorded (the
- * authenticator given here has no replay guard and the DPoP proof is not checked), and nothing reaches metrics or
+ * authenticator and the DPoP step given here have replay guards that record nothing: the proof's signature, key,
+ * {@code htm}, {@code htu} and age are checked, a replay of it cannot be judged), and nothing reaches metrics or
  * the audit trail (the caller writes its own single audit line). Tokens never appear in full: see
  * {@link #fingerprint(String)}.
  */
@@ -62,6 +65,10 @@ public final class DecisionExplainer {
     private final IdentityHeaders identityHeaders;
 
     private final IdentityAssertionSigner signer;
+
+    private final DpopBinding dpop;
+
+    private final RouteTokenChecks tokenChecks;
 
     private final ConfigurationPin pin;
 
@@ -85,12 +92,17 @@ public final class DecisionExplainer {
                 rateLimitHeaders,
                 identityHeaders,
                 signer,
+                null,
+                RouteTokenChecks.NONE,
                 ConfigurationPin.NONE);
     }
 
     /**
      * @param authenticator the running verifiers without side effects: no verified-token cache, and a replay guard
      *     that records nothing
+     * @param dpop the running DPoP step with a replay guard that records nothing, or {@code null} when no issuer nor
+     *     route uses DPoP
+     * @param tokenChecks the running route token checks
      * @param pin pins the configuration each explained decision runs on (its verifiers as explain verifies: without
      *     side effects)
      */
@@ -102,6 +114,8 @@ public final class DecisionExplainer {
             RateLimitHeaders rateLimitHeaders,
             IdentityHeaders identityHeaders,
             IdentityAssertionSigner signer,
+            DpopBinding dpop,
+            RouteTokenChecks tokenChecks,
             ConfigurationPin pin) {
         Assert.notNull(pin, "pin cannot be null");
         this.pin = pin;
@@ -119,6 +133,8 @@ public final class DecisionExplainer {
         this.rateLimitHeaders = rateLimitHeaders;
         this.identityHeaders = identityHeaders;
         this.signer = signer;
+        this.dpop = dpop;
+        this.tokenChecks = (tokenChecks != null) ? tokenChecks : RouteTokenChecks.NONE;
     }
 
     /**
@@ -139,7 +155,8 @@ public final class DecisionExplainer {
                 this.identityHeaders,
                 this.signer,
                 recording.observers(),
-                null,
+                this.dpop,
+                this.tokenChecks,
                 this.pin);
         DecisionRequest explained = new DecisionRequest(
                 DOOR,
@@ -388,8 +405,8 @@ public final class DecisionExplainer {
                 if (identity.claims().containsKey("cnf")) {
                     detail.put(
                             "dpop",
-                            "the token is bound to a key (cnf); explain does not check a DPoP proof (it would record"
-                                    + " the proof's jti)");
+                            "the token is bound to a key (cnf); explain checks the DPoP proof (key, signature, htm,"
+                                    + " htu, age) but cannot judge a replay: it never records the proof's jti");
                 }
                 if (identity.claims().containsKey("jti") && identity.mode().oneTimeTokens()) {
                     detail.put("replay", "not checked: explain never records a one-time token's jti");

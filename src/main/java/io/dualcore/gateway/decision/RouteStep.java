@@ -1,6 +1,8 @@
 package io.dualcore.gateway.decision;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.pipeline.CompiledRoute;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
@@ -22,10 +24,12 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
 /**
- * The engine's steps after route matching, the same for every door: the matched route's {@link CompiledRoute}
+ * The engine's steps after route matching, the same for every door: the route's token checks
+ * ({@link RouteTokenChecks}: route DPoP, online introspection), the matched route's {@link CompiledRoute}
  * resolved once, then its access policy (401 / 403), its rate limit (429) and the hand-over of the identity (what
  * {@link IdentityHandOver} writes upstream: identity headers, the optional assertion, the client's credentials only
- * where the route forwards them). Synchronous where no I/O is needed: only a shared (Redis) rate limit is reactive.
+ * where the route forwards them). Synchronous where no I/O is needed: only an introspection call and a shared (Redis)
+ * rate limit are reactive.
  */
 final class RouteStep {
 
@@ -42,12 +46,18 @@ final class RouteStep {
 
     private final PipelineObserver observer;
 
+    private final RouteTokenChecks tokenChecks;
+
+    private final AuthenticationObserver tokenObserver;
+
     RouteStep(
             CompiledRoutes routes,
             RateLimiter limiter,
             RateLimitHeaders rateLimitHeaders,
             IdentityAssertionSigner signer,
-            PipelineObserver observer) {
+            PipelineObserver observer,
+            RouteTokenChecks tokenChecks,
+            AuthenticationObserver tokenObserver) {
         Assert.notNull(routes, "routes cannot be null");
         Assert.notNull(limiter, "limiter cannot be null");
         Assert.notNull(rateLimitHeaders, "rateLimitHeaders cannot be null");
@@ -58,19 +68,59 @@ final class RouteStep {
         this.rateLimitHeaders = rateLimitHeaders;
         this.signer = signer;
         this.observer = observer;
+        this.tokenChecks = (tokenChecks != null) ? tokenChecks : RouteTokenChecks.NONE;
+        this.tokenObserver = (tokenObserver != null) ? tokenObserver : AuthenticationObserver.NONE;
     }
 
     /**
-     * Policy, rate limit, hand-over for the matched route; on allow, the door's {@code allowed} (the forwarding)
-     * is observed until it ends, with the status the client got.
+     * Token checks, policy, rate limit, hand-over for the matched route; on allow, the door's {@code allowed} (the
+     * forwarding) is observed until it ends, with the status the client got.
      *
      * @param routeId the matched route, or {@code null} (denied: no policy)
      * @param responseHeaders where the route's {@code RateLimit} headers go
      */
     <C, T> Mono<T> run(
             ServerWebExchange exchange, String routeId, HttpHeaders responseHeaders, C context, Outcome<C, T> outcome) {
-        CompiledRoute compiled = (routeId != null) ? this.routes.get(exchange, routeId) : null;
         GatewayIdentity identity = GatewayIdentity.from(exchange);
+        Mono<Void> online;
+        try {
+            online = this.tokenChecks.check(exchange, routeId, identity, context, outcome);
+        } catch (TokenRejectedException ex) {
+            return tokenRefused(exchange, ex, context, outcome);
+        }
+        if (online == null) {
+            return authorize(exchange, routeId, identity, responseHeaders, context, outcome);
+        }
+        // the introspection answer (or its refusal, as a value): the door's continuation runs outside the handler
+        return online.then(Mono.<Object>just(Boolean.TRUE))
+                .onErrorResume(TokenRejectedException.class, Mono::just)
+                .flatMap(result -> (result instanceof TokenRejectedException ex)
+                        ? tokenRefused(exchange, ex, context, outcome)
+                        : authorize(exchange, routeId, identity, responseHeaders, context, outcome));
+    }
+
+    /** A token the route's checks refuse: reported like authentication's refusals, never reaching the policy. */
+    private <C, T> Mono<T> tokenRefused(
+            ServerWebExchange exchange, TokenRejectedException rejection, C context, Outcome<C, T> outcome) {
+        this.tokenObserver.rejected(exchange, rejection.errorCode());
+        outcome.step(
+                context,
+                RouteTokenChecks.STEP,
+                null,
+                "refused " + rejection.errorCode().code());
+        return outcome.refused(
+                exchange, context, new Decision.Problem(rejection.errorCode(), rejection.description(), null, -1));
+    }
+
+    /** The route's policy, rate limit and hand-over. */
+    private <C, T> Mono<T> authorize(
+            ServerWebExchange exchange,
+            String routeId,
+            GatewayIdentity identity,
+            HttpHeaders responseHeaders,
+            C context,
+            Outcome<C, T> outcome) {
+        CompiledRoute compiled = (routeId != null) ? this.routes.get(exchange, routeId) : null;
         if (compiled == null) {
             outcome.step(context, "policy", null, "none");
             this.observer.authorized(exchange, routeId, identity, ErrorCode.NO_ROUTE_POLICY);

@@ -3,8 +3,10 @@ package io.dualcore.gateway.extauthz;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -17,6 +19,9 @@ import org.springframework.validation.annotation.Validated;
  *     may reach it)
  * @param address the address the listener binds; loopback by default, the proxy's side of the network otherwise
  * @param port the listener's port ({@code 0}: a free one)
+ * @param allowedPeers the peers (addresses or CIDR blocks) that may call; any other call is closed with
+ *     {@code PERMISSION_DENIED} before it reaches the decision; loopback only by default (list {@code 0.0.0.0/0} and
+ *     {@code ::/0} to allow every peer that reaches {@code address})
  * @param maxConcurrentCallsPerConnection the most calls one connection (one Envoy worker) may have in flight
  * @param maxInboundMessageSize the largest {@code CheckRequest} accepted, in bytes (bodies are never asked for)
  * @param maxInboundMetadataSize the largest gRPC metadata (HTTP/2 header list) accepted, in bytes
@@ -35,6 +40,7 @@ public record ExtAuthzGrpcProperties(
         @DefaultValue("false") boolean enabled,
         @DefaultValue("127.0.0.1") @NotBlank String address,
         @DefaultValue("9191") @Min(0) @Max(65535) int port,
+        @DefaultValue({"127.0.0.0/8", "::1"}) @NotEmpty List<String> allowedPeers,
         @DefaultValue("1024") @Min(1) int maxConcurrentCallsPerConnection,
         @DefaultValue("65536") @Min(4096) int maxInboundMessageSize,
         @DefaultValue("16384") @Min(1024) int maxInboundMetadataSize,

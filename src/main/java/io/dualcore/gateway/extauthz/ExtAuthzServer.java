@@ -1,6 +1,8 @@
 package io.dualcore.gateway.extauthz;
 
+import io.dualcore.gateway.web.PeerAllowList;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +15,7 @@ import org.springframework.util.Assert;
 
 /**
  * The {@code ext_authz} gRPC listener: a grpc-java server beside the gateway's, started and stopped with the
- * context, serving only the {@link ExtAuthzService}. Calls run on the transport's event loop (the decision never
+ * context, serving only the {@link ExtAuthzService} to the peers in {@code allowed-peers}. Calls run on the transport's event loop (the decision never
  * blocks: a key fetch or UserInfo call is reactive), so no thread pool sits between Envoy and the engine.
  */
 public final class ExtAuthzServer implements SmartLifecycle {
@@ -24,6 +26,8 @@ public final class ExtAuthzServer implements SmartLifecycle {
 
     private final ExtAuthzGrpcProperties settings;
 
+    private final PeerAllowListInterceptor peers;
+
     private volatile Server server;
 
     public ExtAuthzServer(ExtAuthzService service, ExtAuthzGrpcProperties settings) {
@@ -31,13 +35,16 @@ public final class ExtAuthzServer implements SmartLifecycle {
         Assert.notNull(settings, "settings cannot be null");
         this.service = service;
         this.settings = settings;
+        // checked at startup: an entry that is not an address or CIDR block stops the context, naming the property
+        this.peers = new PeerAllowListInterceptor(
+                PeerAllowList.of("dualcore.ext-authz.grpc.allowed-peers", settings.allowedPeers()));
     }
 
     @Override
     public void start() {
         Server built = NettyServerBuilder.forAddress(
                         new InetSocketAddress(this.settings.address(), this.settings.port()))
-                .addService(this.service)
+                .addService(ServerInterceptors.intercept(this.service, this.peers))
                 .directExecutor()
                 .maxConcurrentCallsPerConnection(this.settings.maxConcurrentCallsPerConnection())
                 .maxInboundMessageSize(this.settings.maxInboundMessageSize())

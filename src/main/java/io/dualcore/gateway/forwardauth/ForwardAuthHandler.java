@@ -4,14 +4,12 @@ import io.dualcore.gateway.decision.Decision;
 import io.dualcore.gateway.decision.DecisionEngine;
 import io.dualcore.gateway.decision.DecisionRequest;
 import io.dualcore.gateway.web.ErrorCode;
+import io.dualcore.gateway.web.PeerAllowList;
 import io.dualcore.gateway.web.ProblemResponses;
-import io.netty.handler.ipfilter.IpFilterRuleType;
-import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +60,7 @@ public final class ForwardAuthHandler implements WebHandler {
 
     private final ProblemResponses problems;
 
-    private final List<IpSubnetFilterRule> trustedProxies;
+    private final PeerAllowList trustedProxies;
 
     private final String envoyPrefix;
 
@@ -72,7 +70,7 @@ public final class ForwardAuthHandler implements WebHandler {
         Assert.notNull(settings, "settings cannot be null");
         this.engine = engine;
         this.problems = problems;
-        this.trustedProxies = trustedProxies(settings.trustedProxies());
+        this.trustedProxies = PeerAllowList.of("dualcore.decision-api.trusted-proxies", settings.trustedProxies());
         String prefix = settings.envoyPathPrefix();
         this.envoyPrefix = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
         Assert.isTrue(
@@ -245,36 +243,7 @@ public final class ForwardAuthHandler implements WebHandler {
     }
 
     private boolean trusted(InetSocketAddress peer) {
-        if (this.trustedProxies.isEmpty()) {
-            return true;
-        }
-        if (peer == null) {
-            return false;
-        }
-        for (IpSubnetFilterRule rule : this.trustedProxies) {
-            if (rule.matches(peer)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static List<IpSubnetFilterRule> trustedProxies(List<String> cidrs) {
-        List<IpSubnetFilterRule> rules = new ArrayList<>();
-        for (String cidr : cidrs) {
-            String value = cidr.trim();
-            try {
-                rules.add(
-                        value.contains("/")
-                                ? new IpSubnetFilterRule(value, IpFilterRuleType.ACCEPT)
-                                : new IpSubnetFilterRule(
-                                        value, value.contains(":") ? 128 : 32, IpFilterRuleType.ACCEPT));
-            } catch (IllegalArgumentException ex) {
-                throw new IllegalStateException("dualcore.decision-api.trusted-proxies: '" + cidr
-                        + "' is not an address or CIDR block; use e.g. 10.0.0.0/8 or 127.0.0.1");
-            }
-        }
-        return List.copyOf(rules);
+        return this.trustedProxies.isEmpty() || this.trustedProxies.allows(peer);
     }
 
     /** The original request could not be reconstructed. */

@@ -15,13 +15,13 @@ import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.ratelimit.RatePlans;
 import io.dualcore.gateway.route.RouteProperties;
+import io.dualcore.gateway.support.settings.SettingsBinding;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -134,10 +134,10 @@ public final class ConfigurationCompiler {
                             .orElseGet(GatewayProperties::new));
             RouteProperties routeProperties = bind(() -> binder.bindOrCreate("dualcore", RouteProperties.class));
             RateLimitProperties rateLimit =
-                    bind(() -> binder.bindOrCreate("dualcore.rate-limit", RateLimitProperties.class));
+                    bind(() -> SettingsBinding.bind(binder, "dualcore.rate-limit", RateLimitProperties.class));
             CredentialsProperties credentials =
                     bind(() -> binder.bindOrCreate("dualcore.credentials", CredentialsProperties.class));
-            AuthProperties auth = bind(() -> binder.bindOrCreate("dualcore.auth", AuthProperties.class));
+            AuthProperties auth = bind(() -> SettingsBinding.bind(binder, "dualcore.auth", AuthProperties.class));
             checkAuth(auth);
             Map<String, RouteDefinition> definitions = definitions(gateway);
             CredentialCarriers carriers = CredentialCarriers.of(credentials);
@@ -245,12 +245,7 @@ public final class ConfigurationCompiler {
         try {
             return binding.get();
         } catch (BindException ex) {
-            String name =
-                    (ex.getProperty() != null) ? ex.getProperty().getName().toString() : String.valueOf(ex.getName());
-            String lower = name.toLowerCase(Locale.ROOT);
-            boolean secret = lower.contains("secret") || lower.contains("password") || lower.contains("key");
-            throw new InvalidConfigurationException(
-                    name + ": cannot be bound" + (secret ? "" : " (" + rootMessage(ex) + ")"));
+            throw new InvalidConfigurationException(SettingsBinding.problem(ex));
         }
     }
 

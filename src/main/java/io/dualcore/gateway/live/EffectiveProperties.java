@@ -128,7 +128,7 @@ final class EffectiveProperties {
         if (property.getNumberOfElements() == 4
                 && ROUTES.isAncestorOf(property)
                 && ROUTE_TOKEN_CHECKS.contains(property.getLastElement(ConfigurationPropertyName.Form.DASHED))) {
-            // read once at startup by the route token checks (auth.web.RouteTokenChecksFilter): a restart applies them
+            // read once at startup by the route token checks (decision.RouteTokenChecks): a restart applies them
             return false;
         }
         if (EDGE.isAncestorOf(property)

@@ -1,6 +1,5 @@
 package io.dualcore.gateway.ratelimit;
 
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.springframework.http.HttpHeaders;
 
@@ -22,15 +21,6 @@ public final class RateLimitHeaders {
 
     public RateLimitHeaders(Style style) {
         this.style = style;
-    }
-
-    public static RateLimitHeaders of(String style) {
-        try {
-            return new RateLimitHeaders(Style.valueOf(style.trim().toUpperCase(Locale.ROOT)));
-        } catch (IllegalArgumentException ex) {
-            throw new IllegalStateException(
-                    "dualcore.rate-limit.headers: unknown style '" + style + "'; use draft, legacy or none");
-        }
     }
 
     public void write(RatePlan plan, RateLimitDecision decision, HttpHeaders headers) {

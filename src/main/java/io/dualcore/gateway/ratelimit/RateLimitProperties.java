@@ -1,10 +1,12 @@
 package io.dualcore.gateway.ratelimit;
 
+import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Rate limits per verified identity (bucket4j). Plans are assigned to routes per mode in
@@ -22,15 +24,27 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param circuitBreaker how quickly a failing Redis is given up on, and retried
  * @param plans named plans
  */
+@Validated
 @ConfigurationProperties("dualcore.rate-limit")
 public record RateLimitProperties(
-        @DefaultValue("local") String backend,
-        @DefaultValue("1") int instances,
-        @DefaultValue("draft") String headers,
+        @DefaultValue("local") Backend backend,
+
+        @DefaultValue("1") @Min(value = 1, message = "must be at least 1 (the number of gateways sharing the limits)")
+        int instances,
+
+        @DefaultValue("draft") RateLimitHeaders.Style headers,
         @DefaultValue("100000") long maximumLocalKeys,
         @DefaultValue CircuitBreaker circuitBreaker,
         @DefaultValue Discovery discovery,
         @DefaultValue Map<String, Plan> plans) {
+
+    /** Where the buckets live. */
+    public enum Backend {
+        /** In memory, per gateway. */
+        LOCAL,
+        /** In Redis (standalone or cluster), shared by every gateway on it. */
+        REDIS
+    }
 
     /**
      * @param enabled whether gateways on the {@code redis} backend register in Redis and divide local-fallback
@@ -54,7 +68,7 @@ public record RateLimitProperties(
      */
     public record Plan(
             @DefaultValue List<Bandwidth> bandwidths,
-            @DefaultValue("local-fallback") String onRedisFailure,
+            @DefaultValue("local-fallback") RatePlan.FailurePolicy onRedisFailure,
             @DefaultValue("identity") String key) {}
 
     /**

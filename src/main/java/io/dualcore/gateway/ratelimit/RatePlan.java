@@ -5,7 +5,6 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConfigurationBuilder;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import org.springframework.util.Assert;
 
 /**
@@ -90,14 +89,8 @@ public final class RatePlan {
                         at + ".refill-tokens must be positive, was " + bandwidth.refillTokens());
             }
         }
-        FailurePolicy failurePolicy;
-        try {
-            failurePolicy = FailurePolicy.valueOf(
-                    plan.onRedisFailure().trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException ex) {
-            throw new IllegalStateException(where + ".on-redis-failure: unknown policy '" + plan.onRedisFailure()
-                    + "'; use fail-open, fail-closed or local-fallback");
-        }
+        FailurePolicy failurePolicy =
+                (plan.onRedisFailure() != null) ? plan.onRedisFailure() : FailurePolicy.LOCAL_FALLBACK;
         return new RatePlan(name, plan.bandwidths(), failurePolicy, RateLimitKey.of(where + ".key", plan.key()));
     }
 

@@ -33,10 +33,6 @@ public final class RatePlans {
         routes.routes().forEach((routeId, settings) -> {
             settings.rateLimit().forEach((mode, plan) -> check(plans, routeId, mode, plan));
         });
-        if (properties.instances() < 1) {
-            throw new IllegalStateException(
-                    "dualcore.rate-limit.instances must be at least 1, was " + properties.instances());
-        }
         return plans;
     }
 

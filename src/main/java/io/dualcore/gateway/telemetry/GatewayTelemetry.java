@@ -85,7 +85,7 @@ public final class GatewayTelemetry
         if (span != null) {
             this.spans.endAuthenticated(span, identity);
         }
-        this.meters.authenticated(identity);
+        this.meters.authenticated(exchange, identity);
     }
 
     @Override
@@ -95,14 +95,14 @@ public final class GatewayTelemetry
         if (span != null) {
             DecisionSpans.endRejected(span, code);
         }
-        this.meters.rejected(code);
+        this.meters.rejected(exchange, code);
         this.audit.record(exchange, context, null, null, false, code.status().value(), code);
     }
 
     /** A request refused before route matching (its path or request-target): a counter and the audit line. */
     @Override
     public void refused(ServerWebExchange exchange, ErrorCode code) {
-        this.meters.refused(code);
+        this.meters.refused(exchange, code);
         this.audit.record(exchange, null, null, null, false, code.status().value(), code);
     }
 
@@ -124,7 +124,7 @@ public final class GatewayTelemetry
                 if (span != null) {
                     GatewayTelemetry.this.spans.endAuthenticated(span, identity);
                 }
-                GatewayTelemetry.this.meters.authenticated(identity);
+                GatewayTelemetry.this.meters.authenticated(exchange, identity);
             }
 
             @Override
@@ -132,7 +132,7 @@ public final class GatewayTelemetry
                 if (span != null) {
                     DecisionSpans.endRejected(span, code);
                 }
-                GatewayTelemetry.this.meters.rejected(code);
+                GatewayTelemetry.this.meters.rejected(exchange, code);
                 GatewayTelemetry.this.audit.record(
                         exchange, parent, null, null, false, code.status().value(), code);
             }
@@ -152,7 +152,7 @@ public final class GatewayTelemetry
         String backend = (decision == null) ? DecisionMeters.NONE : decision.backend();
         boolean fallback = decision == null || decision.fallback();
         this.spans.rateLimited(exchange, plan.name(), backend, DecisionMeters.RATE_OUTCOMES[outcome], fallback);
-        this.meters.rateLimited(plan, outcome, backend, fallback);
+        this.meters.rateLimited(exchange, plan, outcome, backend, fallback);
     }
 
     @Override

@@ -39,13 +39,7 @@ public final class FilterOrders {
     // ---- global filters: after route matching ----
 
     /**
-     * The token checks a route asks for beyond its issuer's (online introspection, a stricter DPoP mode): first, so
-     * a token the issuer says is inactive costs no policy evaluation or rate-limit token.
-     */
-    public static final int ROUTE_TOKEN_CHECKS = Ordered.HIGHEST_PRECEDENCE;
-
-    /**
-     * The route's pipeline: access policy, rate limit, identity injection. Outermost, so that the final outcome it
+     * The route's pipeline: the route's token checks, access policy, rate limit, identity injection. Outermost, so that the final outcome it
      * records includes the upstream failure answers written inside it.
      */
     public static final int ROUTE_PIPELINE_FILTER = Ordered.HIGHEST_PRECEDENCE + 1;

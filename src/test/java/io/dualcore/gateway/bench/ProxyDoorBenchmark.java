@@ -181,7 +181,7 @@ public class ProxyDoorBenchmark {
                 () -> reactor.core.publisher.Flux.just(this.route),
                 compiled,
                 new LocalRateLimiter(1000),
-                RateLimitHeaders.of("draft"),
+                new RateLimitHeaders(RateLimitHeaders.Style.DRAFT),
                 identityHeaders,
                 new IdentityAssertionSigner(
                         new IdentityProperties.Assertion(

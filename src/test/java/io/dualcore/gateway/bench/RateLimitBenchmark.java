@@ -75,7 +75,7 @@ public class RateLimitBenchmark {
             "bench",
             new RateLimitProperties.Plan(
                     List.of(new RateLimitProperties.Bandwidth(1_000_000_000L, null, Duration.ofSeconds(1))),
-                    "local-fallback",
+                    RatePlan.FailurePolicy.LOCAL_FALLBACK,
                     "identity"));
 
     private final ServerWebExchange exchange = MockServerWebExchange.from(

@@ -356,7 +356,7 @@ class GatewayCliIT {
 
         assertThat(result.exit()).as(result.out() + result.err()).isEqualTo(1);
         assertThat(result.out())
-                .contains("dualcore.auth.oidc.issuers[0] (realm-without-audience): audiences is empty")
+                .contains("dualcore.auth.oidc.issuers[0].audiences: is empty; list the aud values")
                 .contains("dualcore.auth.oidc.issuers[1].algorithms (symmetric): HS256 is not an asymmetric")
                 .contains("jwks.refresh-ahead")
                 .contains("dualcore.auth.edge.keys[0] (kid=short): the secret is 5 bytes")

@@ -145,7 +145,60 @@ class AuthenticationConfigurationTests {
                         .hasFailed()
                         .getFailure()
                         .rootCause()
-                        .hasMessageContaining("audiences is empty"));
+                        .hasMessageContaining("oidc.issuers[0].audiences")
+                        .hasMessageContaining("is empty; list the aud values this gateway accepts"));
+    }
+
+    @Test
+    void startWhenUserInfoTimeoutZeroThenFailureNamesThePropertyAndTheFix() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.timeout=0s")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("oidc.issuers[0].userinfo.timeout")
+                        .hasMessageContaining("must be positive (e.g. 2s)"));
+    }
+
+    @Test
+    void startWhenCircuitBreakerThresholdAbove100ThenFailureNamesTheProperty() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].name=realm",
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw",
+                        "dualcore.auth.oidc.issuers[0].userinfo.circuit-breaker.failure-rate-threshold=150")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("oidc.issuers[0].userinfo.circuitBreaker.failureRateThreshold")
+                        .hasMessageContaining("a percentage above 0 and at most 100"));
+    }
+
+    @Test
+    void startWhenIssuerWithoutNameThenFailureNamesTheProperty() {
+        this.runner
+                .withPropertyValues(
+                        "dualcore.auth.edge.keys[0].kid=k1",
+                        "dualcore.auth.edge.keys[0].secret=" + KEY_32,
+                        "dualcore.auth.oidc.issuers[0].issuer-uri=https://idp.test/realms/realm",
+                        "dualcore.auth.oidc.issuers[0].audiences=gw")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("oidc.issuers[0].name")
+                        .hasMessageContaining("is required"));
     }
 
     @Test
@@ -227,12 +280,18 @@ class AuthenticationConfigurationTests {
 
     @Test
     void startWhenUserInfoBreakerSettingsUnusableThenFailsNamingEachProperty() {
+        // as Boot's binder reports the field (and its failure analyzer prints the property)
         Map<String, String> unusable = Map.of(
+                "circuit-breaker.failure-rate-threshold", "circuitBreaker.failureRateThreshold",
+                "circuit-breaker.minimum-calls", "circuitBreaker.minimumCalls",
+                "circuit-breaker.open-for", "circuitBreaker.openFor",
+                "failure-log-interval", "failureLogInterval");
+        Map<String, String> values = Map.of(
                 "circuit-breaker.failure-rate-threshold", "0",
                 "circuit-breaker.minimum-calls", "0",
                 "circuit-breaker.open-for", "0s",
                 "failure-log-interval", "-1s");
-        unusable.forEach((property, value) -> this.runner
+        unusable.forEach((property, field) -> this.runner
                 .withPropertyValues(
                         "dualcore.auth.edge.keys[0].kid=k1",
                         "dualcore.auth.edge.keys[0].secret=" + KEY_32,
@@ -241,12 +300,12 @@ class AuthenticationConfigurationTests {
                         "dualcore.auth.oidc.issuers[0].audiences=gw",
                         "dualcore.auth.oidc.issuers[0].userinfo.enabled=true",
                         "dualcore.auth.oidc.issuers[0].userinfo.claims=email",
-                        "dualcore.auth.oidc.issuers[0].userinfo." + property + "=" + value)
+                        "dualcore.auth.oidc.issuers[0].userinfo." + property + "=" + values.get(property))
                 .run(context -> assertThat(context)
                         .hasFailed()
                         .getFailure()
                         .rootCause()
-                        .hasMessageContaining("dualcore.auth.oidc.issuers[0].userinfo." + property + " (realm)")));
+                        .hasMessageContaining("oidc.issuers[0].userinfo." + field + "'")));
     }
 
     @Test

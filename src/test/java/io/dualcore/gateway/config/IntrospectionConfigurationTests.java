@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.introspection.Introspections;
-import io.dualcore.gateway.auth.web.RouteTokenChecksFilter;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.support.redis.RedisProperties;
@@ -36,7 +36,7 @@ class IntrospectionConfigurationTests {
                         ISSUER + "introspection.opaque-tokens=true",
                         "dualcore.routes.orders.introspect=true")
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(RouteTokenChecksFilter.class);
+                    assertThat(context).hasNotFailed().hasSingleBean(RouteTokenChecks.class);
                     Introspections introspections = context.getBean(Introspections.class);
                     assertThat(introspections.acceptsOpaqueTokens()).isTrue();
                     assertThat(introspections.introspects("https://idp.test/realms/realm"))
@@ -78,14 +78,11 @@ class IntrospectionConfigurationTests {
     }
 
     @Test
-    void startWhenDecisionApiOnAndRouteDpopThenFailsRatherThanAllowOnTheDecisionDoor() {
+    void startWhenDecisionApiOnAndRouteDpopThenStartsWithTheChecksInTheEngine() {
+        // the decision doors run the route's token checks as a step of the engine: no startup refusal any more
         this.runner
                 .withPropertyValues("dualcore.routes.orders.dpop=required", "dualcore.decision-api.enabled=true")
-                .run(context -> assertThat(context)
-                        .hasFailed()
-                        .getFailure()
-                        .rootCause()
-                        .hasMessageContaining("dualcore.decision-api.enabled"));
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RouteTokenChecks.class));
     }
 
     @Configuration(proxyBeanMethods = false)

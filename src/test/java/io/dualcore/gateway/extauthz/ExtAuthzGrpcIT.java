@@ -1,6 +1,7 @@
 package io.dualcore.gateway.extauthz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import com.google.rpc.Code;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -19,6 +20,7 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -33,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -55,6 +59,9 @@ class ExtAuthzGrpcIT {
     private static HttpServer jwks;
 
     private static TestGateway gateway;
+
+    /** The same gateway with an ext_authz listener that allows 192.0.2.0/24 only. */
+    private static TestGateway guarded;
 
     private static ManagedChannel channel;
 
@@ -87,8 +94,12 @@ class ExtAuthzGrpcIT {
         route(properties, 3, "public-health", MICROSERVICE_CORE, "/api/public/**", null);
         route(properties, 4, "microservice-admin", MICROSERVICE_CORE, "/api/admin/**", null);
         route(properties, 5, "partner-api", MICROSERVICE_CORE, "/api/partners/**", null);
-        route(properties, 6, "microservice-core", MICROSERVICE_CORE, "/api/**", null);
-        route(properties, 7, "edge-core", EDGE_CORE, "/edge/**", null);
+        route(properties, 6, "dpop-only", MICROSERVICE_CORE, "/api/dpop/**", null);
+        route(properties, 7, "microservice-core", MICROSERVICE_CORE, "/api/**", null);
+        route(properties, 8, "edge-core", EDGE_CORE, "/edge/**", null);
+        // a route stricter than its issuer about DPoP: the engine's route token checks, on every door
+        properties.put("dualcore.routes.dpop-only.access.modes", "oidc");
+        properties.put("dualcore.routes.dpop-only.dpop", "required");
         properties.put("dualcore.routes.telemetry-edge.access.modes", "edge");
         properties.put("dualcore.routes.telemetry-oidc.access.modes", "oidc");
         properties.put("dualcore.routes.telemetry-oidc.access.expression", "method == 'GET'");
@@ -101,6 +112,11 @@ class ExtAuthzGrpcIT {
         properties.put("dualcore.ext-authz.grpc.enabled", "true");
         properties.put("dualcore.ext-authz.grpc.port", "0");
         gateway = TestGateway.start(properties);
+        // a second gateway for which this test's client (calling from loopback) is outside allowed-peers; closed with
+        // the first, since they share the transport's resources
+        Map<String, String> outside = new LinkedHashMap<>(properties);
+        outside.put("dualcore.ext-authz.grpc.allowed-peers", "192.0.2.0/24");
+        guarded = TestGateway.start(outside);
         channel = NettyChannelBuilder.forAddress(
                         "127.0.0.1", gateway.bean(ExtAuthzServer.class).port())
                 .usePlaintext()
@@ -122,6 +138,9 @@ class ExtAuthzGrpcIT {
     static void stop() throws InterruptedException {
         if (channel != null) {
             channel.shutdownNow().awaitTermination(TestClients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (guarded != null) {
+            guarded.close();
         }
         if (gateway != null) {
             gateway.close();
@@ -271,6 +290,54 @@ class ExtAuthzGrpcIT {
         assertThat(status(response)).isEqualTo(401);
         assertThat(code(response)).isEqualTo("token_expired");
         assertThat(denied(response, "WWW-Authenticate")).contains("error=\"invalid_token\"");
+    }
+
+    @Test
+    void checkWhenRouteRequiresDpopAndBearerTokenThen401DpopRequiredWithTheDpopChallengeAsTheProxyAnswers() {
+        String token = TestTokens.oidc(key, issuer).sign();
+
+        CheckResponse response = check("GET", "/api/dpop/orders", token);
+        ResponseEntity<String> proxied = gateway.get("/api/dpop/orders", token);
+
+        assertThat(response.getStatus().getCode()).isEqualTo(Code.UNAUTHENTICATED_VALUE);
+        assertThat(status(response)).isEqualTo(401);
+        assertThat(code(response)).isEqualTo("dpop_required");
+        assertThat(response.getDeniedResponse().getHeadersList())
+                .anyMatch(option -> option.getHeader().getKey().equalsIgnoreCase("www-authenticate")
+                        && option.getHeader().getValue().startsWith("DPoP"));
+        assertThat(proxied.getStatusCode().value()).isEqualTo(401);
+        assertThat(proxied.getBody()).contains("\"dpop_required\"");
+        assertThat(proxied.getHeaders().get(HttpHeaders.WWW_AUTHENTICATE)).anyMatch(value -> value.startsWith("DPoP"));
+    }
+
+    @Test
+    void checkWhenPeerOutsideAllowedPeersThenPermissionDeniedAndNoDecision() {
+        ManagedChannel outside = NettyChannelBuilder.forAddress(
+                        "127.0.0.1", guarded.bean(ExtAuthzServer.class).port())
+                .usePlaintext()
+                .build();
+        try {
+            CheckRequest request = CheckRequest.newBuilder()
+                    .setAttributes(AttributeContext.newBuilder()
+                            .setRequest(AttributeContext.Request.newBuilder()
+                                    .setHttp(AttributeContext.HttpRequest.newBuilder()
+                                            .setMethod("GET")
+                                            .setPath("/api/public/health")
+                                            .setHost("app.example"))))
+                    .build();
+
+            assertThatExceptionOfType(StatusRuntimeException.class)
+                    .isThrownBy(() -> AuthorizationGrpc.newBlockingStub(outside)
+                            .withDeadlineAfter(TestClients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                            .check(request))
+                    .satisfies(ex ->
+                            assertThat(ex.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED));
+            assertThat(guarded.management("/actuator/prometheus").getBody())
+                    .as("no decision was made for the refused peer")
+                    .doesNotContain("door=\"envoy-grpc\"");
+        } finally {
+            outside.shutdownNow();
+        }
     }
 
     @Test

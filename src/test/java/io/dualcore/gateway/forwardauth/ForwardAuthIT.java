@@ -2,10 +2,12 @@ package io.dualcore.gateway.forwardauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.sun.net.httpserver.HttpServer;
 import io.dualcore.gateway.auth.TestTokens;
+import io.dualcore.gateway.auth.dpop.DpopProofs;
 import io.dualcore.gateway.demo.EchoCore;
 import io.dualcore.gateway.testsupport.RawHttp;
 import io.dualcore.gateway.testsupport.TestClients;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -82,8 +85,12 @@ class ForwardAuthIT {
         route(properties, 3, "public-health", MICROSERVICE_CORE, "/api/public/**", null);
         route(properties, 4, "microservice-admin", MICROSERVICE_CORE, "/api/admin/**", null);
         route(properties, 5, "partner-api", MICROSERVICE_CORE, "/api/partners/**", null);
-        route(properties, 6, "microservice-core", MICROSERVICE_CORE, "/api/**", null);
-        route(properties, 7, "edge-core", EDGE_CORE, "/edge/**", null);
+        route(properties, 6, "dpop-only", MICROSERVICE_CORE, "/api/dpop/**", null);
+        route(properties, 7, "microservice-core", MICROSERVICE_CORE, "/api/**", null);
+        route(properties, 8, "edge-core", EDGE_CORE, "/edge/**", null);
+        // a route stricter than its issuer about DPoP: the engine's route token checks, on every door
+        properties.put("dualcore.routes.dpop-only.access.modes", "oidc");
+        properties.put("dualcore.routes.dpop-only.dpop", "required");
         properties.put("dualcore.routes.telemetry-edge.access.modes", "edge");
         properties.put("dualcore.routes.telemetry-oidc.access.modes", "oidc");
         properties.put("dualcore.routes.telemetry-oidc.access.expression", "method == 'GET'");
@@ -172,6 +179,46 @@ class ForwardAuthIT {
                     .isEqualTo(upstream.path(name).path(0).asText());
         }
         assertThat(header(answer, "X-Auth-Mode")).isEqualTo("oidc");
+    }
+
+    @Test
+    void traefikWhenDpopRouteAndBoundTokenWithoutProofThenRefusedWithTheDpopChallengeAsTheProxyRefuses() {
+        ECKey holder = DpopProofs.ecKey();
+        String bound = TestTokens.oidc(key, issuer)
+                .claim("cnf", Map.of("jkt", DpopProofs.thumbprint(holder)))
+                .sign();
+
+        String answer = traefik("GET", "/api/dpop/orders", bearer(bound));
+        var proxied = gateway.get("/api/dpop/orders", bound);
+
+        assertThat(RawHttp.status(answer)).isEqualTo(401);
+        assertThat(code(answer)).isEqualTo("dpop_bound_token");
+        assertThat(header(answer, HttpHeaders.WWW_AUTHENTICATE)).startsWith("DPoP");
+        assertThat(proxied.getStatusCode().value()).isEqualTo(401);
+        assertThat(proxied.getBody()).contains("\"dpop_bound_token\"");
+        assertThat(proxied.getHeaders().get(HttpHeaders.WWW_AUTHENTICATE)).anyMatch(value -> value.startsWith("DPoP"));
+    }
+
+    @Test
+    void traefikWhenDpopRouteAndProofNamesTheOriginalRequestThenAllowedElseInvalidProof() {
+        ECKey holder = DpopProofs.ecKey();
+        String bound = TestTokens.oidc(key, issuer)
+                .claim("cnf", Map.of("jkt", DpopProofs.thumbprint(holder)))
+                .sign();
+        String original = DpopProofs.proof(holder, "GET", "https://app.example/api/dpop/orders", bound, Instant.now())
+                .sign();
+        String subRequest = DpopProofs.proof(
+                        holder, "GET", "http://127.0.0.1:" + decisionPort + "/traefik", bound, Instant.now())
+                .sign();
+
+        String allowed = traefik("GET", "/api/dpop/orders", "Authorization: DPoP " + bound, "DPoP: " + original);
+        String refused = traefik("GET", "/api/dpop/orders", "Authorization: DPoP " + bound, "DPoP: " + subRequest);
+
+        assertThat(RawHttp.status(allowed)).as(RawHttp.body(allowed)).isEqualTo(200);
+        assertThat(RawHttp.status(refused)).isEqualTo(401);
+        assertThat(code(refused))
+                .as("htu must name the described request, not the auth sub-request")
+                .isEqualTo("invalid_dpop_proof");
     }
 
     @Test

@@ -217,7 +217,7 @@ class RoutePipelineFilterTests {
                 locator,
                 compiled,
                 new LocalRateLimiter(1000),
-                RateLimitHeaders.of("draft"),
+                new RateLimitHeaders(RateLimitHeaders.Style.DRAFT),
                 new IdentityHeaders("X-Auth-"),
                 new IdentityAssertionSigner(
                         new IdentityProperties.Assertion(

@@ -38,7 +38,7 @@ class GatewayInstancesIT {
             "devices",
             new RateLimitProperties.Plan(
                     List.of(new RateLimitProperties.Bandwidth(30, null, Duration.ofHours(1))),
-                    "local-fallback",
+                    RatePlan.FailurePolicy.LOCAL_FALLBACK,
                     "identity"));
 
     private final RedisServerFixture redis;

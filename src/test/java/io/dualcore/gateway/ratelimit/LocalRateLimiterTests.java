@@ -20,7 +20,7 @@ class LocalRateLimiterTests {
                 name,
                 new RateLimitProperties.Plan(
                         List.of(new RateLimitProperties.Bandwidth(capacity, refillTokens, period)),
-                        "local-fallback",
+                        RatePlan.FailurePolicy.LOCAL_FALLBACK,
                         "identity"));
     }
 

@@ -1,11 +1,13 @@
 package io.dualcore.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.http.HttpHeaders;
 
 /** The rate-limit response headers of each style. */
@@ -20,7 +22,7 @@ class RateLimitHeadersTests {
                         List.of(
                                 new RateLimitProperties.Bandwidth(capacity, null, period),
                                 new RateLimitProperties.Bandwidth(1000, null, Duration.ofHours(1))),
-                        "fail-open",
+                        RatePlan.FailurePolicy.FAIL_OPEN,
                         "identity"));
     }
 
@@ -30,8 +32,15 @@ class RateLimitHeadersTests {
 
     private static HttpHeaders write(String style, RatePlan plan, RateLimitDecision decision) {
         HttpHeaders headers = new HttpHeaders();
-        RateLimitHeaders.of(style).write(plan, decision, headers);
+        new RateLimitHeaders(style(style)).write(plan, decision, headers);
         return headers;
+    }
+
+    /** The style as Boot binds {@code dualcore.rate-limit.headers}. */
+    private static RateLimitHeaders.Style style(String value) {
+        return new Binder(new MapConfigurationPropertySource(Map.of("headers", value)))
+                .bind("headers", RateLimitHeaders.Style.class)
+                .get();
     }
 
     @Test
@@ -96,26 +105,16 @@ class RateLimitHeadersTests {
     void writeWhenHeadersAlreadyPresentThenReplaced() {
         HttpHeaders headers = new HttpHeaders();
         headers.add("RateLimit", "\"upstream\";r=99;t=99");
-        RateLimitHeaders.of("draft").write(PLAN, decision(3, 1_000_000_000L), headers);
+        new RateLimitHeaders(RateLimitHeaders.Style.DRAFT).write(PLAN, decision(3, 1_000_000_000L), headers);
 
         assertThat(headers.get("RateLimit")).containsExactly("\"plan\";r=3;t=1");
     }
 
     @Test
-    void ofWhenStyleInAnyCaseOrPaddedThenParsed() {
-        assertThat(write(" Legacy ", PLAN, decision(3, 0)).getFirst("RateLimit-Limit"))
+    void bindWhenStyleInAnyCaseThenBound() {
+        assertThat(write("Legacy", PLAN, decision(3, 0)).getFirst("RateLimit-Limit"))
                 .isEqualTo("10");
         assertThat(write("DRAFT", PLAN, decision(3, 0)).getFirst("RateLimit")).isEqualTo("\"plan\";r=3;t=0");
-    }
-
-    @Test
-    void ofWhenStyleUnknownThenFailsNamingProperty() {
-        assertThatIllegalStateException()
-                .isThrownBy(() -> RateLimitHeaders.of("ietf"))
-                .withMessage("dualcore.rate-limit.headers: unknown style 'ietf'; use draft, legacy or none");
-        assertThatIllegalStateException()
-                .isThrownBy(() -> RateLimitHeaders.of(""))
-                .withMessageStartingWith("dualcore.rate-limit.headers: unknown style ''");
     }
 
     @Test

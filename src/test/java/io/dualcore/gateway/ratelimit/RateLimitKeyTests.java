@@ -56,7 +56,7 @@ class RateLimitKeyTests {
                 "tenant",
                 new RateLimitProperties.Plan(
                         List.of(new RateLimitProperties.Bandwidth(capacity, null, Duration.ofHours(1))),
-                        "local-fallback",
+                        RatePlan.FailurePolicy.LOCAL_FALLBACK,
                         key));
     }
 

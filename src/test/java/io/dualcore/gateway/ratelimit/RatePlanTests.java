@@ -1,18 +1,24 @@
 package io.dualcore.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.github.bucket4j.Bandwidth;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /** Validation of configured plans, and the figures derived from them. */
 class RatePlanTests {
 
-    private static RateLimitProperties.Plan plan(String onRedisFailure, RateLimitProperties.Bandwidth... bandwidths) {
+    private static RateLimitProperties.Plan plan(
+            RatePlan.FailurePolicy onRedisFailure, RateLimitProperties.Bandwidth... bandwidths) {
         return new RateLimitProperties.Plan(List.of(bandwidths), onRedisFailure, "identity");
     }
 
@@ -23,14 +29,15 @@ class RatePlanTests {
     @Test
     void ofWhenBandwidthsEmptyThenFailsNamingProperty() {
         assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("fail-open")))
+                .isThrownBy(() -> RatePlan.of("gold", plan(RatePlan.FailurePolicy.FAIL_OPEN)))
                 .withMessageStartingWith("dualcore.rate-limit.plans.gold.bandwidths is empty");
     }
 
     @Test
     void ofWhenCapacityZeroThenFailsNamingProperty() {
         assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("fail-open", bandwidth(0, null, Duration.ofSeconds(1)))))
+                .isThrownBy(() -> RatePlan.of(
+                        "gold", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(0, null, Duration.ofSeconds(1)))))
                 .withMessage("dualcore.rate-limit.plans.gold.bandwidths[0].capacity must be positive, was 0");
     }
 
@@ -40,7 +47,7 @@ class RatePlanTests {
                 .isThrownBy(() -> RatePlan.of(
                         "gold",
                         plan(
-                                "fail-open",
+                                RatePlan.FailurePolicy.FAIL_OPEN,
                                 bandwidth(10, null, Duration.ofSeconds(1)),
                                 bandwidth(-5, null, Duration.ofHours(1)))))
                 .withMessage("dualcore.rate-limit.plans.gold.bandwidths[1].capacity must be positive, was -5");
@@ -49,7 +56,8 @@ class RatePlanTests {
     @Test
     void ofWhenRefillPeriodZeroThenFailsNamingProperty() {
         assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("fail-open", bandwidth(10, null, Duration.ZERO))))
+                .isThrownBy(() ->
+                        RatePlan.of("gold", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(10, null, Duration.ZERO))))
                 .withMessageStartingWith(
                         "dualcore.rate-limit.plans.gold.bandwidths[0].refill-period must be a positive duration")
                 .withMessageEndingWith("was PT0S");
@@ -58,7 +66,8 @@ class RatePlanTests {
     @Test
     void ofWhenRefillPeriodNegativeThenFailsNamingProperty() {
         assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("fail-open", bandwidth(10, null, Duration.ofSeconds(-1)))))
+                .isThrownBy(() -> RatePlan.of(
+                        "gold", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(10, null, Duration.ofSeconds(-1)))))
                 .withMessageStartingWith(
                         "dualcore.rate-limit.plans.gold.bandwidths[0].refill-period must be a positive duration")
                 .withMessageEndingWith("was PT-1S");
@@ -67,7 +76,8 @@ class RatePlanTests {
     @Test
     void ofWhenRefillPeriodMissingThenFailsNamingProperty() {
         assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("fail-open", bandwidth(10, null, null))))
+                .isThrownBy(
+                        () -> RatePlan.of("gold", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(10, null, null))))
                 .withMessageStartingWith(
                         "dualcore.rate-limit.plans.gold.bandwidths[0].refill-period must be a positive duration")
                 .withMessageEndingWith("was null");
@@ -76,49 +86,58 @@ class RatePlanTests {
     @Test
     void ofWhenRefillTokensZeroThenFailsNamingProperty() {
         assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("fail-open", bandwidth(10, 0L, Duration.ofSeconds(1)))))
+                .isThrownBy(() -> RatePlan.of(
+                        "gold", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(10, 0L, Duration.ofSeconds(1)))))
                 .withMessage("dualcore.rate-limit.plans.gold.bandwidths[0].refill-tokens must be positive, was 0");
     }
 
     @Test
     void ofWhenRefillTokensNegativeThenFailsNamingProperty() {
         assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("fail-open", bandwidth(10, -1L, Duration.ofSeconds(1)))))
+                .isThrownBy(() -> RatePlan.of(
+                        "gold", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(10, -1L, Duration.ofSeconds(1)))))
                 .withMessage("dualcore.rate-limit.plans.gold.bandwidths[0].refill-tokens must be positive, was -1");
     }
 
+    private static RateLimitProperties bind(String onRedisFailure) {
+        return new Binder(new MapConfigurationPropertySource(
+                        Map.of("dualcore.rate-limit.plans.gold.on-redis-failure", onRedisFailure)))
+                .bindOrCreate("dualcore.rate-limit", RateLimitProperties.class);
+    }
+
     @Test
-    void ofWhenOnRedisFailureUnknownThenFailsNamingPropertyAndChoices() {
-        assertThatIllegalStateException()
-                .isThrownBy(() -> RatePlan.of("gold", plan("explode", bandwidth(10, null, Duration.ofSeconds(1)))))
-                .withMessage("dualcore.rate-limit.plans.gold.on-redis-failure: unknown policy 'explode'; "
-                        + "use fail-open, fail-closed or local-fallback");
+    void bindWhenOnRedisFailureUnknownThenFailsNamingProperty() {
+        assertThatExceptionOfType(BindException.class)
+                .isThrownBy(() -> bind("explode"))
+                .satisfies(ex -> assertThat(ex.getProperty().getName().toString())
+                        .isEqualTo("dualcore.rate-limit.plans.gold.on-redis-failure"));
     }
 
     @Test
     void ofWhenOnRedisFailureGivenInKebabOrMixedCaseThenParsed() {
         Duration second = Duration.ofSeconds(1);
-        assertThat(RatePlan.of("a", plan("fail-open", bandwidth(1, null, second)))
+        assertThat(RatePlan.of("a", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(1, null, second)))
                         .failurePolicy())
                 .isEqualTo(RatePlan.FailurePolicy.FAIL_OPEN);
-        assertThat(RatePlan.of("b", plan(" Fail-Closed ", bandwidth(1, null, second)))
-                        .failurePolicy())
+        assertThat(bind("Fail-Closed").plans().get("gold").onRedisFailure())
                 .isEqualTo(RatePlan.FailurePolicy.FAIL_CLOSED);
-        assertThat(RatePlan.of("c", plan("LOCAL_FALLBACK", bandwidth(1, null, second)))
-                        .failurePolicy())
+        assertThat(bind("LOCAL_FALLBACK").plans().get("gold").onRedisFailure())
                 .isEqualTo(RatePlan.FailurePolicy.LOCAL_FALLBACK);
+        assertThat(bind("fail-open").plans().get("gold").onRedisFailure()).isEqualTo(RatePlan.FailurePolicy.FAIL_OPEN);
     }
 
     @Test
     void timeToFullWhenSingleBandwidthThenCapacityOverRefillRate() {
         // 100 tokens at 10 per second: 10 s from empty to full
-        RatePlan plan = RatePlan.of("p", plan("fail-open", bandwidth(100, 10L, Duration.ofSeconds(1))));
+        RatePlan plan =
+                RatePlan.of("p", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(100, 10L, Duration.ofSeconds(1))));
         assertThat(plan.timeToFull()).isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test
     void timeToFullWhenRefillTokensDefaultThenOnePeriod() {
-        RatePlan plan = RatePlan.of("p", plan("fail-open", bandwidth(60, null, Duration.ofMinutes(1))));
+        RatePlan plan =
+                RatePlan.of("p", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(60, null, Duration.ofMinutes(1))));
         assertThat(plan.timeToFull()).isEqualTo(Duration.ofMinutes(1));
     }
 
@@ -128,7 +147,7 @@ class RatePlanTests {
         RatePlan plan = RatePlan.of(
                 "p",
                 plan(
-                        "fail-open",
+                        RatePlan.FailurePolicy.FAIL_OPEN,
                         bandwidth(20, null, Duration.ofSeconds(1)),
                         bandwidth(1000, null, Duration.ofHours(1)),
                         bandwidth(50, 10L, Duration.ofMinutes(1))));
@@ -137,7 +156,7 @@ class RatePlanTests {
         RatePlan reversed = RatePlan.of(
                 "q",
                 plan(
-                        "fail-open",
+                        RatePlan.FailurePolicy.FAIL_OPEN,
                         bandwidth(1000, null, Duration.ofHours(1)),
                         bandwidth(20, null, Duration.ofSeconds(1))));
         assertThat(reversed.timeToFull()).isEqualTo(Duration.ofHours(1));
@@ -148,7 +167,7 @@ class RatePlanTests {
         RatePlan plan = RatePlan.of(
                 "p",
                 plan(
-                        "fail-open",
+                        RatePlan.FailurePolicy.FAIL_OPEN,
                         bandwidth(20, 5L, Duration.ofSeconds(1)),
                         bandwidth(1000, null, Duration.ofHours(1))));
         assertThat(plan.limit()).isEqualTo(20);
@@ -159,7 +178,8 @@ class RatePlanTests {
 
     @Test
     void configurationCarriesCapacityAndRefill() {
-        RatePlan plan = RatePlan.of("p", plan("fail-open", bandwidth(100, 10L, Duration.ofSeconds(2))));
+        RatePlan plan =
+                RatePlan.of("p", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(100, 10L, Duration.ofSeconds(2))));
         Bandwidth bandwidth = plan.configuration().getBandwidths()[0];
         assertThat(bandwidth.getCapacity()).isEqualTo(100);
         assertThat(bandwidth.getRefillTokens()).isEqualTo(10);
@@ -173,7 +193,7 @@ class RatePlanTests {
         RatePlan plan = RatePlan.of(
                 "p",
                 plan(
-                        "local-fallback",
+                        RatePlan.FailurePolicy.LOCAL_FALLBACK,
                         bandwidth(100, 40L, Duration.ofSeconds(1)),
                         bandwidth(1000, null, Duration.ofHours(1))));
 
@@ -199,7 +219,8 @@ class RatePlanTests {
 
     @Test
     void scaledDownNeverBelowOneToken() {
-        RatePlan plan = RatePlan.of("p", plan("fail-closed", bandwidth(3, 2L, Duration.ofSeconds(1))));
+        RatePlan plan =
+                RatePlan.of("p", plan(RatePlan.FailurePolicy.FAIL_CLOSED, bandwidth(3, 2L, Duration.ofSeconds(1))));
 
         RatePlan share = plan.scaledDown(10);
 
@@ -211,13 +232,15 @@ class RatePlanTests {
 
     @Test
     void scaledDownByOneIsSamePlan() {
-        RatePlan plan = RatePlan.of("p", plan("fail-open", bandwidth(3, null, Duration.ofSeconds(1))));
+        RatePlan plan =
+                RatePlan.of("p", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(3, null, Duration.ofSeconds(1))));
         assertThat(plan.scaledDown(1)).isSameAs(plan);
     }
 
     @Test
     void scaledDownWhenInstancesNotPositiveThenRejected() {
-        RatePlan plan = RatePlan.of("p", plan("fail-open", bandwidth(3, null, Duration.ofSeconds(1))));
+        RatePlan plan =
+                RatePlan.of("p", plan(RatePlan.FailurePolicy.FAIL_OPEN, bandwidth(3, null, Duration.ofSeconds(1))));
         assertThatIllegalArgumentException().isThrownBy(() -> plan.scaledDown(0));
         assertThatIllegalArgumentException().isThrownBy(() -> plan.scaledDown(-2));
     }

@@ -53,7 +53,7 @@ class ResilientRateLimiterTests {
         return new RateLimitDecision(true, 10, 7, 1_000_000, 0, "redis", false);
     }
 
-    private static RatePlan plan(String onRedisFailure, long capacity) {
+    private static RatePlan plan(RatePlan.FailurePolicy onRedisFailure, long capacity) {
         return RatePlan.of(
                 "p-" + onRedisFailure,
                 new RateLimitProperties.Plan(
@@ -96,7 +96,7 @@ class ResilientRateLimiterTests {
         this.behaviour.set(ANSWERING);
         ResilientRateLimiter limiter = limiter(breaker(), 2);
 
-        RateLimitDecision decision = decide(limiter, "k", plan("fail-closed", 10));
+        RateLimitDecision decision = decide(limiter, "k", plan(RatePlan.FailurePolicy.FAIL_CLOSED, 10));
 
         assertThat(decision).isEqualTo(redisDecision());
         assertThat(this.calls).hasValue(1);
@@ -106,7 +106,7 @@ class ResilientRateLimiterTests {
     @Test
     void consumeWhenBackendFailsAndPlanFailsOpenThenAllowedWithoutBackend() {
         ResilientRateLimiter limiter = limiter(breaker(), 2);
-        RatePlan plan = plan("fail-open", 3);
+        RatePlan plan = plan(RatePlan.FailurePolicy.FAIL_OPEN, 3);
 
         for (int i = 0; i < 10; i++) {
             RateLimitDecision decision = decide(limiter, "k", plan);
@@ -121,7 +121,7 @@ class ResilientRateLimiterTests {
     void consumeWhenBackendFailsAndPlanFailsClosedThenUnavailable() {
         ResilientRateLimiter limiter = limiter(breaker(), 2);
 
-        StepVerifier.create(limiter.consume("k", plan("fail-closed", 10)))
+        StepVerifier.create(limiter.consume("k", plan(RatePlan.FailurePolicy.FAIL_CLOSED, 10)))
                 .expectError(RateLimitUnavailableException.class)
                 .verify(HANG);
         assertThat(this.calls).hasValue(1);
@@ -130,7 +130,7 @@ class ResilientRateLimiterTests {
     @Test
     void consumeWhenBackendFailsAndPlanFallsBackThenLimitedLocallyToShare() {
         ResilientRateLimiter limiter = limiter(breaker(), 2);
-        RatePlan plan = plan("local-fallback", 10);
+        RatePlan plan = plan(RatePlan.FailurePolicy.LOCAL_FALLBACK, 10);
 
         for (int i = 0; i < 5; i++) {
             RateLimitDecision decision = decide(limiter, "k", plan);
@@ -151,7 +151,7 @@ class ResilientRateLimiterTests {
     @Test
     void consumeWhenBackendFailsAndSingleInstanceThenLocalFallbackKeepsWholePlan() {
         ResilientRateLimiter limiter = limiter(breaker(), 1);
-        RatePlan plan = plan("local-fallback", 3);
+        RatePlan plan = plan(RatePlan.FailurePolicy.LOCAL_FALLBACK, 3);
 
         for (int i = 0; i < 3; i++) {
             assertThat(decide(limiter, "k", plan).allowed()).isTrue();
@@ -165,7 +165,7 @@ class ResilientRateLimiterTests {
         ResilientRateLimiter limiter = limiter(breaker(), 2);
 
         long began = System.nanoTime();
-        StepVerifier.create(limiter.consume("k", plan("fail-open", 10)))
+        StepVerifier.create(limiter.consume("k", plan(RatePlan.FailurePolicy.FAIL_OPEN, 10)))
                 .assertNext(decision -> {
                     assertThat(decision.allowed()).isTrue();
                     assertThat(decision.backend()).isEqualTo("none");
@@ -176,7 +176,7 @@ class ResilientRateLimiterTests {
         Duration took = Duration.ofNanos(System.nanoTime() - began);
 
         assertThat(took).isGreaterThanOrEqualTo(TIMEOUT);
-        StepVerifier.create(limiter.consume("k", plan("fail-closed", 10)))
+        StepVerifier.create(limiter.consume("k", plan(RatePlan.FailurePolicy.FAIL_CLOSED, 10)))
                 .expectError(RateLimitUnavailableException.class)
                 .verify(HANG);
         assertThat(limiter.breaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
@@ -185,7 +185,7 @@ class ResilientRateLimiterTests {
     @Test
     void consumeWhenBackendKeepsFailingThenBreakerOpensAndBackendNoLongerCalled() {
         ResilientRateLimiter limiter = limiter(breaker(), 2);
-        RatePlan plan = plan("fail-open", 10);
+        RatePlan plan = plan(RatePlan.FailurePolicy.FAIL_OPEN, 10);
 
         for (int i = 0; i < 4; i++) {
             decide(limiter, "k", plan);
@@ -211,7 +211,7 @@ class ResilientRateLimiterTests {
         ResilientRateLimiter limiter = limiter(breaker(), 2);
         limiter.breaker().transitionToOpenState();
 
-        StepVerifier.create(limiter.consume("k", plan("fail-closed", 10)))
+        StepVerifier.create(limiter.consume("k", plan(RatePlan.FailurePolicy.FAIL_CLOSED, 10)))
                 .expectError(RateLimitUnavailableException.class)
                 .verify(HANG);
         assertThat(this.calls).hasValue(0);
@@ -221,7 +221,7 @@ class ResilientRateLimiterTests {
     void consumeWhenBackendHangsRepeatedlyThenBreakerOpensAndRequestsNoLongerWait() {
         this.behaviour.set(HANGING);
         ResilientRateLimiter limiter = limiter(breaker(), 2);
-        RatePlan plan = plan("local-fallback", 10);
+        RatePlan plan = plan(RatePlan.FailurePolicy.LOCAL_FALLBACK, 10);
 
         for (int i = 0; i < 4; i++) {
             decide(limiter, "k", plan);
@@ -241,7 +241,7 @@ class ResilientRateLimiterTests {
     @Test
     void consumeWhenOpenForElapsedAndBackendBackThenProbeClosesBreaker() {
         ResilientRateLimiter limiter = limiter(breaker(OPEN_FOR), 2);
-        RatePlan plan = plan("local-fallback", 10);
+        RatePlan plan = plan(RatePlan.FailurePolicy.LOCAL_FALLBACK, 10);
         for (int i = 0; i < 4; i++) {
             decide(limiter, "k", plan);
         }
@@ -275,7 +275,7 @@ class ResilientRateLimiterTests {
     @Test
     void consumeWhenOpenForElapsedAndBackendStillDownThenProbeReopensBreaker() {
         ResilientRateLimiter limiter = limiter(breaker(OPEN_FOR), 2);
-        RatePlan plan = plan("fail-open", 10);
+        RatePlan plan = plan(RatePlan.FailurePolicy.FAIL_OPEN, 10);
         for (int i = 0; i < 4; i++) {
             decide(limiter, "k", plan);
         }

@@ -40,9 +40,10 @@ class DecisionMetersModeTests {
     @Test
     void authenticatedWhenKeyUsageModeThenKeyCountedOthersNot() {
         DecisionMeters meters = new DecisionMeters(this.registry, TestModes.REGISTRY, Set.of(TestModes.EDGE));
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/orders"));
 
-        meters.authenticated(identity(TestModes.EDGE));
-        meters.authenticated(identity(TestModes.OIDC));
+        meters.authenticated(exchange, identity(TestModes.EDGE));
+        meters.authenticated(exchange, identity(TestModes.OIDC));
 
         assertThat(this.registry.get("dualcore.edge.key.usage").counters()).hasSize(1);
         assertThat(this.registry
@@ -59,7 +60,8 @@ class DecisionMetersModeTests {
                 new DecisionMeters(this.registry, VerificationModes.of(List.of(new OidcVerificationMode())), Set.of());
 
         assertThatIllegalStateException()
-                .isThrownBy(() -> meters.authenticated(identity(TestModes.EDGE)))
+                .isThrownBy(() -> meters.authenticated(
+                        MockServerWebExchange.from(MockServerHttpRequest.get("/orders")), identity(TestModes.EDGE)))
                 .withMessageContaining("'edge' is not registered");
         assertThat(this.registry.find("dualcore.auth.requests").counters()).isEmpty();
     }

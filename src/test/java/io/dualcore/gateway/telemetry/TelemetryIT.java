@@ -225,11 +225,11 @@ class TelemetryIT {
         String metrics = gateway.management("/actuator/prometheus").getBody();
         assertThat(metrics)
                 .containsPattern(
-                        "dualcore_auth_requests_total\\{code=\"none\",mode=\"edge\",outcome=\"success\",realm=\"edge\"}")
+                        "dualcore_auth_requests_total\\{code=\"none\",door=\"gateway\",mode=\"edge\",outcome=\"success\",realm=\"edge\"}")
                 .containsPattern(
-                        "dualcore_auth_requests_total\\{code=\"none\",mode=\"oidc\",outcome=\"success\",realm=\"dualcore\"}")
+                        "dualcore_auth_requests_total\\{code=\"none\",door=\"gateway\",mode=\"oidc\",outcome=\"success\",realm=\"dualcore\"}")
                 .containsPattern(
-                        "dualcore_auth_requests_total\\{code=\"invalid_signature\",mode=\"unknown\",outcome=\"failure\"")
+                        "dualcore_auth_requests_total\\{code=\"invalid_signature\",door=\"gateway\",mode=\"unknown\",outcome=\"failure\"")
                 .containsPattern("dualcore_auth_cache_total\\{result=\"hit\"} [1-9]")
                 .containsPattern("dualcore_auth_cache_total\\{result=\"miss\"} [1-9]")
                 .containsPattern(
@@ -241,7 +241,7 @@ class TelemetryIT {
                 .containsPattern("dualcore_jwks_age_seconds\\{issuer=\"dualcore\"} \\d")
                 .containsPattern("dualcore_edge_key_usage_total\\{kid=\"edge-demo-1\"} [1-9]")
                 .containsPattern(
-                        "dualcore_ratelimit_decisions_total\\{backend=\"redis\",fallback=\"false\",outcome=\"allowed\",plan=\"devices\"}")
+                        "dualcore_ratelimit_decisions_total\\{backend=\"redis\",door=\"gateway\",fallback=\"false\",outcome=\"allowed\",plan=\"devices\"}")
                 .containsPattern("dualcore_ratelimit_degraded [0-9]")
                 .containsPattern("spring_cloud_gateway_requests_seconds_count\\{[^}]*routeId=\"edge-core\"");
     }

@@ -74,6 +74,15 @@ public final class DpopBinding {
         this.externalBaseUrl = StringUtils.hasText(externalBaseUrl) ? baseUrl(externalBaseUrl) : null;
     }
 
+    /**
+     * The same step with another replay guard: explain's, which records nothing (a proof explained is never taken
+     * for used).
+     */
+    public DpopBinding withReplayGuard(ReplayGuard guard) {
+        // the base URL is already normalized: normalizing it again gives it back
+        return new DpopBinding(this.modesByIssuer, this.verifier, guard, this.externalBaseUrl, this.routesUseDpop);
+    }
+
     /** Whether any issuer uses DPoP (the {@code DPoP} scheme is then understood). */
     public boolean enabled() {
         return !this.modesByIssuer.isEmpty() || this.routesUseDpop;

@@ -3,15 +3,24 @@ package io.dualcore.gateway.auth.introspection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dualcore.gateway.extauthz.ExtAuthzServer;
+import io.dualcore.gateway.forwardauth.ForwardAuthServer;
 import io.dualcore.gateway.testsupport.RecordingUpstream;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +34,8 @@ import org.springframework.web.reactive.function.BodyInserters;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Token introspection (RFC 7662) against real Keycloak: the route {@code microservice-core} ({@code /api/**}) sets
+ * Token introspection (RFC 7662) against real Keycloak, through the proxy and the decision doors (forward auth, ext_authz
+ * gRPC), which run the same route check: the route {@code microservice-core} ({@code /api/**}) sets
  * {@code introspect: true}, {@code telemetry-oidc} ({@code /telemetry/**}) verifies locally only. A token revoked
  * through Keycloak's revocation endpoint is refused on the introspected route once the positive cache (2 s here)
  * lapses, and still accepted on the other; an unreachable introspection endpoint gets the failure policy; opaque and
@@ -80,6 +90,11 @@ class IntrospectionIT {
             properties.put(issuer + "introspection.uri", introspectionUri);
         }
         properties.put("dualcore.routes.microservice-core.introspect", "true");
+        // the decision doors run the route's introspection as the proxy does
+        properties.put("dualcore.decision-api.enabled", "true");
+        properties.put("dualcore.decision-api.port", "0");
+        properties.put("dualcore.ext-authz.grpc.enabled", "true");
+        properties.put("dualcore.ext-authz.grpc.port", "0");
         return properties;
     }
 
@@ -109,6 +124,50 @@ class IntrospectionIT {
                 .block(TestClients.TIMEOUT);
     }
 
+    /** The same request asked through Traefik's forward-auth door. */
+    private static ResponseEntity<String> traefik(TestGateway target, String path, String token) {
+        return TestClients.webClient(target.bean(ForwardAuthServer.class).port())
+                .get()
+                .uri("/traefik")
+                .header("X-Forwarded-Method", "GET")
+                .header("X-Forwarded-Uri", path)
+                .header("X-Forwarded-Host", "app.example")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+                .exchangeToMono(response -> response.toEntity(String.class))
+                .block(TestClients.TIMEOUT);
+    }
+
+    /** The same request asked through Envoy's ext_authz gRPC door: the status it would answer, and its code. */
+    private static String envoyGrpc(TestGateway target, String path, String token) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress(
+                        "127.0.0.1", target.bean(ExtAuthzServer.class).port())
+                .usePlaintext()
+                .build();
+        try {
+            CheckResponse response = AuthorizationGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(TestClients.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .check(CheckRequest.newBuilder()
+                            .setAttributes(AttributeContext.newBuilder()
+                                    .setRequest(AttributeContext.Request.newBuilder()
+                                            .setHttp(AttributeContext.HttpRequest.newBuilder()
+                                                    .setMethod("GET")
+                                                    .setPath(path)
+                                                    .setHost("app.example")
+                                                    .setScheme("http")
+                                                    .putHeaders("authorization", "Bearer " + token))))
+                            .build());
+            if (!response.hasDeniedResponse()) {
+                return "200";
+            }
+            return response.getDeniedResponse().getStatus().getCodeValue() + " "
+                    + JSON.readTree(response.getDeniedResponse().getBody())
+                            .path("code")
+                            .asString();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     private static String code(ResponseEntity<String> response) {
         return JSON.readTree(response.getBody()).path("code").asString();
     }
@@ -132,6 +191,9 @@ class IntrospectionIT {
     void revokedTokenWhenCacheTtlLapsedThenRefusedOnIntrospectedRouteAndAcceptedOnLocalRoute() {
         String token = aliceToken();
         assertThat(call(gateway, "/api/profile", token).getStatusCode().value()).isEqualTo(200);
+        assertThat(traefik(gateway, "/api/profile", token).getStatusCode().value())
+                .isEqualTo(200);
+        assertThat(envoyGrpc(gateway, "/api/profile", token)).isEqualTo("200");
         assertThat(call(gateway, "/telemetry/ping", token).getStatusCode().value())
                 .isEqualTo(200);
 
@@ -146,6 +208,15 @@ class IntrospectionIT {
                     assertThat(refused.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
                             .contains("error=\"invalid_token\"");
                 });
+        // the decision doors give the proxy's answer: the engine runs the route's introspection for every door
+        ResponseEntity<String> forwardAuth = traefik(gateway, "/api/profile", token);
+        assertThat(forwardAuth.getStatusCode().value()).isEqualTo(401);
+        assertThat(code(forwardAuth)).isEqualTo("token_inactive");
+        assertThat(forwardAuth.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
+                .contains("error=\"invalid_token\"");
+        assertThat(envoyGrpc(gateway, "/api/profile", token)).isEqualTo("401 token_inactive");
+        assertThat(traefik(gateway, "/telemetry/ping", token).getStatusCode().value())
+                .isEqualTo(200);
         assertThat(call(gateway, "/telemetry/ping", token).getStatusCode().value())
                 .isEqualTo(200);
         String metrics = gateway.management("/actuator/prometheus").getBody();
