@@ -322,7 +322,7 @@ class RouteTokenChecksTests {
                 locator,
                 compiled,
                 new LocalRateLimiter(1000),
-                RateLimitHeaders.of("draft"),
+                new RateLimitHeaders(RateLimitHeaders.Style.DRAFT),
                 identityHeaders,
                 new IdentityAssertionSigner(
                         new IdentityProperties.Assertion(
