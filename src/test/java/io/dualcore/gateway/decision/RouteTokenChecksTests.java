@@ -21,6 +21,7 @@ import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.LocalRateLimiter;
@@ -331,7 +332,8 @@ class RouteTokenChecksTests {
                 new DecisionEngine.Observers(
                         RequestPathWebFilter.RefusalObserver.NONE, this.observer, PipelineObserver.NONE),
                 dpop,
-                new RouteTokenChecks(byRoute, introspections, dpop));
+                new RouteTokenChecks(byRoute, introspections, dpop),
+                ConfigurationPin.NONE);
     }
 
     private Introspections introspections(boolean always) {

@@ -9,6 +9,7 @@ import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.decision.Decision;
 import io.dualcore.gateway.decision.DecisionEngine;
 import io.dualcore.gateway.decision.DecisionRequest;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
@@ -94,6 +95,7 @@ class PinnedDecisionTests {
                 mock(IdentityAssertionSigner.class),
                 DecisionEngine.Observers.NONE,
                 null,
+                RouteTokenChecks.NONE,
                 live);
     }
 
