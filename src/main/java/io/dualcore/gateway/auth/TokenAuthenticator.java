@@ -194,10 +194,11 @@ public final class TokenAuthenticator {
         if (chain == null) {
             chain = this.chains.get();
         }
-        if (isOpaque(token)) {
+        OpaqueTokenVerifier opaque = chain.opaqueTokens(this.opaque);
+        if (isOpaque(token, opaque)) {
             GatewayIdentity introspected;
             try {
-                introspected = this.opaque.cached(token);
+                introspected = opaque.cached(token);
             } catch (TokenRejectedException ex) {
                 throw ex;
             } catch (RuntimeException ex) {
@@ -242,9 +243,9 @@ public final class TokenAuthenticator {
      */
     public Mono<GatewayIdentity> verify(String token, VerifierChain chain) {
         VerifierChain verifiers = (chain != null) ? chain : this.chains.get();
-        if (isOpaque(token)) {
-            Mono<GatewayIdentity> introspected = this.opaque
-                    .verify(token)
+        OpaqueTokenVerifier opaque = verifiers.opaqueTokens(this.opaque);
+        if (isOpaque(token, opaque)) {
+            Mono<GatewayIdentity> introspected = opaque.verify(token)
                     .onErrorMap(ex -> !(ex instanceof TokenRejectedException), TokenAuthenticator::unexpected);
             return (this.checks.length == 0) ? introspected : introspected.handle(this::checked);
         }
@@ -274,8 +275,8 @@ public final class TokenAuthenticator {
      * Whether a token goes to the opaque-token verifier: one is configured, the token is not too long, and it is not
      * shaped like a compact JWS (two dots) or JWE (four dots), which the JWT verifiers judge.
      */
-    private boolean isOpaque(String token) {
-        if (this.opaque == null || token.length() > this.maxTokenLength) {
+    private boolean isOpaque(String token, OpaqueTokenVerifier opaque) {
+        if (opaque == null || token.length() > this.maxTokenLength) {
             return false;
         }
         int dots = 0;

@@ -21,6 +21,12 @@ public final class VerifierChain {
 
     private final Map<String, TokenVerifier> byIssuer;
 
+    /** Whether this chain says who verifies opaque tokens (else the authenticator's own verifier does). */
+    private final boolean opaqueManaged;
+
+    /** The opaque tokens' verifier of this configuration, or {@code null}. */
+    private final OpaqueTokenVerifier opaque;
+
     /**
      * @param verifiers the chain, in order; issuers are unique
      * @throws IllegalArgumentException when two verifiers claim the same issuer
@@ -37,6 +43,32 @@ public final class VerifierChain {
         }
         this.verifiers = List.copyOf(verifiers);
         this.byIssuer = Map.copyOf(issuers);
+        this.opaqueManaged = false;
+        this.opaque = null;
+    }
+
+    private VerifierChain(VerifierChain chain, OpaqueTokenVerifier opaque) {
+        this.verifiers = chain.verifiers;
+        this.byIssuer = chain.byIssuer;
+        this.opaqueManaged = true;
+        this.opaque = opaque;
+    }
+
+    /**
+     * The same verifiers, with the configuration's verifier of opaque tokens (its issuers' introspection).
+     *
+     * @param opaque what verifies opaque tokens, or {@code null} when no issuer of the configuration takes them
+     */
+    public VerifierChain withOpaqueTokens(OpaqueTokenVerifier opaque) {
+        return (this.opaqueManaged && this.opaque == opaque) ? this : new VerifierChain(this, opaque);
+    }
+
+    /**
+     * What verifies opaque tokens with this chain: the configuration's own (possibly none) when it set one, else
+     * {@code fallback} (the authenticator's).
+     */
+    public OpaqueTokenVerifier opaqueTokens(OpaqueTokenVerifier fallback) {
+        return this.opaqueManaged ? this.opaque : fallback;
     }
 
     /** The verifier claiming this {@code iss}, or {@code null} (an untrusted issuer). */
@@ -64,7 +96,9 @@ public final class VerifierChain {
 
     /** This chain with each verifier replaced by what {@code replacement} answers for it (explain's side-effect-free one). */
     public VerifierChain map(UnaryOperator<TokenVerifier> replacement) {
-        return new VerifierChain(this.verifiers.stream().map(replacement).toList());
+        VerifierChain mapped =
+                new VerifierChain(this.verifiers.stream().map(replacement).toList());
+        return this.opaqueManaged ? mapped.withOpaqueTokens(this.opaque) : mapped;
     }
 
     /** Whether both chains hold the very same verifiers, in the same order. */

@@ -1,13 +1,11 @@
 package io.dualcore.gateway.auth;
 
-import io.dualcore.gateway.auth.dpop.DpopMode;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -26,10 +24,9 @@ import reactor.core.Disposable;
  * loads its keys on its first use or its keep-warm tick, whichever comes first. Once a configuration is in force
  * ({@link #retain}), the verifiers it no longer holds are stopped and closed.
  *
- * <p>What the rest of the gateway reads once at startup stays as it was at startup: an issuer's {@code dpop} and
- * {@code introspection} settings (the DPoP step and the introspection clients are built once). A candidate that adds,
- * changes or drops them is refused rather than half applied: verifying a DPoP-bound issuer's tokens without its DPoP
- * mode would weaken it, and a dropped issuer that takes opaque tokens would keep being asked.
+ * <p>An issuer's {@code dpop} and {@code introspection} settings are part of its settings here (a change builds a new
+ * verifier), and are applied by the configuration's {@link RequestChecks} ({@link RequestChecksCompiler}), compiled
+ * with the same candidate.
  */
 public final class VerifierChains implements AutoCloseable {
 
@@ -52,9 +49,6 @@ public final class VerifierChains implements AutoCloseable {
 
     /** The keep-warm task of each verifier of a configuration in force. */
     private final Map<TokenVerifier, Disposable> started = new IdentityHashMap<>();
-
-    /** The startup issuers' settings that only a restart changes, by issuer URI. */
-    private final Map<String, AuthProperties.Issuer> startupIssuers = new LinkedHashMap<>();
 
     private final VerifierChain startup;
 
@@ -115,7 +109,6 @@ public final class VerifierChains implements AutoCloseable {
         this.tail = tail;
         this.requiredIssuers = Set.copyOf(requiredIssuers);
         this.startup = chain(startup);
-        startup.oidc().issuers().forEach(issuer -> this.startupIssuers.put(issuer.issuerUri(), issuer));
         retain(this.startup);
     }
 
@@ -154,7 +147,6 @@ public final class VerifierChains implements AutoCloseable {
                         + issuers.stream().map(AuthProperties.Issuer::name).toList() + "; use one of those names");
             }
         }
-        checkRestartOnly(issuers);
         List<TokenVerifier> verifiers = new ArrayList<>();
         for (AuthProperties.Issuer issuer : issuers) {
             TokenVerifier verifier = this.built.get(issuer);
@@ -169,45 +161,6 @@ public final class VerifierChains implements AutoCloseable {
             this.last = new VerifierChain(verifiers);
         }
         return this.last;
-    }
-
-    /** A candidate's DPoP and introspection settings must be the startup ones: they take effect on a restart. */
-    private void checkRestartOnly(List<AuthProperties.Issuer> issuers) {
-        if (this.startup == null) {
-            return;
-        }
-        Map<String, AuthProperties.Issuer> byUri = new LinkedHashMap<>();
-        issuers.forEach(issuer -> byUri.put(issuer.issuerUri(), issuer));
-        for (AuthProperties.Issuer issuer : issuers) {
-            AuthProperties.Issuer before = this.startupIssuers.get(issuer.issuerUri());
-            DpopMode dpop = (before != null) ? before.dpop() : DpopMode.OFF;
-            if (issuer.dpop() != dpop) {
-                throw restartOnly(issuer.name(), "dpop", "is " + dpop);
-            }
-            if (before != null
-                    ? !Objects.equals(issuer.introspection(), before.introspection())
-                    : introspects(issuer.introspection())) {
-                throw restartOnly(issuer.name(), "introspection", (before != null) ? "differs" : "is off");
-            }
-        }
-        for (AuthProperties.Issuer before : this.startupIssuers.values()) {
-            if (!byUri.containsKey(before.issuerUri())
-                    && (before.dpop() != DpopMode.OFF || introspects(before.introspection()))) {
-                throw new IllegalStateException("dualcore.auth.oidc.issuers[" + before.name()
-                        + "] is removed, but its dpop or introspection settings are in use until a restart; remove"
-                        + " it with a restart");
-            }
-        }
-    }
-
-    private static boolean introspects(AuthProperties.Introspection introspection) {
-        return introspection.configured() || introspection.opaqueTokens() || introspection.always();
-    }
-
-    private static IllegalStateException restartOnly(String issuer, String setting, String running) {
-        return new IllegalStateException("dualcore.auth.oidc.issuers[" + issuer + "]." + setting
-                + " differs from the running process's (which " + running + "): an issuer's " + setting
-                + " settings take effect on a restart; change them with a restart");
     }
 
     /**

@@ -2,6 +2,8 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.IdentityCheck;
+import io.dualcore.gateway.auth.RequestChecks;
+import io.dualcore.gateway.auth.RequestChecksCompiler;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifiedTokenCache;
@@ -9,7 +11,6 @@ import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
-import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
 import io.dualcore.gateway.auth.dpop.DpopProperties;
 import io.dualcore.gateway.auth.edge.DemoEdgeKey;
@@ -19,7 +20,6 @@ import io.dualcore.gateway.auth.edge.RedisReplayGuard;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
 import io.dualcore.gateway.auth.edge.ReplayGuard;
 import io.dualcore.gateway.auth.introspection.Introspections;
-import io.dualcore.gateway.auth.introspection.TokenIntrospector;
 import io.dualcore.gateway.auth.oidc.IssuerJwtValidator;
 import io.dualcore.gateway.auth.oidc.JwksKeySource;
 import io.dualcore.gateway.auth.oidc.JwtExtensions;
@@ -28,6 +28,8 @@ import io.dualcore.gateway.auth.oidc.UserInfoEnricher;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.FormCredentialsWebFilter;
 import io.dualcore.gateway.decision.RouteTokenChecks;
+import io.dualcore.gateway.live.ConfigurationCompiler;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
@@ -50,6 +52,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -69,6 +72,7 @@ import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.util.StringUtils;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
@@ -272,76 +276,58 @@ public class AuthenticationConfiguration {
     }
 
     /**
-     * Token introspection (RFC 7662) of the issuers that name an introspection client: opaque tokens of the one issuer
-     * that takes them, and the online check of JWTs on routes with {@code introspect: true} (or every route, with
-     * {@code always}).
+     * Compiles each configuration's checks after verification (DPoP, introspection, the routes' checks), sharing what
+     * outlives a configuration: the DPoP proof verifier and {@code jti} replay guard (the edge tokens' guard, Redis when
+     * configured), and an unchanged issuer's introspection client.
      */
     @Bean
-    Introspections introspections(
-            AuthProperties properties, ObjectProvider<RouteProperties> routeProperties, Clock clock) {
-        RouteProperties routes = routes(routeProperties);
-        List<TokenIntrospector> introspectors = new ArrayList<>();
-        for (AuthProperties.Issuer issuer : properties.oidc().issuers()) {
-            AuthProperties.Introspection introspection = issuer.introspection();
-            if (introspection.configured()) {
-                introspectors.add(new TokenIntrospector(issuer, clock));
-            } else if (introspection.opaqueTokens() || introspection.always()) {
-                throw new IllegalStateException("dualcore.auth.oidc.issuers[" + issuer.name()
-                        + "].introspection needs a client-id and client-secret for opaque-tokens or always;"
-                        + " register a confidential client at the issuer and set them (the secret from an env var)");
-            }
-        }
-        boolean routeIntrospects =
-                routes.routes().values().stream().anyMatch(RouteProperties.RouteSettings::introspect);
-        if (routeIntrospects && introspectors.isEmpty()) {
-            throw new IllegalStateException("A route of dualcore.routes sets introspect: true, but no issuer configures"
-                    + " dualcore.auth.oidc.issuers[*].introspection (client-id, client-secret); every request of"
-                    + " that route would be refused");
-        }
-        return new Introspections(introspectors, properties.oidc().issuers(), clock, properties.clockSkew());
+    RequestChecksCompiler requestChecksCompiler(DpopProperties dpopProperties, ReplayGuard replayGuard, Clock clock) {
+        return new RequestChecksCompiler(
+                new DpopProofVerifier(dpopProperties, clock), replayGuard, dpopProperties.externalBaseUrl(), clock);
+    }
+
+    /**
+     * The checks after verification of the startup settings, checked as every reload checks them (a context without
+     * the live configuration runs on these).
+     */
+    @Bean
+    RequestChecks requestChecks(
+            RequestChecksCompiler requestChecksCompiler,
+            AuthProperties properties,
+            ObjectProvider<RouteProperties> routeProperties) {
+        return requestChecksCompiler.compile(properties, ConfigurationCompiler.routeChecks(routes(routeProperties)));
+    }
+
+    /**
+     * Token introspection (RFC 7662) of the startup issuers that name an introspection client: opaque tokens of the one
+     * issuer that takes them, and the online check of JWTs on routes with {@code introspect: true} (or every route,
+     * with {@code always}). A reload compiles its own ({@link RequestChecks}).
+     */
+    @Bean
+    Introspections introspections(RequestChecks requestChecks, AuthProperties properties, Clock clock) {
+        Introspections introspections = requestChecks.introspections();
+        return (introspections != null)
+                ? introspections
+                : new Introspections(List.of(), properties.oidc().issuers(), clock, properties.clockSkew());
     }
 
     /**
      * The checks a route asks for beyond its issuer's (online introspection, a stricter DPoP mode): a step of the
-     * decision engine, so every door runs them.
+     * decision engine, so every door runs them, on the checks of the configuration each request runs on.
      */
     @Bean
-    RouteTokenChecks routeTokenChecks(
-            ObjectProvider<RouteProperties> routeProperties, Introspections introspections, DpopBinding dpopBinding) {
-        Map<String, RouteTokenChecks.RouteChecks> byRoute = new LinkedHashMap<>();
-        routes(routeProperties).routes().forEach((id, settings) -> {
-            if (settings.introspect() || settings.dpop() != DpopMode.OFF) {
-                byRoute.put(id, new RouteTokenChecks.RouteChecks(settings.introspect(), settings.dpop()));
-            }
-        });
-        return new RouteTokenChecks(byRoute, introspections, dpopBinding);
+    RouteTokenChecks routeTokenChecks(RequestChecks requestChecks) {
+        return new RouteTokenChecks(requestChecks);
     }
 
     /**
-     * The DPoP step every authenticated request passes (RFC 9449), with the issuers whose {@code dpop} is not
-     * {@code off}; its replay check shares the edge tokens' guard (Redis when configured).
+     * The startup DPoP step (RFC 9449), with the issuers whose {@code dpop} is not {@code off}; a reload compiles its
+     * own ({@link RequestChecks}) on the same proof verifier and replay guard.
      */
     @Bean
-    DpopBinding dpopBinding(
-            AuthProperties properties,
-            DpopProperties dpopProperties,
-            ObjectProvider<RouteProperties> routeProperties,
-            ReplayGuard replayGuard,
-            Clock clock) {
-        Map<String, DpopMode> modes = new LinkedHashMap<>();
-        for (AuthProperties.Issuer issuer : properties.oidc().issuers()) {
-            if (issuer.dpop() != DpopMode.OFF) {
-                modes.put(issuer.issuerUri(), issuer.dpop());
-            }
-        }
-        boolean routesUseDpop = routes(routeProperties).routes().values().stream()
-                .anyMatch(settings -> settings.dpop() != DpopMode.OFF);
-        return new DpopBinding(
-                modes,
-                new DpopProofVerifier(dpopProperties, clock),
-                replayGuard,
-                dpopProperties.externalBaseUrl(),
-                routesUseDpop);
+    DpopBinding dpopBinding(RequestChecks requestChecks, RequestChecksCompiler requestChecksCompiler) {
+        DpopBinding dpop = requestChecks.dpop();
+        return (dpop != null) ? dpop : requestChecksCompiler.noDpop();
     }
 
     /** The route settings, or none (a context without routes, as in tests of authentication alone). */
@@ -353,13 +339,22 @@ public class AuthenticationConfiguration {
     ProblemResponses authErrorResponses(
             ObjectProvider<GlobalCorsProperties> globalCors,
             DpopBinding dpopBinding,
+            ObjectProvider<LiveConfiguration> liveConfiguration,
             ObjectProvider<JsonMapper> jsonMapper) {
         GlobalCorsProperties cors = globalCors.getIfAvailable(GlobalCorsProperties::new);
+        boolean startupDpop = dpopBinding.enabled();
+        // challenges offer the DPoP scheme when the exchange's configuration uses DPoP (a reload may turn it on or off)
+        Predicate<ServerWebExchange> dpopOffered = exchange -> {
+            LiveConfiguration live = liveConfiguration.getIfAvailable();
+            RequestChecks checks = (live != null) ? live.checks(exchange) : null;
+            return (checks != null) ? checks.dpop() != null : startupDpop;
+        };
         return new ProblemResponses(
                 "dualcore-gateway",
                 5,
                 new PatternCorsConfigurationSource(cors::getCorsConfigurations),
-                dpopBinding.enabled() ? dpopBinding.algs() : null,
+                dpopBinding.algs(),
+                dpopOffered,
                 jsonMapper.getIfAvailable(ProblemResponses::defaultJsonMapper));
     }
 

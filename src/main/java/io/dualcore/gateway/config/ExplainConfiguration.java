@@ -3,6 +3,7 @@ package io.dualcore.gateway.config;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.IdentityCheck;
+import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
@@ -80,6 +81,13 @@ public class ExplainConfiguration {
                     return running;
                 }
                 return running.map(verifier -> (verifier instanceof EdgeTokenVerifier) ? explainingEdge : verifier);
+            }
+
+            @Override
+            public RequestChecks checks(ServerWebExchange exchange) {
+                // the configuration's DPoP step with a replay guard that records nothing
+                RequestChecks running = live.checks(exchange);
+                return (running != null) ? running.withReplayGuard(NOTHING_RECORDED) : null;
             }
 
             @Override

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.RequestChecksCompiler;
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
@@ -47,14 +48,16 @@ public class LiveConfigurationConfiguration {
             ConfigurationService gatewayConfigurationService,
             Clock clock,
             VerificationModes verificationModes,
-            ObjectProvider<VerifierChains> verifierChains) {
+            ObjectProvider<VerifierChains> verifierChains,
+            ObjectProvider<RequestChecksCompiler> requestChecks) {
         return new ConfigurationCompiler(
                 predicates,
                 filters,
                 gatewayConfigurationService,
                 clock,
                 verificationModes,
-                verifierChains.getIfAvailable());
+                verifierChains.getIfAvailable(),
+                requestChecks.getIfAvailable());
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.decision;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.VerifierChain;
@@ -31,9 +32,15 @@ final class AuthenticateStep {
 
     private static final Log logger = LogFactory.getLog(AuthenticateStep.class);
 
-    private final BearerTokenExtractor extractor;
+    /** Understands the {@code DPoP} scheme too: a configuration in which an issuer or a route uses DPoP. */
+    private final BearerTokenExtractor dpopExtractor = new BearerTokenExtractor(true);
 
-    /** The DPoP step (RFC 9449), or {@code null} when no issuer uses DPoP. */
+    private final BearerTokenExtractor bearerExtractor = new BearerTokenExtractor(false);
+
+    /**
+     * The DPoP step (RFC 9449) of a configuration that does not manage its own checks, or {@code null} when no issuer
+     * uses DPoP.
+     */
     private final DpopBinding dpop;
 
     private final TokenAuthenticator authenticator;
@@ -68,7 +75,12 @@ final class AuthenticateStep {
         this.reservedHeader = reservedHeader;
         this.observer = observer;
         this.dpop = (dpop != null && dpop.enabled()) ? dpop : null;
-        this.extractor = new BearerTokenExtractor(this.dpop != null);
+    }
+
+    /** The DPoP step of the exchange's configuration, or {@code null} when DPoP is off there. */
+    private DpopBinding dpopOf(ServerWebExchange exchange) {
+        RequestChecks checks = this.pin.checks(exchange);
+        return (checks != null) ? checks.dpop() : this.dpop;
     }
 
     /** Authenticates the exchange's request (its reserved identity headers already removed). */
@@ -78,20 +90,22 @@ final class AuthenticateStep {
         // the verifiers of the configuration the request runs on: a cache hit of an issuer it no longer trusts misses
         VerifierChain chain = null;
         Mono<DpopProof> proof = null;
+        // the checks after verification are the configuration's: revocation (in the authenticator), then DPoP
+        DpopBinding dpop = dpopOf(exchange);
         try {
-            token = this.extractor.extract(exchange.getRequest());
+            token = ((dpop != null) ? this.dpopExtractor : this.bearerExtractor).extract(exchange.getRequest());
             if (token == null) {
                 // anonymous: the route's access policy decides whether that is enough
                 return outcome.allowed(exchange, context);
             }
             chain = this.pin.verifiers(exchange);
             identity = this.authenticator.authenticateNow(token, chain);
-            if (identity != null && this.dpop != null) {
-                proof = proofOf(exchange, token, identity);
+            if (identity != null && dpop != null) {
+                proof = proofOf(dpop, exchange, token, identity);
             }
         } catch (TokenRejectedException ex) {
             this.observer.rejected(exchange, ex.errorCode());
-            return refused(exchange, context, outcome, ex);
+            return refused(dpop, exchange, context, outcome, ex);
         }
         if (identity != null) {
             if (proof == null) {
@@ -104,10 +118,10 @@ final class AuthenticateStep {
             return orRejection(proof).flatMap(result -> {
                 if (result instanceof TokenRejectedException ex) {
                     this.observer.rejected(exchange, ex.errorCode());
-                    return refused(exchange, context, outcome, ex);
+                    return refused(dpop, exchange, context, outcome, ex);
                 }
                 this.observer.authenticated(exchange, proven);
-                offerNonce(exchange);
+                offerNonce(dpop, exchange);
                 exchange.getAttributes().put(DpopBinding.ATTRIBUTE, result);
                 exchange.getAttributes().put(GatewayIdentity.ATTRIBUTE, proven);
                 return outcome.allowed(exchange, context);
@@ -120,20 +134,20 @@ final class AuthenticateStep {
                 .verify(token, chain)
                 .contextWrite(verification::contribute)
                 .flatMap(candidate -> {
-                    Mono<DpopProof> replay = (this.dpop != null) ? proofOf(exchange, verifiedToken, candidate) : null;
+                    Mono<DpopProof> replay = (dpop != null) ? proofOf(dpop, exchange, verifiedToken, candidate) : null;
                     if (replay == null) {
                         return Mono.just(candidate);
                     }
                     return replay.doOnNext(p -> {
                                 exchange.getAttributes().put(DpopBinding.ATTRIBUTE, p);
-                                offerNonce(exchange);
+                                offerNonce(dpop, exchange);
                             })
                             .thenReturn(candidate);
                 });
         return orRejection(verified).flatMap(result -> {
             if (result instanceof TokenRejectedException ex) {
                 verification.rejected(ex.errorCode());
-                return refused(exchange, context, outcome, ex);
+                return refused(dpop, exchange, context, outcome, ex);
             }
             GatewayIdentity known = (GatewayIdentity) result;
             verification.authenticated(known);
@@ -152,8 +166,9 @@ final class AuthenticateStep {
     }
 
     /** The DPoP step: {@code null} when the request passes as is, else the replay check to await. */
-    private Mono<DpopProof> proofOf(ServerWebExchange exchange, String token, GatewayIdentity identity) {
-        return this.dpop.check(
+    private static Mono<DpopProof> proofOf(
+            DpopBinding dpop, ServerWebExchange exchange, String token, GatewayIdentity identity) {
+        return dpop.check(
                 exchange.getRequest(), BearerTokenExtractor.dpopScheme(exchange.getRequest()), token, identity);
     }
 
@@ -161,17 +176,21 @@ final class AuthenticateStep {
     public static final String DPOP_NONCE = "DPoP-Nonce";
 
     /** RFC 9449 §8: the nonce the next proof must carry, with a request that used one (when nonces are on). */
-    private void offerNonce(ServerWebExchange exchange) {
-        String nonce = this.dpop.currentNonce();
+    private static void offerNonce(DpopBinding dpop, ServerWebExchange exchange) {
+        String nonce = dpop.currentNonce();
         if (nonce != null) {
             exchange.getResponse().getHeaders().set(DPOP_NONCE, nonce);
         }
     }
 
     private <C, T> Mono<T> refused(
-            ServerWebExchange exchange, C context, Outcome<C, T> outcome, TokenRejectedException rejection) {
-        if (rejection.errorCode() == ErrorCode.USE_DPOP_NONCE && this.dpop != null) {
-            offerNonce(exchange);
+            DpopBinding dpop,
+            ServerWebExchange exchange,
+            C context,
+            Outcome<C, T> outcome,
+            TokenRejectedException rejection) {
+        if (rejection.errorCode() == ErrorCode.USE_DPOP_NONCE && dpop != null) {
+            offerNonce(dpop, exchange);
         }
         if (logger.isDebugEnabled()) {
             // the code and our own description only: never the token

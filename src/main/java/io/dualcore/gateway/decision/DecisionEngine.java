@@ -209,7 +209,8 @@ public final class DecisionEngine {
                 signer,
                 observers.pipeline(),
                 tokenChecks,
-                observers.authentication());
+                observers.authentication(),
+                pin);
     }
 
     // ---- the proxy door's steps (the exchange is the client's, routing is Spring Cloud Gateway's) ----

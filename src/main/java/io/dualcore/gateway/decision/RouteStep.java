@@ -6,6 +6,7 @@ import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.pipeline.CompiledRoute;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.policy.AccessPolicy;
@@ -50,6 +51,9 @@ final class RouteStep {
 
     private final AuthenticationObserver tokenObserver;
 
+    /** Where the checks of the request's configuration come from. */
+    private final ConfigurationPin pin;
+
     RouteStep(
             CompiledRoutes routes,
             RateLimiter limiter,
@@ -58,6 +62,20 @@ final class RouteStep {
             PipelineObserver observer,
             RouteTokenChecks tokenChecks,
             AuthenticationObserver tokenObserver) {
+        this(routes, limiter, rateLimitHeaders, signer, observer, tokenChecks, tokenObserver, ConfigurationPin.NONE);
+    }
+
+    RouteStep(
+            CompiledRoutes routes,
+            RateLimiter limiter,
+            RateLimitHeaders rateLimitHeaders,
+            IdentityAssertionSigner signer,
+            PipelineObserver observer,
+            RouteTokenChecks tokenChecks,
+            AuthenticationObserver tokenObserver,
+            ConfigurationPin pin) {
+        Assert.notNull(pin, "pin cannot be null");
+        this.pin = pin;
         Assert.notNull(routes, "routes cannot be null");
         Assert.notNull(limiter, "limiter cannot be null");
         Assert.notNull(rateLimitHeaders, "rateLimitHeaders cannot be null");
@@ -84,7 +102,7 @@ final class RouteStep {
         GatewayIdentity identity = GatewayIdentity.from(exchange);
         Mono<Void> online;
         try {
-            online = this.tokenChecks.check(exchange, routeId, identity, context, outcome);
+            online = this.tokenChecks.check(exchange, routeId, identity, this.pin.checks(exchange), context, outcome);
         } catch (TokenRejectedException ex) {
             return tokenRefused(exchange, ex, context, outcome);
         }

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.live;
 
+import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
@@ -16,7 +17,8 @@ import reactor.core.publisher.Flux;
 /**
  * The configuration a request runs on, compiled and validated as one immutable object: Spring Cloud Gateway's routes
  * (with their predicates and filters), each route's compiled policy and rate-limit binding, the plans, and the
- * verifiers of the trusted issuers ({@link VerifierChain}: an unchanged issuer's verifier is reused). A reload
+ * verifiers of the trusted issuers ({@link VerifierChain}: an unchanged issuer's verifier is reused) and the checks
+ * after verification ({@link RequestChecks}: DPoP, introspection, the routes' checks). A reload
  * builds a new one and swaps a single reference ({@link LiveConfiguration}); a request keeps the one it started with
  * (the exchange attribute {@link #ATTRIBUTE}).
  */
@@ -39,6 +41,8 @@ public final class ActiveConfiguration {
 
     private final VerifierChain verifiers;
 
+    private final RequestChecks checks;
+
     private final Sources sources;
 
     ActiveConfiguration(
@@ -59,6 +63,18 @@ public final class ActiveConfiguration {
             Map<String, RatePlan> plans,
             VerifierChain verifiers,
             Sources sources) {
+        this(version, loadedAt, routes, compiledRoutes, plans, verifiers, null, sources);
+    }
+
+    ActiveConfiguration(
+            String version,
+            Instant loadedAt,
+            List<Route> routes,
+            CompiledRoutes compiledRoutes,
+            Map<String, RatePlan> plans,
+            VerifierChain verifiers,
+            RequestChecks checks,
+            Sources sources) {
         Assert.hasText(version, "version cannot be empty");
         Assert.notNull(compiledRoutes, "compiledRoutes cannot be null");
         this.version = version;
@@ -68,6 +84,7 @@ public final class ActiveConfiguration {
         this.compiledRoutes = compiledRoutes;
         this.plans = Map.copyOf(plans);
         this.verifiers = verifiers;
+        this.checks = checks;
         this.sources = sources;
     }
 
@@ -104,6 +121,14 @@ public final class ActiveConfiguration {
      */
     public VerifierChain verifiers() {
         return this.verifiers;
+    }
+
+    /**
+     * The checks after verification of this configuration (DPoP, introspection, the routes' checks), or {@code null}
+     * when this configuration does not manage them (the engine's own then run).
+     */
+    public RequestChecks checks() {
+        return this.checks;
     }
 
     Sources sources() {

@@ -2,6 +2,8 @@ package io.dualcore.gateway.live;
 
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.AuthSettingsCheck;
+import io.dualcore.gateway.auth.RequestChecks;
+import io.dualcore.gateway.auth.RequestChecksCompiler;
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.auth.VerifierChains;
@@ -65,6 +67,9 @@ public final class ConfigurationCompiler {
     /** Builds each configuration's verifiers, or {@code null} when the issuers are not live (slices, tests). */
     private final VerifierChains verifierChains;
 
+    /** Compiles each configuration's checks after verification, or {@code null} when they are not live (slices). */
+    private final RequestChecksCompiler requestChecks;
+
     public ConfigurationCompiler(
             List<RoutePredicateFactory> predicates,
             List<GatewayFilterFactory> filters,
@@ -87,6 +92,26 @@ public final class ConfigurationCompiler {
             Clock clock,
             VerificationModes modes,
             VerifierChains verifierChains) {
+        this(predicates, filters, configurationService, clock, modes, verifierChains, null);
+    }
+
+    /**
+     * @param modes the registered verification modes that the routes' {@code access.modes} and {@code rate-limit}
+     *     name
+     * @param verifierChains builds each configuration's verifiers from its issuers (unchanged ones reused), or
+     *     {@code null} to leave the issuers to the authenticator's startup chain
+     * @param requestChecks compiles each configuration's checks after verification (DPoP, introspection, the routes'
+     *     checks; shared state kept), or {@code null} to leave them to the engine's startup ones
+     */
+    public ConfigurationCompiler(
+            List<RoutePredicateFactory> predicates,
+            List<GatewayFilterFactory> filters,
+            ConfigurationService configurationService,
+            Clock clock,
+            VerificationModes modes,
+            VerifierChains verifierChains,
+            RequestChecksCompiler requestChecks) {
+        this.requestChecks = requestChecks;
         Assert.notNull(predicates, "predicates cannot be null");
         Assert.notNull(modes, "modes cannot be null");
         this.modes = modes;
@@ -107,6 +132,9 @@ public final class ConfigurationCompiler {
     public void applied(ActiveConfiguration active) {
         if (this.verifierChains != null && active.verifiers() != null) {
             this.verifierChains.retain(active.verifiers());
+        }
+        if (this.requestChecks != null && active.checks() != null) {
+            this.requestChecks.retain(active.checks());
         }
     }
 
@@ -166,8 +194,15 @@ public final class ConfigurationCompiler {
                                 String.valueOf(edge.tokenType()),
                                 edge.replayProtection()));
             }
+            RequestChecks checks = (this.requestChecks != null)
+                    ? this.requestChecks.compile(auth, routeChecks(routeProperties))
+                    : null;
             // last: every other check passed (a verifier built for a refused candidate is only kept for the next one)
             VerifierChain verifiers = (this.verifierChains != null) ? this.verifierChains.chain(auth) : null;
+            if (verifiers != null && checks != null) {
+                // the opaque tokens' verifier is the configuration's issuers' introspection
+                verifiers = verifiers.withOpaqueTokens(checks.opaqueTokens());
+            }
             return new ActiveConfiguration(
                     version,
                     this.clock.instant(),
@@ -175,11 +210,24 @@ public final class ConfigurationCompiler {
                     compiled,
                     plans,
                     verifiers,
+                    checks,
                     new ActiveConfiguration.Sources(
                             definitions, routeProperties.routes(), rateLimit.plans(), issuers, Map.copyOf(effective)));
         } catch (IllegalStateException | IllegalArgumentException ex) {
             throw new InvalidConfigurationException(ex.getMessage());
         }
+    }
+
+    /** The routes' {@code introspect} and {@code dpop}, by route id (a route asking for neither is left out). */
+    public static Map<String, RequestChecks.RouteChecks> routeChecks(RouteProperties routes) {
+        Map<String, RequestChecks.RouteChecks> byRoute = new LinkedHashMap<>();
+        routes.routes().forEach((id, settings) -> {
+            RequestChecks.RouteChecks checks = new RequestChecks.RouteChecks(settings.introspect(), settings.dpop());
+            if (checks.any()) {
+                byRoute.put(id, checks);
+            }
+        });
+        return byRoute;
     }
 
     private static void checkAuth(AuthProperties auth) {

@@ -26,10 +26,10 @@ import org.springframework.core.env.StandardEnvironment;
 final class EffectiveProperties {
 
     /**
-     * Properties a reload applies: routes and their predicates, per-route policies and bindings, plans, the OIDC
-     * issuers (an issuer's {@code dpop} and {@code introspection} must stay as they are until a restart: a candidate
-     * that changes them is refused, see {@code auth.VerifierChains}). Everything else takes effect on a restart and is
-     * reported as such.
+     * Properties a reload applies: routes and their predicates, per-route policies, bindings and token checks
+     * ({@code introspect}, {@code dpop}), plans, the OIDC issuers (their {@code dpop} and {@code introspection} too:
+     * {@code auth.RequestChecks} is compiled with each configuration). Everything else takes effect on a restart and
+     * is reported as such.
      */
     static final List<ConfigurationPropertyName> LIVE = Stream.of(
                     "dualcore.auth.oidc.issuers",
@@ -40,8 +40,6 @@ final class EffectiveProperties {
             .map(ConfigurationPropertyName::of)
             .toList();
 
-    private static final ConfigurationPropertyName ROUTES = ConfigurationPropertyName.of("dualcore.routes");
-
     private static final ConfigurationPropertyName EDGE = ConfigurationPropertyName.of("dualcore.auth.edge");
 
     /**
@@ -50,9 +48,6 @@ final class EffectiveProperties {
      */
     private static final Set<String> EDGE_LIVE =
             Set.of("issuer", "audiences", "max-lifetime", "token-type", "replay-protection");
-
-    /** Route settings that are not live yet: {@code dualcore.routes.<id>.introspect} and {@code .dpop}. */
-    private static final Set<String> ROUTE_TOKEN_CHECKS = Set.of("introspect", "dpop");
 
     /** Sources that never change while the process runs, or are the process's own bookkeeping. */
     private static final Set<String> SKIPPED_SOURCES = Set.of(
@@ -125,12 +120,6 @@ final class EffectiveProperties {
     /** Whether a reload applies the property (relaxed: {@code rateLimit} is {@code rate-limit}). */
     static boolean isLive(String name) {
         ConfigurationPropertyName property = ConfigurationPropertyName.of(name);
-        if (property.getNumberOfElements() == 4
-                && ROUTES.isAncestorOf(property)
-                && ROUTE_TOKEN_CHECKS.contains(property.getLastElement(ConfigurationPropertyName.Form.DASHED))) {
-            // read once at startup by the route token checks (decision.RouteTokenChecks): a restart applies them
-            return false;
-        }
         if (EDGE.isAncestorOf(property)
                 && EDGE_LIVE.contains(
                         property.getElement(EDGE.getNumberOfElements(), ConfigurationPropertyName.Form.DASHED))) {

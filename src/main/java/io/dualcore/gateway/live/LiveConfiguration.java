@@ -1,5 +1,6 @@
 package io.dualcore.gateway.live;
 
+import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.pipeline.ConfigurationPin;
 import java.time.Instant;
@@ -51,6 +52,11 @@ public final class LiveConfiguration implements ConfigurationPin {
     @Override
     public VerifierChain verifiers(ServerWebExchange exchange) {
         return of(exchange).verifiers();
+    }
+
+    @Override
+    public RequestChecks checks(ServerWebExchange exchange) {
+        return of(exchange).checks();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.dualcore.gateway.pipeline;
 
+import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.VerifierChain;
 import java.util.function.Supplier;
 import org.springframework.web.server.ServerWebExchange;
@@ -42,4 +43,12 @@ public interface ConfigurationPin {
 
     /** The version of the exchange's configuration, or {@code null} when there is none to tell. */
     String version(ServerWebExchange exchange);
+
+    /**
+     * The post-verification checks of the exchange's configuration (DPoP, the routes' checks), or {@code null} for the
+     * engine's own (a configuration that does not manage them).
+     */
+    default RequestChecks checks(ServerWebExchange exchange) {
+        return null;
+    }
 }

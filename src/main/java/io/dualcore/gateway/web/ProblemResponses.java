@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -15,6 +16,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.json.ProblemDetailJacksonMixin;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.util.Assert;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.reactive.CorsConfigurationSource;
 import org.springframework.web.cors.reactive.CorsProcessor;
@@ -61,6 +63,8 @@ public final class ProblemResponses {
 
     private final String dpopAlgs;
 
+    private final Predicate<ServerWebExchange> dpopOffered;
+
     private final CorsProcessor corsProcessor = new DefaultCorsProcessor();
 
     public ProblemResponses(String realm, long retryAfterSeconds) {
@@ -91,6 +95,23 @@ public final class ProblemResponses {
      */
     public ProblemResponses(
             String realm, long retryAfterSeconds, CorsConfigurationSource cors, String dpopAlgs, JsonMapper json) {
+        this(realm, retryAfterSeconds, cors, dpopAlgs, exchange -> true, json);
+    }
+
+    /**
+     * @param dpopAlgs the accepted proof algorithms (space-separated), or {@code null} for Bearer challenges only
+     * @param dpopOffered whether the exchange's configuration uses DPoP (some issuer or route): its challenges then
+     *     offer the {@code DPoP} scheme too (a configuration reload can turn DPoP on or off)
+     */
+    public ProblemResponses(
+            String realm,
+            long retryAfterSeconds,
+            CorsConfigurationSource cors,
+            String dpopAlgs,
+            Predicate<ServerWebExchange> dpopOffered,
+            JsonMapper json) {
+        Assert.notNull(dpopOffered, "dpopOffered cannot be null");
+        this.dpopOffered = dpopOffered;
         this.json = json;
         this.invariantMembers = invariantMembers(json);
         this.realm = realm;
@@ -153,7 +174,7 @@ public final class ProblemResponses {
         }
         response.setStatusCode(code.status());
         if (hasChallenge(code)) {
-            if (this.dpopAlgs == null) {
+            if (this.dpopAlgs == null || !this.dpopOffered.test(exchange)) {
                 headers.set(HttpHeaders.WWW_AUTHENTICATE, challenge(code, description, scope));
             } else if (isDpop(code)) {
                 headers.set(HttpHeaders.WWW_AUTHENTICATE, dpopChallenge(code, description));

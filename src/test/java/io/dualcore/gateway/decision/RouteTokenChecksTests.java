@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.jwk.ECKey;
 import io.dualcore.gateway.auth.AuthProperties;
+import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestIssuers;
 import io.dualcore.gateway.auth.TestModes;
@@ -304,7 +305,7 @@ class RouteTokenChecksTests {
     }
 
     private DecisionEngine engine(
-            Map<String, RouteTokenChecks.RouteChecks> byRoute, Introspections introspections, DpopBinding dpop) {
+            Map<String, RequestChecks.RouteChecks> byRoute, Introspections introspections, DpopBinding dpop) {
         Binder binder = new Binder(new MapConfigurationPropertySource(Map.of(
                 "dualcore.routes.orders.access.modes", "oidc",
                 "dualcore.routes.catalog.access.modes", "oidc")));
@@ -376,12 +377,12 @@ class RouteTokenChecksTests {
                 .sign();
     }
 
-    private static Map<String, RouteTokenChecks.RouteChecks> introspected(String routeId) {
-        return Map.of(routeId, new RouteTokenChecks.RouteChecks(true, DpopMode.OFF));
+    private static Map<String, RequestChecks.RouteChecks> introspected(String routeId) {
+        return Map.of(routeId, new RequestChecks.RouteChecks(true, DpopMode.OFF));
     }
 
-    private static Map<String, RouteTokenChecks.RouteChecks> dpopRequired(String routeId) {
-        return Map.of(routeId, new RouteTokenChecks.RouteChecks(false, DpopMode.REQUIRED));
+    private static Map<String, RequestChecks.RouteChecks> dpopRequired(String routeId) {
+        return Map.of(routeId, new RequestChecks.RouteChecks(false, DpopMode.REQUIRED));
     }
 
     private static Route route(String id, String prefix) {

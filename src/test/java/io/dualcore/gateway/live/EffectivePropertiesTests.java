@@ -77,10 +77,15 @@ class EffectivePropertiesTests {
     }
 
     @Test
-    void isLiveWhenRouteTokenChecksThenRestartOnly() {
+    void isLiveWhenRouteTokenChecksOrIssuerDpopAndIntrospectionThenLive() {
         assertThat(EffectiveProperties.isLive("dualcore.routes.orders.introspect"))
-                .isFalse();
-        assertThat(EffectiveProperties.isLive("dualcore.routes.orders.dpop")).isFalse();
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.routes.orders.dpop")).isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.oidc.issuers[0].dpop"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.oidc.issuers[0].introspection.always"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.auth.dpop.nonces")).isFalse();
         assertThat(EffectiveProperties.isLive("dualcore.routes.orders.access.modes[0]"))
                 .isTrue();
     }

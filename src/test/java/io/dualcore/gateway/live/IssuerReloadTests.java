@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dualcore.gateway.auth.AuthProperties;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
+import io.dualcore.gateway.auth.RequestChecksCompiler;
 import io.dualcore.gateway.auth.TestModes;
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifierChains;
+import io.dualcore.gateway.auth.dpop.DpopMode;
+import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
+import io.dualcore.gateway.auth.dpop.DpopProperties;
+import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.route.ModeRoutePredicateFactory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,7 +92,12 @@ class IssuerReloadTests {
                         new DefaultListableBeanFactory(), DefaultFormattingConversionService::new, () -> null),
                 Clock.systemUTC(),
                 TestModes.REGISTRY,
-                this.chains);
+                this.chains,
+                new RequestChecksCompiler(
+                        new DpopProofVerifier(DpopProperties.defaults(), Clock.systemUTC()),
+                        new InMemoryReplayGuard(100, Clock.systemUTC()),
+                        null,
+                        Clock.systemUTC()));
         this.live = new LiveConfiguration(compiler.compile(startup, null));
         compiler.applied(this.live.current());
         this.reloader = new ConfigurationReloader(
@@ -129,14 +139,28 @@ class IssuerReloadTests {
     }
 
     @Test
-    void reloadWhenRealmDpopChangedThenRefusedAndIssuersInForceKept() throws IOException {
-        ActiveConfiguration before = this.live.current();
+    void reloadWhenRealmDpopChangedThenAppliedWithANewVerifierAndItsDpopMode() throws IOException {
+        assertThat(this.live.current().checks().dpop()).isNull();
         write(issuers("dualcore") + "        dpop: required\n");
 
         ConfigurationReloader.Result result = this.reloader.reload("admin-1");
 
+        assertThat(result.outcome()).isEqualTo(ConfigurationReloader.Outcome.APPLIED);
+        assertThat(result.message()).isEqualTo("issuers ~[dualcore]");
+        assertThat(this.live.current().checks().dpop().modeOf(uri("dualcore"))).isEqualTo(DpopMode.REQUIRED);
+        assertThat(this.built).containsExactly("dualcore", "dualcore");
+        assertThat(this.closed).containsExactly("dualcore");
+    }
+
+    @Test
+    void reloadWhenRealmIntrospectsAlwaysWithoutClientThenRefusedAndConfigurationInForceKept() throws IOException {
+        ActiveConfiguration before = this.live.current();
+        write(issuers("dualcore") + "        introspection:\n          always: true\n");
+
+        ConfigurationReloader.Result result = this.reloader.reload("admin-1");
+
         assertThat(result.outcome()).isEqualTo(ConfigurationReloader.Outcome.REFUSED);
-        assertThat(result.message()).contains("dualcore.auth.oidc.issuers[dualcore].dpop");
+        assertThat(result.message()).contains("dualcore.auth.oidc.issuers[dualcore].introspection");
         assertThat(this.live.current()).isSameAs(before);
         assertThat(this.chains.current()).isSameAs(before.verifiers());
     }
