@@ -30,8 +30,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * A gateway whose only configuration file ({@code spring.config.location}) is rewritten 50 times under steady
  * traffic: each generation renames the traffic's route (so a request that matched a new route against an old policy,
  * or the reverse, would be refused 403 {@code no_route_policy}) and tags it with its generation; policies and plans
- * change on the way, broken candidates are refused while the previous generation keeps serving, and the bucket of an
- * unchanged plan keeps counting.
+ * change on the way (a route's {@code dpop} too), broken candidates are refused while the previous generation keeps
+ * serving, and the bucket of an unchanged plan keeps counting.
  */
 class LiveReloadIT {
 
@@ -112,6 +112,15 @@ class LiveReloadIT {
                         .until(() -> generationOf(get("/api/orders/1").getBody()) == expected);
                 // the policy of /api/guarded flips every generation: edge allowed on even generations only
                 assertThat(get("/api/guarded/1").getStatusCode().value()).isEqualTo(generation % 2 == 0 ? 200 : 403);
+                // the route DPoP of /api/proof is required on even generations: a Bearer token is then refused
+                ResponseEntity<String> proof = get("/api/proof/1");
+                if (generation % 2 == 0) {
+                    assertThat(proof.getStatusCode().value()).isEqualTo(401);
+                    assertThat(proof.getBody()).contains("dpop_required");
+                    assertThat(proof.getHeaders().get("WWW-Authenticate")).anyMatch(c -> c.startsWith("DPoP "));
+                } else {
+                    assertThat(proof.getStatusCode().value()).isEqualTo(200);
+                }
                 // the plan of /api/swapped swaps every generation
                 assertThat(get("/api/swapped/1").getHeaders().getFirst("RateLimit"))
                         .startsWith(generation % 2 == 0 ? "\"even\"" : "\"odd\"");
@@ -280,6 +289,7 @@ class LiveReloadIT {
                     guarded: {access: {modes: [%s]}}
                     swapped: {access: {modes: [edge]}, rate-limit: {edge: %s}}
                     counted: {access: {modes: [edge]}, rate-limit: {edge: counted}}
+                    proof: {access: {modes: [edge]}, dpop: %s}
                 spring.cloud.gateway.server.webflux.routes:
                   - id: %s
                     uri: ${CORE_URI}
@@ -294,8 +304,18 @@ class LiveReloadIT {
                   - id: counted
                     uri: ${CORE_URI}
                     predicates: [Path=/api/counted/**]
+                  - id: proof
+                    uri: ${CORE_URI}
+                    predicates: [Path=/api/proof/**]
                 """.formatted(
-                key, orders, expression, generation % 2 == 0 ? "edge" : "oidc", swappedPlan, orders, generation);
+                key,
+                orders,
+                expression,
+                generation % 2 == 0 ? "edge" : "oidc",
+                swappedPlan,
+                generation % 2 == 0 ? "required" : "off",
+                orders,
+                generation);
         return (variant == Variant.MALFORMED) ? yaml.replace("  rate-limit:", "  rate-limit: [") : yaml;
     }
 }
