@@ -52,7 +52,10 @@ public final class TokenAuthenticator {
     /** The post-verification checks, in order; an array: iterated on every request without an iterator. */
     private final IdentityCheck[] checks;
 
-    /** Verifies tokens that are not a JWS by introspection, or {@code null} when nobody takes opaque tokens. */
+    /**
+     * Verifies tokens that are not a JWS by introspection, or {@code null} when nobody takes opaque tokens; a chain that
+     * carries its configuration's own ({@link VerifierChain#withOpaqueTokens}) overrides it.
+     */
     private final OpaqueTokenVerifier opaque;
 
     private final LongAdder cacheHits = new LongAdder();

@@ -98,4 +98,23 @@ class OpaqueTokenRoutingTests {
                         .block(),
                 ErrorCode.TOKEN_REVOKED);
     }
+
+    @Test
+    void verifyWhenChainCarriesItsConfigurationsOpaqueVerifierThenThatOneDecides() {
+        TokenAuthenticator startupWithout = authenticator(List.of(), null);
+        VerifierChain withOpaque = VerifierChain.EMPTY.withOpaqueTokens(this.opaque);
+
+        assertThat(startupWithout.verify("opaque-token", withOpaque).block()).isSameAs(this.opaqueIdentity);
+        assertThat(this.asked).containsExactly("opaque-token");
+    }
+
+    @Test
+    void verifyWhenChainsConfigurationTakesNoOpaqueTokensThenRefusedWhateverTheStartupOne() {
+        TokenAuthenticator startupWith = authenticator(List.of(), this.opaque);
+        VerifierChain without = VerifierChain.EMPTY.withOpaqueTokens(null);
+
+        assertRejected(() -> startupWith.verify("opaque-token", without).block(), ErrorCode.MALFORMED_TOKEN);
+        assertRejected(() -> startupWith.authenticateNow("opaque-token", without), ErrorCode.MALFORMED_TOKEN);
+        assertThat(this.asked).isEmpty();
+    }
 }

@@ -308,14 +308,14 @@ class LiveReloadIT {
                     uri: ${CORE_URI}
                     predicates: [Path=/api/proof/**]
                 """.formatted(
-                key,
-                orders,
-                expression,
-                generation % 2 == 0 ? "edge" : "oidc",
-                swappedPlan,
-                generation % 2 == 0 ? "required" : "off",
-                orders,
-                generation);
+                        key,
+                        orders,
+                        expression,
+                        generation % 2 == 0 ? "edge" : "oidc",
+                        swappedPlan,
+                        generation % 2 == 0 ? "required" : "off",
+                        orders,
+                        generation);
         return (variant == Variant.MALFORMED) ? yaml.replace("  rate-limit:", "  rate-limit: [") : yaml;
     }
 }

@@ -40,7 +40,9 @@ class ProblemResponsesChallengeTests {
         MockServerWebExchange bearerOnly = MockServerWebExchange.from(MockServerHttpRequest.get("/orders"));
 
         responses.write(offered, ErrorCode.DPOP_REQUIRED, "DPoP required", null).block();
-        responses.write(bearerOnly, ErrorCode.DPOP_REQUIRED, "DPoP required", null).block();
+        responses
+                .write(bearerOnly, ErrorCode.DPOP_REQUIRED, "DPoP required", null)
+                .block();
 
         assertThat(offered.getResponse().getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE))
                 .startsWith("DPoP algs=\"ES256\"");
