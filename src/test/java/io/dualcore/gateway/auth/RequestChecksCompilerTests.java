@@ -2,19 +2,29 @@ package io.dualcore.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.jwk.ECKey;
+import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
+import io.dualcore.gateway.auth.dpop.DpopProofs;
 import io.dualcore.gateway.auth.dpop.DpopProperties;
 import io.dualcore.gateway.auth.edge.InMemoryReplayGuard;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
+import io.dualcore.gateway.web.ErrorCode;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import reactor.core.publisher.Mono;
 
 /**
  * Each configuration's checks after verification: DPoP modes and introspection clients from its issuers, route checks
@@ -168,5 +178,67 @@ class RequestChecksCompilerTests {
                 .isThrownBy(() -> this.compiler.compile(
                         auth(issuers()), Map.of("orders", new RequestChecks.RouteChecks(true, DpopMode.OFF))))
                 .withMessageContaining("introspect: true");
+    }
+
+    private static final ECKey KEY = DpopProofs.ecKey();
+
+    private static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+
+    private static final String URL = "https://api.example.com/api/orders";
+
+    private static GatewayIdentity bound() {
+        return new GatewayIdentity(
+                OidcVerificationMode.MODE,
+                A,
+                "realm-a",
+                "alice",
+                "app",
+                Set.of(),
+                Set.of(),
+                null,
+                "kid",
+                Instant.now().plusSeconds(600),
+                Map.of("iss", A, "sub", "alice", "cnf", Map.of("jkt", DpopProofs.thumbprint(KEY))));
+    }
+
+    private static MockServerHttpRequest request(String proof) {
+        return MockServerHttpRequest.get(URL).header(DpopBinding.HEADER, proof).build();
+    }
+
+    private RequestChecks dpopAllowed(String route) {
+        Map<String, String> settings = issuers();
+        settings.put("dualcore.auth.oidc.issuers[0].dpop", "allowed");
+        return this.compiler.compile(
+                auth(settings), Map.of(route, new RequestChecks.RouteChecks(false, DpopMode.ALLOWED)));
+    }
+
+    @Test
+    void compileWhenProofUsedUnderOneConfigurationThenReplayRefusedUnderTheNext() {
+        String proof = DpopProofs.proof(KEY, "GET", URL, TOKEN, Instant.now()).sign();
+        RequestChecks before = dpopAllowed("orders");
+        RequestChecks after = dpopAllowed("invoices");
+
+        assertThat(before.dpop().check(request(proof), true, TOKEN, bound()).block())
+                .isNotNull();
+
+        assertThatThrownBy(() ->
+                        after.dpop().check(request(proof), true, TOKEN, bound()).block())
+                .isInstanceOfSatisfying(
+                        TokenRejectedException.class,
+                        ex -> assertThat(ex.errorCode()).isEqualTo(ErrorCode.DPOP_PROOF_REPLAYED));
+    }
+
+    @Test
+    void withReplayGuardWhenProofExplainedThenItsJtiIsNotSpentForTheRunningChecks() {
+        String proof = DpopProofs.proof(KEY, "GET", URL, TOKEN, Instant.now()).sign();
+        RequestChecks running = dpopAllowed("orders");
+        RequestChecks explaining = running.withReplayGuard((issuer, jti, expiresAt) -> Mono.just(true));
+
+        assertThat(explaining.dpop().check(request(proof), true, TOKEN, bound()).block())
+                .isNotNull();
+        assertThat(explaining.route("orders")).isEqualTo(running.route("orders"));
+
+        assertThat(running.dpop().check(request(proof), true, TOKEN, bound()).block())
+                .isNotNull();
     }
 }
