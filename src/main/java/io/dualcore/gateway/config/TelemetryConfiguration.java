@@ -1,5 +1,6 @@
 package io.dualcore.gateway.config;
 
+import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.VerifierChains;
@@ -7,6 +8,7 @@ import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
 import io.dualcore.gateway.auth.introspection.Introspections;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
 import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.telemetry.AuditLog;
@@ -27,8 +29,10 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.time.Clock;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -107,10 +111,26 @@ public class TelemetryConfiguration {
                 Set.of(EdgeVerificationMode.MODE));
     }
 
-    /** The per-issuer JWKS and UserInfo meters of the configuration in force (followed on each applied reload). */
+    /**
+     * The per-issuer JWKS, UserInfo and introspection meters of the configuration in force (followed on each applied
+     * reload).
+     */
     @Bean
-    IssuerMeters issuerMeters(MeterRegistry meterRegistry, VerifierChains verifierChains, Clock clock) {
-        return new IssuerMeters(meterRegistry, verifierChains::current, clock);
+    IssuerMeters issuerMeters(
+            MeterRegistry meterRegistry,
+            VerifierChains verifierChains,
+            ObjectProvider<LiveConfiguration> liveConfiguration,
+            ObjectProvider<Introspections> startupIntrospections,
+            Clock clock) {
+        // the introspection clients of the configuration in force (the startup ones without a live configuration)
+        Supplier<Collection<TokenIntrospector>> introspectors = () -> {
+            LiveConfiguration live = liveConfiguration.getIfAvailable();
+            RequestChecks checks = (live != null) ? live.current().checks() : null;
+            Introspections introspection =
+                    (checks != null) ? checks.introspections() : startupIntrospections.getIfAvailable();
+            return (introspection != null) ? introspection.introspectors().values() : List.of();
+        };
+        return new IssuerMeters(meterRegistry, verifierChains::current, introspectors, clock);
     }
 
     @Bean
@@ -131,21 +151,8 @@ public class TelemetryConfiguration {
     }
 
     @Bean
-    MeterBinder authenticationMeters(TokenAuthenticator authenticator, ObjectProvider<Introspections> introspections) {
+    MeterBinder authenticationMeters(TokenAuthenticator authenticator) {
         return registry -> {
-            Introspections introspection = introspections.getIfAvailable();
-            if (introspection != null) {
-                for (TokenIntrospector introspector :
-                        introspection.introspectors().values()) {
-                    FunctionCounter.builder("dualcore.introspection.calls", introspector, i -> i.calls() - i.failures())
-                            .tags("issuer", introspector.issuerName(), "result", "answered")
-                            .description("Token introspection calls to the issuer (one per token and cache period)")
-                            .register(registry);
-                    FunctionCounter.builder("dualcore.introspection.calls", introspector, i -> i.failures())
-                            .tags("issuer", introspector.issuerName(), "result", "failure")
-                            .register(registry);
-                }
-            }
             FunctionCounter.builder("dualcore.auth.cache", authenticator, TokenAuthenticator::cacheHits)
                     .tag("result", "hit")
                     .description("Requests served from the verified-token cache")
