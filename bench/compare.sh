@@ -267,6 +267,10 @@ write_report() {
         echo "req/s divided by the bare route's req/s in the same round (for the gateway's variants also to \`gw_shipped\`, its"
         echo "own 200 path). **CPU µs/req** = user + system CPU of the server's"
         echo "process(es) / requests."
+        if [[ " ${SELECTED[*]} " == *" gw_dpop "* ]]; then
+            echo "\`gw_dpop\` instead carries one of $DPOP_KEYS DPoP-bound tokens and a proof of its key minted ahead, each proof"
+            echo "sent once ($DPOP_PROOFS minted for DPOP_RATE=$DPOP_RATE req/s; bench/README.md)."
+        fi
         echo
         echo "## Throughput"
         echo
@@ -365,7 +369,7 @@ save_state() {
     declare -p WARMUP NATIVE_WARMUP WARMUP_STEP DURATION ROUNDS REWARM CONNECTIONS THREADS P99 P99_DURATION P99_ROUNDS RSS_MINUTES \
         RSS_CASES JFR_SECONDS TOKENS GW_CPU LOAD_CPU JVM_FLAGS CASES SMOKE LABEL RESULTS_DIR HALF_RATE LOAD_START LOAD_END \
         haproxy_version nproc_n commit dirty SELECTED ACTIVE S_READY S_LOAD S_RSS1 S_RSS1_AT S_RSS_END S_FAIL S_WARN \
-        JFR_DONE >"$RUN/state.env" 2>/dev/null || true
+        JFR_DONE DPOP_KEYS DPOP_RATE DPOP_PROOFS >"$RUN/state.env" 2>/dev/null || true
 }
 
 if [[ "${1:-}" == "--report" ]]; then # write the report again from the last run's files

@@ -1,5 +1,5 @@
 -- wrk script of bench/compare.sh's gw_dpop case: every request carries a DPoP-bound token (Authorization: DPoP) and
--- the next unused proof of a file minted ahead (MintTokens / DpopProofs), each proof sent at most once: the gateway's
+-- the next unused proof of a file minted ahead (MintTokens / MintDpopProofs), each proof sent at most once: the gateway's
 -- replay cache refuses a proof twice. The file is read as a stream (it holds millions of proofs), and where this run
 -- stopped is saved for the next wrk run of the case (the warm-up steps, the re-warms and the rounds share one file).
 -- A run that runs out of proofs stops and leaves the file EXHAUSTED (compare.sh reports the case), never replays.

@@ -38,7 +38,7 @@ import java.util.UUID;
  *       Keycloak's (typ {@code Bearer}, azp, realm roles, scope);
  *   <li>{@code bad-tokens.txt}: the same tokens with one signature character changed (a 401 each);
  *   <li>with the four DPoP arguments, {@code dpop/}: DPoP-bound tokens of the first realm and proofs minted ahead
- *       ({@link DpopProofs}).
+ *       ({@link MintDpopProofs}).
  * </ul>
  *
  * <pre>java -cp ... dualcore.bench.apps.tokens.MintTokens OUT_DIR BASE_URL REALMS AUDIENCE COUNT LIFETIME
@@ -96,7 +96,7 @@ public final class MintTokens {
         if (args.length == 10) {
             String kid = signingKey.getKeyID();
             int[] next = {0};
-            DpopProofs.write(
+            MintDpopProofs.write(
                     out,
                     thumbprint -> token(
                             signer,

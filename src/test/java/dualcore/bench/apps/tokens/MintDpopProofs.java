@@ -43,7 +43,7 @@ import java.util.stream.IntStream;
  *
  * The private keys are never written.
  */
-final class DpopProofs {
+final class MintDpopProofs {
 
     /** Proofs signed per batch (in parallel), then written in order. */
     private static final int BATCH = 20_000;
@@ -60,7 +60,7 @@ final class DpopProofs {
 
     private final SecureRandom random = new SecureRandom();
 
-    private DpopProofs(String htu) {
+    private MintDpopProofs(String htu) {
         this.htu = htu;
     }
 
@@ -71,7 +71,7 @@ final class DpopProofs {
      */
     static void write(Path out, Function<String, String> token, int keyCount, long proofs, int probes, String htu)
             throws IOException, JOSEException {
-        DpopProofs minted = new DpopProofs(htu);
+        MintDpopProofs minted = new MintDpopProofs(htu);
         Path dir = out.resolve("dpop");
         Files.createDirectories(dir);
         List<String> tokens = new ArrayList<>(keyCount);
