@@ -27,14 +27,15 @@ class VerificationModesConfiguration {
 
     @Bean
     @Order(1)
-    OidcVerificationMode oidcVerificationMode(ObjectProvider<VerifierChains> verifierChains, Clock clock) {
+    OidcVerificationMode oidcVerificationMode(
+            ObjectProvider<VerifierChains> verifierChains, ObjectProvider<Clock> clock) {
         // the issuers in force: a realm added by a reload shows in health once its configuration is applied
         return new OidcVerificationMode(
                 () -> verifierChains.getObject().current().verifiers().stream()
                         .filter(OidcTokenVerifier.class::isInstance)
                         .map(OidcTokenVerifier.class::cast)
                         .toList(),
-                clock);
+                clock.getIfAvailable(Clock::systemUTC));
     }
 
     @Bean
