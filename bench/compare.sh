@@ -62,7 +62,7 @@ BASE_PORT=${BASE_PORT:-18400}        # first port tried; every port is checked f
 OUT=${OUT:-$ROOT/target/bench-compare}
 CASES=${CASES:-}                     # space-separated subset (bare is always added); empty: all
 LABEL=${LABEL:-}                     # added to the results file name; "smoke" is automatic for short runs
-DPOP_RATE=${DPOP_RATE:-6000}         # gw_dpop: the highest req/s expected of it; proofs minted = this x its seconds
+DPOP_RATE=${DPOP_RATE:-4000}         # gw_dpop: the highest req/s expected of it; proofs minted = this x its seconds
                                      # of load x 1.25 (a run that runs out is reported FAILED, never replayed)
 DPOP_KEYS=${DPOP_KEYS:-100}          # gw_dpop: ES256 keys, one DPoP-bound token each
 DPOP_PROBES=${DPOP_PROBES:-5000}     # gw_dpop: proofs for the script's own probes (readiness polls every 50 ms)
