@@ -3,6 +3,8 @@ package io.dualcore.gateway.config;
 import io.dualcore.gateway.auth.RequestChecksCompiler;
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.VerifierChains;
+import io.dualcore.gateway.auth.introspection.IntrospectionMeters;
+import io.dualcore.gateway.auth.oidc.IssuerMeters;
 import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
 import io.dualcore.gateway.live.ConfigFileWatcher;
 import io.dualcore.gateway.live.ConfigurationCompiler;
@@ -14,7 +16,6 @@ import io.dualcore.gateway.live.ReloadObserver;
 import io.dualcore.gateway.live.ReloadProperties;
 import io.dualcore.gateway.telemetry.ConfigurationHealthIndicator;
 import io.dualcore.gateway.telemetry.ConfigurationReloadTelemetry;
-import io.dualcore.gateway.telemetry.IssuerMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
@@ -94,10 +95,21 @@ public class LiveConfigurationConfiguration {
 
     @Bean
     ReloadObserver reloadObserver(
-            ObjectProvider<MeterRegistry> meters, LiveConfiguration live, ObjectProvider<IssuerMeters> issuerMeters) {
+            ObjectProvider<MeterRegistry> meters,
+            LiveConfiguration live,
+            ObjectProvider<IssuerMeters> issuerMeters,
+            ObjectProvider<IntrospectionMeters> introspectionMeters) {
         MeterRegistry registry = meters.getIfAvailable();
         IssuerMeters issuers = issuerMeters.getIfAvailable();
-        Runnable afterApplied = (issuers != null) ? issuers::bind : () -> {};
+        IntrospectionMeters introspections = introspectionMeters.getIfAvailable();
+        Runnable afterApplied = () -> {
+            if (issuers != null) {
+                issuers.bind();
+            }
+            if (introspections != null) {
+                introspections.bind();
+            }
+        };
         return (registry != null)
                 ? new ConfigurationReloadTelemetry(registry, live, afterApplied)
                 : ReloadObserver.NONE;

@@ -5,16 +5,15 @@ import io.dualcore.gateway.auth.TokenAuthenticator;
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
+import io.dualcore.gateway.auth.introspection.IntrospectionMeters;
 import io.dualcore.gateway.auth.introspection.Introspections;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
-import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.auth.oidc.IssuerMeters;
 import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
-import io.dualcore.gateway.telemetry.IssuerMeters;
-import io.dualcore.gateway.telemetry.IssuersHealthIndicator;
 import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
 import io.dualcore.gateway.telemetry.TelemetryProperties;
@@ -111,26 +110,29 @@ public class TelemetryConfiguration {
                 Set.of(EdgeVerificationMode.MODE));
     }
 
+    /** The per-issuer JWKS and UserInfo meters of the configuration in force (followed on each applied reload). */
+    @Bean
+    IssuerMeters issuerMeters(MeterRegistry meterRegistry, VerifierChains verifierChains, Clock clock) {
+        return new IssuerMeters(meterRegistry, verifierChains::current, clock);
+    }
+
     /**
-     * The per-issuer JWKS, UserInfo and introspection meters of the configuration in force (followed on each applied
-     * reload).
+     * The per-issuer introspection meters of the configuration in force (followed on each applied reload); the startup
+     * clients without a live configuration.
      */
     @Bean
-    IssuerMeters issuerMeters(
+    IntrospectionMeters introspectionMeters(
             MeterRegistry meterRegistry,
-            VerifierChains verifierChains,
             ObjectProvider<LiveConfiguration> liveConfiguration,
-            ObjectProvider<Introspections> startupIntrospections,
-            Clock clock) {
-        // the introspection clients of the configuration in force (the startup ones without a live configuration)
+            ObjectProvider<Introspections> startupIntrospections) {
         Supplier<Collection<TokenIntrospector>> introspectors = () -> {
             LiveConfiguration live = liveConfiguration.getIfAvailable();
             RequestChecks checks = (live != null) ? live.current().checks() : null;
-            Introspections introspection =
+            Introspections introspections =
                     (checks != null) ? checks.introspections() : startupIntrospections.getIfAvailable();
-            return (introspection != null) ? introspection.introspectors().values() : List.of();
+            return (introspections != null) ? introspections.introspectors().values() : List.of();
         };
-        return new IssuerMeters(meterRegistry, verifierChains::current, introspectors, clock);
+        return new IntrospectionMeters(meterRegistry, introspectors);
     }
 
     @Bean
@@ -192,17 +194,6 @@ public class TelemetryConfiguration {
                         .register(registry);
             }
         };
-    }
-
-    @Bean
-    IssuersHealthIndicator issuersHealthIndicator(VerifierChains verifierChains, Clock clock) {
-        // the issuers in force: a realm added by a reload shows here once its configuration is applied
-        return new IssuersHealthIndicator(
-                () -> verifierChains.current().verifiers().stream()
-                        .filter(OidcTokenVerifier.class::isInstance)
-                        .map(OidcTokenVerifier.class::cast)
-                        .toList(),
-                clock);
     }
 
     @Bean

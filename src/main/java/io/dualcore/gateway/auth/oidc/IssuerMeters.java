@@ -1,9 +1,7 @@
-package io.dualcore.gateway.telemetry;
+package io.dualcore.gateway.auth.oidc;
 
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifierChain;
-import io.dualcore.gateway.auth.introspection.TokenIntrospector;
-import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -12,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -23,11 +20,10 @@ import java.util.function.Supplier;
 import org.springframework.util.Assert;
 
 /**
- * The per-issuer JWKS, UserInfo and introspection meters of the issuers of the configuration in force:
- * {@code dualcore.jwks.fetches}, {@code dualcore.jwks.keys}, {@code dualcore.jwks.age}, {@code dualcore.userinfo.calls}
- * and {@code dualcore.introspection.calls}, tagged {@code issuer}. {@link #bind()} follows the verifier chain and the
- * introspection clients: a realm added live gets its series, a removed one's are removed, and a changed one's read its
- * new verifier or client (its counters start again from zero, which Prometheus reads as a reset).
+ * The per-issuer JWKS and UserInfo meters of the issuers of the configuration in force: {@code dualcore.jwks.fetches},
+ * {@code dualcore.jwks.keys}, {@code dualcore.jwks.age} and {@code dualcore.userinfo.calls}, tagged {@code issuer}.
+ * {@link #bind()} follows the verifier chain: a realm added live gets its series, a removed one's are removed, and a
+ * changed one's read its new verifier (its counters start again from zero, which Prometheus reads as a reset).
  */
 public final class IssuerMeters {
 
@@ -37,37 +33,16 @@ public final class IssuerMeters {
 
     private final Clock clock;
 
-    /** The introspection clients in force. */
-    private final Supplier<Collection<TokenIntrospector>> introspectors;
-
     /** The meters of each verifier in force. */
     private final Map<OidcTokenVerifier, List<Meter>> bound = new IdentityHashMap<>();
 
-    /** The meters of each introspection client in force. */
-    private final Map<TokenIntrospector, List<Meter>> boundIntrospectors = new IdentityHashMap<>();
-
     /** Registers the meters of the chain in force now. */
     public IssuerMeters(MeterRegistry registry, Supplier<VerifierChain> chain, Clock clock) {
-        this(registry, chain, List::of, clock);
-    }
-
-    /**
-     * Registers the meters of the chain and the introspection clients in force now.
-     *
-     * @param introspectors the introspection clients of the configuration in force
-     */
-    public IssuerMeters(
-            MeterRegistry registry,
-            Supplier<VerifierChain> chain,
-            Supplier<Collection<TokenIntrospector>> introspectors,
-            Clock clock) {
         Assert.notNull(registry, "registry cannot be null");
         Assert.notNull(chain, "chain cannot be null");
-        Assert.notNull(introspectors, "introspectors cannot be null");
         Assert.notNull(clock, "clock cannot be null");
         this.registry = registry;
         this.chain = chain;
-        this.introspectors = introspectors;
         this.clock = clock;
         bind();
     }
@@ -98,40 +73,6 @@ public final class IssuerMeters {
                 this.bound.put(verifier, register(verifier));
             }
         }
-        bindIntrospectors();
-    }
-
-    private void bindIntrospectors() {
-        Set<TokenIntrospector> inForce = Collections.newSetFromMap(new IdentityHashMap<>());
-        Collection<TokenIntrospector> now = this.introspectors.get();
-        if (now != null) {
-            inForce.addAll(now);
-        }
-        for (Iterator<Map.Entry<TokenIntrospector, List<Meter>>> it =
-                        this.boundIntrospectors.entrySet().iterator();
-                it.hasNext(); ) {
-            Map.Entry<TokenIntrospector, List<Meter>> entry = it.next();
-            if (!inForce.contains(entry.getKey())) {
-                entry.getValue().forEach(this.registry::remove);
-                it.remove();
-            }
-        }
-        for (TokenIntrospector introspector : inForce) {
-            if (!this.boundIntrospectors.containsKey(introspector)) {
-                this.boundIntrospectors.put(introspector, register(introspector));
-            }
-        }
-    }
-
-    private List<Meter> register(TokenIntrospector introspector) {
-        return List.of(
-                FunctionCounter.builder("dualcore.introspection.calls", introspector, i -> i.calls() - i.failures())
-                        .tags("issuer", introspector.issuerName(), "result", "answered")
-                        .description("Token introspection calls to the issuer (one per token and cache period)")
-                        .register(this.registry),
-                FunctionCounter.builder("dualcore.introspection.calls", introspector, i -> i.failures())
-                        .tags("issuer", introspector.issuerName(), "result", "failure")
-                        .register(this.registry));
     }
 
     private List<Meter> register(OidcTokenVerifier verifier) {
