@@ -6,7 +6,9 @@ import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.pipeline.CompiledRoute;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
@@ -50,6 +52,9 @@ final class RouteStep {
 
     private final AuthenticationObserver tokenObserver;
 
+    /** The identity settings of the request's configuration (header names, assertion settings). */
+    private final ConfigurationPin pin;
+
     RouteStep(
             CompiledRoutes routes,
             RateLimiter limiter,
@@ -57,8 +62,11 @@ final class RouteStep {
             IdentityAssertionSigner signer,
             PipelineObserver observer,
             RouteTokenChecks tokenChecks,
-            AuthenticationObserver tokenObserver) {
+            AuthenticationObserver tokenObserver,
+            ConfigurationPin pin) {
         Assert.notNull(routes, "routes cannot be null");
+        Assert.notNull(pin, "pin cannot be null");
+        this.pin = pin;
         Assert.notNull(limiter, "limiter cannot be null");
         Assert.notNull(rateLimitHeaders, "rateLimitHeaders cannot be null");
         Assert.notNull(signer, "signer cannot be null");
@@ -237,10 +245,17 @@ final class RouteStep {
             GatewayIdentity identity,
             C context,
             Outcome<C, T> outcome) {
+        IdentitySettings settings = this.pin.identitySettings(exchange);
         String assertion = (identity != null && route.identityAssertion())
-                ? this.signer.assertionFor(identity, route.routeId())
+                ? this.signer.assertionFor(identity, route.routeId(), (settings != null) ? settings.assertion() : null)
                 : null;
-        IdentityHandOver.decide(exchange, identity, assertion, route.forwardAuthorization(), route.credentials());
+        IdentityHandOver.decide(
+                exchange,
+                identity,
+                assertion,
+                route.forwardAuthorization(),
+                route.credentials(),
+                (settings != null) ? settings.headers() : null);
         return outcome.allowed(exchange, context)
                 .doFinally(signal ->
                         this.observer.completed(exchange, route.routeId(), identity, statusOf(exchange, signal), null));

@@ -26,17 +26,33 @@ import org.springframework.core.env.StandardEnvironment;
 final class EffectiveProperties {
 
     /**
+     * Settings a reload applies that are neither routes, plans nor issuers (each is one entry of
+     * {@link ConfigurationDiff#settings()}): the identity header prefix and the assertion's issuer and lifetime (the
+     * assertion key's rotation period takes a restart), what is stripped as credentials, the back-channel logout
+     * clients.
+     */
+    static final List<String> LIVE_SETTINGS = List.of(
+            "dualcore.credentials",
+            "dualcore.identity.assertion.issuer",
+            "dualcore.identity.assertion.ttl",
+            "dualcore.identity.header-prefix",
+            "dualcore.revocation.backchannel-logout.clients");
+
+    /**
      * Properties a reload applies: routes and their predicates, per-route policies and bindings, plans, the OIDC
      * issuers (an issuer's {@code dpop} and {@code introspection} must stay as they are until a restart: a candidate
-     * that changes them is refused, see {@code auth.VerifierChains}). Everything else takes effect on a restart and is
+     * that changes them is refused, see {@code auth.VerifierChains}), and the {@link #LIVE_SETTINGS}. Everything else
+     * takes effect on a restart and is
      * reported as such.
      */
-    static final List<ConfigurationPropertyName> LIVE = Stream.of(
-                    "dualcore.auth.oidc.issuers",
-                    "dualcore.routes",
-                    "dualcore.rate-limit.plans",
-                    "spring.cloud.gateway.server.webflux.routes",
-                    "spring.cloud.gateway.server.webflux.default-filters")
+    static final List<ConfigurationPropertyName> LIVE = Stream.concat(
+                    Stream.of(
+                            "dualcore.auth.oidc.issuers",
+                            "dualcore.routes",
+                            "dualcore.rate-limit.plans",
+                            "spring.cloud.gateway.server.webflux.routes",
+                            "spring.cloud.gateway.server.webflux.default-filters"),
+                    EffectiveProperties.LIVE_SETTINGS.stream())
             .map(ConfigurationPropertyName::of)
             .toList();
 
@@ -137,7 +153,7 @@ final class EffectiveProperties {
             return true;
         }
         for (ConfigurationPropertyName live : LIVE) {
-            if (live.isAncestorOf(property)) {
+            if (live.equals(property) || live.isAncestorOf(property)) {
                 return true;
             }
         }

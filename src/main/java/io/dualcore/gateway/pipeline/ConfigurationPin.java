@@ -42,4 +42,13 @@ public interface ConfigurationPin {
 
     /** The version of the exchange's configuration, or {@code null} when there is none to tell. */
     String version(ServerWebExchange exchange);
+
+    /**
+     * The identity and credential settings of the exchange's configuration (identity header names and the reserved
+     * namespace, credential carriers, the assertion's issuer and lifetime), or {@code null} for the startup ones.
+     * Allocation-free: the proxy door asks on every request.
+     */
+    default IdentitySettings identitySettings(ServerWebExchange exchange) {
+        return null;
+    }
 }
