@@ -30,6 +30,8 @@ import io.dualcore.gateway.auth.web.FormCredentialsWebFilter;
 import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.live.ConfigurationCompiler;
 import io.dualcore.gateway.live.LiveConfiguration;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.route.UpstreamFailureFilter;
 import io.dualcore.gateway.support.redis.RedisConnections;
@@ -368,19 +370,24 @@ public class AuthenticationConfiguration {
         return CredentialCarriers.of(properties);
     }
 
+    /**
+     * The form body check, with the largest form body of the configuration each request runs on (a live reload changes
+     * it; the startup value where the context has no live configuration).
+     */
     @Bean
     FormCredentialsWebFilter formCredentialsWebFilter(
             CredentialsProperties properties,
             ProblemResponses authErrorResponses,
             ObjectProvider<AuthenticationObserver> observer,
+            ObjectProvider<LiveConfiguration> liveConfiguration,
             ApplicationContext context) {
-        long maxFormSize = properties.maxFormSize().toBytes();
-        if (maxFormSize <= 0 || maxFormSize > Integer.MAX_VALUE) {
-            throw new IllegalStateException("dualcore.credentials.max-form-size must be between 1B and 2GB, not "
-                    + properties.maxFormSize() + "; the default is 64KB");
-        }
+        int startup = IdentitySettings.maxFormSize(properties);
+        ConfigurationPin pin = DecisionConfiguration.pin(liveConfiguration);
         return new FormCredentialsWebFilter(
-                (int) maxFormSize,
+                exchange -> {
+                    IdentitySettings pinned = pin.identitySettings(exchange);
+                    return (pinned != null) ? pinned.maxFormSize() : startup;
+                },
                 authErrorResponses,
                 observer.getIfAvailable(() -> AuthenticationObserver.NONE),
                 context);

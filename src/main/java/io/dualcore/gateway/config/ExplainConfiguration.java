@@ -24,6 +24,7 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.ConfigurationPin;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.web.PathCanonicalizer;
@@ -93,6 +94,11 @@ public class ExplainConfiguration {
             @Override
             public String version(ServerWebExchange exchange) {
                 return live.version(exchange);
+            }
+
+            @Override
+            public IdentitySettings identitySettings(ServerWebExchange exchange) {
+                return live.identitySettings(exchange);
             }
         };
     }

@@ -4,7 +4,6 @@ import io.dualcore.gateway.decision.DecisionEngine;
 import io.dualcore.gateway.extauthz.ExtAuthzGrpcProperties;
 import io.dualcore.gateway.extauthz.ExtAuthzServer;
 import io.dualcore.gateway.extauthz.ExtAuthzService;
-import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.web.ProblemResponses;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -17,12 +16,7 @@ public class ExtAuthzConfiguration {
     @Bean
     @ConditionalOnProperty(name = "dualcore.ext-authz.grpc.enabled", havingValue = "true")
     ExtAuthzServer extAuthzServer(
-            DecisionEngine decisionEngine,
-            ProblemResponses authErrorResponses,
-            IdentityHeaders identityHeaders,
-            ExtAuthzGrpcProperties properties) {
-        return new ExtAuthzServer(
-                new ExtAuthzService(decisionEngine, authErrorResponses, properties, identityHeaders::isReserved),
-                properties);
+            DecisionEngine decisionEngine, ProblemResponses authErrorResponses, ExtAuthzGrpcProperties properties) {
+        return new ExtAuthzServer(new ExtAuthzService(decisionEngine, authErrorResponses, properties), properties);
     }
 }

@@ -15,11 +15,15 @@ import io.dualcore.gateway.auth.revocation.web.BackchannelLogoutHandler;
 import io.dualcore.gateway.auth.revocation.web.RevocationAdminHandler;
 import io.dualcore.gateway.auth.web.AdminAuthenticator;
 import io.dualcore.gateway.auth.web.AdminProperties;
+import io.dualcore.gateway.live.LiveConfiguration;
 import io.dualcore.gateway.web.ProblemResponses;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -55,6 +59,7 @@ public class ManagementEndpointsConfiguration {
             Revocations revocations,
             AdminAuthenticator adminAuthenticator,
             ProblemResponses authErrorResponses,
+            ObjectProvider<LiveConfiguration> liveConfiguration,
             Clock clock) {
         // the realms of the configuration in force, read per request: a realm added or removed live counts at once
         RevocationAdminHandler admin = new RevocationAdminHandler(
@@ -71,11 +76,17 @@ public class ManagementEndpointsConfiguration {
                 .DELETE(RevocationAdminHandler.PATH, admin::lift);
         RevocationProperties.BackchannelLogout logout = properties.backchannelLogout();
         if (logout.enabled()) {
+            // the clients of the configuration in force, read per logout: a realm added live can name its own
+            LiveConfiguration live = liveConfiguration.getIfAvailable();
+            Map<String, List<String>> startupClients = logout.clients();
+            Supplier<Map<String, List<String>>> clients =
+                    (live != null) ? () -> live.current().logoutClients() : () -> startupClients;
             LogoutTokenValidators validators = LogoutTokenValidators.atStartup(
                     verifierChains::current,
-                    verifier -> new LogoutTokenValidator(
+                    clients,
+                    (verifier, configured) -> new LogoutTokenValidator(
                             verifier,
-                            logoutClients(verifier, logout),
+                            logoutClients(verifier, configured),
                             clock,
                             logout.maxAge(),
                             authProperties.clockSkew(),
@@ -103,9 +114,7 @@ public class ManagementEndpointsConfiguration {
     }
 
     /** The configured clients of a realm, else its authorized parties and audiences. */
-    private static Set<String> logoutClients(
-            OidcTokenVerifier verifier, RevocationProperties.BackchannelLogout logout) {
-        List<String> configured = logout.clients().get(verifier.name());
+    private static Set<String> logoutClients(OidcTokenVerifier verifier, List<String> configured) {
         if (configured != null && !configured.isEmpty()) {
             return Set.copyOf(configured);
         }

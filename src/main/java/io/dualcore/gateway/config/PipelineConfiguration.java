@@ -50,12 +50,16 @@ public class PipelineConfiguration {
                 routePolicies, ratePlans, credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS), verificationModes);
     }
 
+    /** The hand-over, with the identity settings of the configuration each request runs on. */
     @Bean
     IdentityHandOver identityHandOver(
-            IdentityHeaders identityHeaders, ObjectProvider<CredentialCarriers> credentialCarriers) {
+            IdentityHeaders identityHeaders,
+            ObjectProvider<CredentialCarriers> credentialCarriers,
+            ObjectProvider<LiveConfiguration> live) {
         return new IdentityHandOver(
                 identityHeaders,
                 credentialCarriers.getIfAvailable(DEFAULT_CREDENTIALS),
+                DecisionConfiguration.pin(live),
                 FilterOrders.IDENTITY_HAND_OVER);
     }
 

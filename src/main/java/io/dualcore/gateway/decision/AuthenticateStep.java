@@ -10,6 +10,7 @@ import io.dualcore.gateway.auth.dpop.DpopProof;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
 import io.dualcore.gateway.auth.web.BearerTokenExtractor;
 import io.dualcore.gateway.pipeline.ConfigurationPin;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.web.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
@@ -208,28 +209,38 @@ final class AuthenticateStep {
      */
     ServerWebExchange withoutReservedHeaders(ServerWebExchange exchange) {
         HttpHeaders headers = exchange.getRequest().getHeaders();
-        if (!needsCleaning(headers)) {
+        Predicate<String> reservedHeader = reservedHeader(exchange);
+        if (!needsCleaning(headers, reservedHeader)) {
             return exchange;
         }
         return exchange.mutate()
-                .request(request -> request.headers(this::clean))
+                .request(request -> request.headers(target -> clean(target, reservedHeader)))
                 .build();
     }
 
-    private boolean needsCleaning(HttpHeaders headers) {
+    /**
+     * The reserved identity namespace of the exchange's configuration (its prefix and the ones reloads retired), else
+     * the startup one. Allocation-free.
+     */
+    Predicate<String> reservedHeader(ServerWebExchange exchange) {
+        IdentitySettings pinned = this.pin.identitySettings(exchange);
+        return (pinned != null) ? pinned.headers().reserved() : this.reservedHeader;
+    }
+
+    private static boolean needsCleaning(HttpHeaders headers, Predicate<String> reservedHeader) {
         for (String name : headers.headerNames()) {
-            if (this.reservedHeader.test(name) || HttpHeaders.CONNECTION.equalsIgnoreCase(name)) {
+            if (reservedHeader.test(name) || HttpHeaders.CONNECTION.equalsIgnoreCase(name)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Removes, in place, the reserved identity headers and the {@code Connection} options naming one. */
-    void clean(HttpHeaders headers) {
+    /** Removes, in place, the headers in the reserved namespace and the {@code Connection} options naming one. */
+    static void clean(HttpHeaders headers, Predicate<String> reservedHeader) {
         List<String> reserved = new ArrayList<>();
         for (String name : headers.headerNames()) {
-            if (this.reservedHeader.test(name)) {
+            if (reservedHeader.test(name)) {
                 reserved.add(name);
             }
         }
@@ -240,7 +251,7 @@ final class AuthenticateStep {
             for (String value : connection) {
                 for (String token : value.split(",")) {
                     String option = token.trim();
-                    if (!option.isEmpty() && !this.reservedHeader.test(option)) {
+                    if (!option.isEmpty() && !reservedHeader.test(option)) {
                         kept.add(option);
                     }
                 }

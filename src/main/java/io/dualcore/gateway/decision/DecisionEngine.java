@@ -10,6 +10,7 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.ratelimit.RateLimitHeaders;
 import io.dualcore.gateway.ratelimit.RateLimiter;
@@ -213,6 +214,23 @@ public final class DecisionEngine {
                 pin);
     }
 
+    /**
+     * The identity header contract of the exchange's configuration (the one pinned to it; else the startup one): the
+     * names a decision hands over with, and the reserved namespace stripped from the client's headers.
+     */
+    public IdentityHeaders identityHeaders(ServerWebExchange exchange) {
+        IdentitySettings pinned = this.pin.identitySettings(exchange);
+        return (pinned != null) ? pinned.headers() : this.identityHeaders;
+    }
+
+    /**
+     * Whether a header name is in the reserved identity namespace of the exchange's configuration (its prefix and the
+     * ones reloads retired; else the startup one): a client's such header never reaches an upstream.
+     */
+    public Predicate<String> reservedHeader(ServerWebExchange exchange) {
+        return this.authentication.reservedHeader(exchange);
+    }
+
     // ---- the proxy door's steps (the exchange is the client's, routing is Spring Cloud Gateway's) ----
 
     /**
@@ -304,9 +322,10 @@ public final class DecisionEngine {
             HttpHeaders upstream = new HttpHeaders();
             IdentityHandOver.Decision handOver = IdentityHandOver.recorded(exchange);
             if (identity != null) {
-                DecisionEngine.this.identityHeaders.write(identity, upstream);
+                IdentityHeaders names = identityHeaders(exchange);
+                names.write(identity, upstream);
                 if (handOver != null && handOver.assertion() != null) {
-                    upstream.set(DecisionEngine.this.identityHeaders.assertion, handOver.assertion());
+                    upstream.set(names.assertion, handOver.assertion());
                 }
             }
             steps.add("hand-over", upstream.size() + " headers");
@@ -389,7 +408,7 @@ public final class DecisionEngine {
         if (request.host() != null) {
             headers.set(HttpHeaders.HOST, request.host());
         }
-        this.authentication.clean(headers);
+        AuthenticateStep.clean(headers, this.authentication.reservedHeader(carrier));
         ServerHttpRequest described = carrier.getRequest()
                 .mutate()
                 .method(request.method())

@@ -168,7 +168,8 @@ public final class DecisionExplainer {
                 request.client());
         String token = bearer(request.headers());
         return engine.decide(carrier, explained)
-                .map(decision -> new Explanation(decision, recording, token, this.identityHeaders.assertion));
+                .map(decision ->
+                        new Explanation(decision, recording, token, engine.identityHeaders(carrier).assertion));
     }
 
     private static String bearer(HttpHeaders headers) {

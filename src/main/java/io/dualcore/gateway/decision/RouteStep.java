@@ -8,6 +8,7 @@ import io.dualcore.gateway.pipeline.CompiledRoute;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
 import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.pipeline.PipelineObserver;
 import io.dualcore.gateway.policy.AccessPolicy;
 import io.dualcore.gateway.ratelimit.RateLimitDecision;
@@ -51,19 +52,8 @@ final class RouteStep {
 
     private final AuthenticationObserver tokenObserver;
 
-    /** Where the checks of the request's configuration come from. */
+    /** The request's configuration: its identity settings (header names, assertion settings) and its checks. */
     private final ConfigurationPin pin;
-
-    RouteStep(
-            CompiledRoutes routes,
-            RateLimiter limiter,
-            RateLimitHeaders rateLimitHeaders,
-            IdentityAssertionSigner signer,
-            PipelineObserver observer,
-            RouteTokenChecks tokenChecks,
-            AuthenticationObserver tokenObserver) {
-        this(routes, limiter, rateLimitHeaders, signer, observer, tokenChecks, tokenObserver, ConfigurationPin.NONE);
-    }
 
     RouteStep(
             CompiledRoutes routes,
@@ -74,9 +64,9 @@ final class RouteStep {
             RouteTokenChecks tokenChecks,
             AuthenticationObserver tokenObserver,
             ConfigurationPin pin) {
+        Assert.notNull(routes, "routes cannot be null");
         Assert.notNull(pin, "pin cannot be null");
         this.pin = pin;
-        Assert.notNull(routes, "routes cannot be null");
         Assert.notNull(limiter, "limiter cannot be null");
         Assert.notNull(rateLimitHeaders, "rateLimitHeaders cannot be null");
         Assert.notNull(signer, "signer cannot be null");
@@ -255,10 +245,17 @@ final class RouteStep {
             GatewayIdentity identity,
             C context,
             Outcome<C, T> outcome) {
+        IdentitySettings settings = this.pin.identitySettings(exchange);
         String assertion = (identity != null && route.identityAssertion())
-                ? this.signer.assertionFor(identity, route.routeId())
+                ? this.signer.assertionFor(identity, route.routeId(), (settings != null) ? settings.assertion() : null)
                 : null;
-        IdentityHandOver.decide(exchange, identity, assertion, route.forwardAuthorization(), route.credentials());
+        IdentityHandOver.decide(
+                exchange,
+                identity,
+                assertion,
+                route.forwardAuthorization(),
+                route.credentials(),
+                (settings != null) ? settings.headers() : null);
         return outcome.allowed(exchange, context)
                 .doFinally(signal ->
                         this.observer.completed(exchange, route.routeId(), identity, statusOf(exchange, signal), null));

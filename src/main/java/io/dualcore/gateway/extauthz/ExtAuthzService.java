@@ -72,25 +72,17 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
 
     private final ExtAuthzGrpcProperties settings;
 
-    private final Predicate<String> reservedHeader;
-
     /**
-     * @param reservedHeader whether a header name falls in the gateway's reserved identity namespace (a client's
-     *     such header is removed before the request reaches the upstream)
+     * The client's headers in the reserved identity namespace of the decision's configuration (the engine's
+     * {@link DecisionEngine#reservedHeader}) are named in {@code headers_to_remove}.
      */
-    public ExtAuthzService(
-            DecisionEngine engine,
-            ProblemResponses problems,
-            ExtAuthzGrpcProperties settings,
-            Predicate<String> reservedHeader) {
+    public ExtAuthzService(DecisionEngine engine, ProblemResponses problems, ExtAuthzGrpcProperties settings) {
         Assert.notNull(engine, "engine cannot be null");
         Assert.notNull(problems, "problems cannot be null");
         Assert.notNull(settings, "settings cannot be null");
-        Assert.notNull(reservedHeader, "reservedHeader cannot be null");
         this.engine = engine;
         this.problems = problems;
         this.settings = settings;
-        this.reservedHeader = reservedHeader;
     }
 
     @Override
@@ -127,15 +119,15 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
         return this.engine
                 .decide(carrier, original)
                 .flatMap(decision -> decision.allowed()
-                        ? Mono.just(allowed(decision, clientHeaders))
+                        ? Mono.just(allowed(decision, clientHeaders, this.engine.reservedHeader(carrier)))
                         : denied(carrier, decision.path(), decision.problem(), decision.responseHeaders()));
     }
 
-    private CheckResponse allowed(Decision decision, HttpHeaders clientHeaders) {
+    private CheckResponse allowed(Decision decision, HttpHeaders clientHeaders, Predicate<String> reservedHeader) {
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder();
         decision.upstreamHeaders().forEach((name, values) -> addAll(ok::addHeaders, name, values));
         for (String name : clientHeaders.headerNames()) {
-            if (this.reservedHeader.test(name) && !decision.upstreamHeaders().containsHeader(name)) {
+            if (reservedHeader.test(name) && !decision.upstreamHeaders().containsHeader(name)) {
                 ok.addHeadersToRemove(name.toLowerCase(Locale.ROOT));
             }
         }

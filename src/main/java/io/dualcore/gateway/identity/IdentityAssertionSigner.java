@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.util.Assert;
 
 /**
@@ -62,10 +63,14 @@ public final class IdentityAssertionSigner {
 
     private volatile List<SigningKey> retired = List.of();
 
+    /** The longest lifetime an assertion was signed with (a reload may lengthen it): how long a retired key stays. */
+    private final AtomicLong longestTtlNanos;
+
     public IdentityAssertionSigner(IdentityProperties.Assertion settings, Clock clock) {
         Assert.notNull(settings, "settings cannot be null");
         Assert.isTrue(!settings.ttl().isNegative() && !settings.ttl().isZero(), "assertion ttl must be positive");
         this.settings = settings;
+        this.longestTtlNanos = new AtomicLong(settings.ttl().toNanos());
         this.clock = clock;
         this.recent = Caffeine.newBuilder()
                 // maintenance on the caller's thread (see VerifiedTokenCache)
@@ -78,37 +83,60 @@ public final class IdentityAssertionSigner {
 
     /** An assertion of this identity for this route, signed with the current key. */
     public String assertionFor(GatewayIdentity identity, String routeId) {
+        return assertionFor(identity, routeId, null);
+    }
+
+    /**
+     * An assertion of this identity for this route, signed with the current key.
+     *
+     * @param settings the issuer and lifetime of the configuration the request runs on, or {@code null} for the
+     *     startup ones; an assertion made under other settings is not reused
+     */
+    public String assertionFor(GatewayIdentity identity, String routeId, IdentityProperties.Assertion settings) {
+        IdentityProperties.Assertion applied = (settings != null) ? settings : this.settings;
         SigningKey key = this.current;
         Instant now = this.clock.instant();
         ConcurrentMap<String, Signed> byRoute = identity.derived(this.byInstance);
         Signed signed = byRoute.get(routeId);
-        if (reusable(signed, key, now, identity)) {
+        if (reusable(signed, key, now, identity, applied)) {
             return signed.token();
         }
         Subject subject = Subject.of(identity, routeId);
         signed = this.recent.getIfPresent(subject);
-        if (!reusable(signed, key, now, identity)) {
-            signed = sign(identity, routeId, key, now);
+        if (!reusable(signed, key, now, identity, applied)) {
+            signed = sign(identity, routeId, key, now, applied);
             this.recent.put(subject, signed);
         }
         byRoute.put(routeId, signed);
         return signed.token();
     }
 
-    private boolean reusable(Signed signed, SigningKey key, Instant now, GatewayIdentity identity) {
+    private boolean reusable(
+            Signed signed,
+            SigningKey key,
+            Instant now,
+            GatewayIdentity identity,
+            IdentityProperties.Assertion settings) {
         return signed != null
                 && signed.key() == key
+                && (signed.settings() == settings || signed.settings().equals(settings))
                 && now.isBefore(signed.renewAt())
                 && !signed.expiresAt().isAfter(identity.expiresAt());
     }
 
-    private Signed sign(GatewayIdentity identity, String routeId, SigningKey key, Instant now) {
-        Instant expiresAt = now.plus(this.settings.ttl());
+    private Signed sign(
+            GatewayIdentity identity,
+            String routeId,
+            SigningKey key,
+            Instant now,
+            IdentityProperties.Assertion settings) {
+        this.longestTtlNanos.accumulateAndGet(settings.ttl().toNanos(), Math::max);
+        Instant expiresAt = now.plus(settings.ttl());
         if (expiresAt.isAfter(identity.expiresAt())) {
             expiresAt = identity.expiresAt();
         }
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-                .issuer(this.settings.issuer())
+                .issuer(settings.issuer())
                 .subject(identity.subject())
                 .audience(routeId)
                 .issueTime(Date.from(now))
@@ -143,15 +171,18 @@ public final class IdentityAssertionSigner {
         } catch (JOSEException ex) {
             throw new IllegalStateException("Could not sign an identity assertion", ex);
         }
-        return new Signed(jwt.serialize(), key, expiresAt, renewAt(now, expiresAt));
+        return new Signed(jwt.serialize(), key, settings, expiresAt, renewAt(now, expiresAt));
     }
 
-    /** Replaces the signing key; the old public key stays published for one assertion lifetime. */
+    /**
+     * Replaces the signing key; the old public key stays published for one assertion lifetime (the longest one signed
+     * since startup).
+     */
     public synchronized void rotate() {
         Instant now = this.clock.instant();
         List<SigningKey> keep = new ArrayList<>();
         SigningKey previous = this.current;
-        keep.add(new SigningKey(previous.jwk(), previous.signer(), now.plus(this.settings.ttl())));
+        keep.add(new SigningKey(previous.jwk(), previous.signer(), now.plusNanos(this.longestTtlNanos.get())));
         for (SigningKey key : this.retired) {
             if (key.retiredUntil() != null && now.isBefore(key.retiredUntil())) {
                 keep.add(key);
@@ -207,7 +238,8 @@ public final class IdentityAssertionSigner {
         return signedAt.plusNanos(reuse);
     }
 
-    private record Signed(String token, SigningKey key, Instant expiresAt, Instant renewAt) {}
+    private record Signed(
+            String token, SigningKey key, IdentityProperties.Assertion settings, Instant expiresAt, Instant renewAt) {}
 
     /** Everything an assertion says about its caller, and the route: assertions are equal when these are. */
     private record Subject(

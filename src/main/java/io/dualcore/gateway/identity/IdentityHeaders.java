@@ -3,22 +3,34 @@ package io.dualcore.gateway.identity;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.Assert;
 
 /**
  * The identity-header contract with upstreams: header names under the reserved prefix, one value each, and the
  * test for whether a client header falls in the reserved namespace (case-insensitively, with {@code _} read as
- * {@code -}, since some upstream stacks treat the two alike).
+ * {@code -}, since some upstream stacks treat the two alike). The reserved namespace may hold more prefixes than the
+ * one the names are made with: the prefixes a live reload retired stay reserved, so an upstream that still reads an
+ * old prefix never gets a client's header in it as an identity.
  */
 public final class IdentityHeaders {
 
-    private final String normalizedPrefix;
+    /** The prefix the names are made with, as configured. */
+    private final String prefix;
+
+    /** Every reserved prefix, normalized: the own one first, then the retired ones. */
+    private final String[] normalizedPrefixes;
+
+    /** {@link #isReserved} as one reusable predicate (no method reference made per request). */
+    private final Predicate<String> reserved = this::isReserved;
 
     public final String subject;
 
@@ -44,8 +56,21 @@ public final class IdentityHeaders {
     public final String claimPrefix;
 
     public IdentityHeaders(String prefix) {
+        this(prefix, List.of());
+    }
+
+    /**
+     * @param prefix the prefix of the identity headers, reserved
+     * @param retired earlier prefixes that stay reserved although no identity header is named with them any more
+     */
+    public IdentityHeaders(String prefix, Collection<String> retired) {
         Assert.hasText(prefix, "prefix cannot be empty");
-        this.normalizedPrefix = normalize(prefix);
+        Assert.notNull(retired, "retired cannot be null");
+        Set<String> prefixes = new LinkedHashSet<>();
+        prefixes.add(normalize(prefix));
+        retired.forEach(old -> prefixes.add(normalize(old)));
+        this.prefix = prefix;
+        this.normalizedPrefixes = prefixes.toArray(String[]::new);
         this.subject = prefix + "Subject";
         this.mode = prefix + "Mode";
         this.issuer = prefix + "Issuer";
@@ -80,10 +105,36 @@ public final class IdentityHeaders {
         return name.toString();
     }
 
+    /** The prefix the identity headers are named with, as configured. */
+    public String prefix() {
+        return this.prefix;
+    }
+
+    /**
+     * Every reserved prefix, normalized (lower case, {@code -} for {@code _}): the own one first, then those retired
+     * by earlier reloads.
+     */
+    public List<String> reservedPrefixes() {
+        return List.of(this.normalizedPrefixes);
+    }
+
     /** Whether a header name is in the reserved namespace, however a client spells it. Allocation-free. */
     public boolean isReserved(String headerName) {
         String name = headerName.strip();
-        String prefix = this.normalizedPrefix;
+        for (String prefix : this.normalizedPrefixes) {
+            if (startsWith(name, prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #isReserved} as a predicate, the same instance every time. */
+    public Predicate<String> reserved() {
+        return this.reserved;
+    }
+
+    private static boolean startsWith(String name, String prefix) {
         if (name.length() < prefix.length()) {
             return false;
         }

@@ -3,6 +3,7 @@ package io.dualcore.gateway.live;
 import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
 import io.dualcore.gateway.route.RouteProperties;
@@ -17,8 +18,9 @@ import reactor.core.publisher.Flux;
 /**
  * The configuration a request runs on, compiled and validated as one immutable object: Spring Cloud Gateway's routes
  * (with their predicates and filters), each route's compiled policy and rate-limit binding, the plans, and the
- * verifiers of the trusted issuers ({@link VerifierChain}: an unchanged issuer's verifier is reused) and the checks
- * after verification ({@link RequestChecks}: DPoP, introspection, the routes' checks). A reload
+ * verifiers of the trusted issuers ({@link VerifierChain}: an unchanged issuer's verifier is reused), the identity and
+ * credential settings ({@link IdentitySettings}), the back-channel logout clients and the checks after verification
+ * ({@link RequestChecks}: DPoP, introspection, the routes' checks). A reload
  * builds a new one and swaps a single reference ({@link LiveConfiguration}); a request keeps the one it started with
  * (the exchange attribute {@link #ATTRIBUTE}).
  */
@@ -41,9 +43,16 @@ public final class ActiveConfiguration {
 
     private final VerifierChain verifiers;
 
-    private final RequestChecks checks;
-
     private final Sources sources;
+
+    /** {@code dualcore.identity} and {@code dualcore.credentials}, or {@code null} (the startup ones apply). */
+    private final IdentitySettings identitySettings;
+
+    /** {@code dualcore.revocation.backchannel-logout.clients}: by realm, the client ids a logout token may name. */
+    private final Map<String, List<String>> logoutClients;
+
+    /** The checks after verification, or {@code null} (the engine's startup ones apply). */
+    private final RequestChecks checks;
 
     ActiveConfiguration(
             String version,
@@ -63,7 +72,7 @@ public final class ActiveConfiguration {
             Map<String, RatePlan> plans,
             VerifierChain verifiers,
             Sources sources) {
-        this(version, loadedAt, routes, compiledRoutes, plans, verifiers, null, sources);
+        this(version, loadedAt, routes, compiledRoutes, plans, verifiers, sources, null, Map.of());
     }
 
     ActiveConfiguration(
@@ -73,8 +82,33 @@ public final class ActiveConfiguration {
             CompiledRoutes compiledRoutes,
             Map<String, RatePlan> plans,
             VerifierChain verifiers,
-            RequestChecks checks,
-            Sources sources) {
+            Sources sources,
+            IdentitySettings identitySettings,
+            Map<String, List<String>> logoutClients) {
+        this(
+                version,
+                loadedAt,
+                routes,
+                compiledRoutes,
+                plans,
+                verifiers,
+                sources,
+                identitySettings,
+                logoutClients,
+                null);
+    }
+
+    ActiveConfiguration(
+            String version,
+            Instant loadedAt,
+            List<Route> routes,
+            CompiledRoutes compiledRoutes,
+            Map<String, RatePlan> plans,
+            VerifierChain verifiers,
+            Sources sources,
+            IdentitySettings identitySettings,
+            Map<String, List<String>> logoutClients,
+            RequestChecks checks) {
         Assert.hasText(version, "version cannot be empty");
         Assert.notNull(compiledRoutes, "compiledRoutes cannot be null");
         this.version = version;
@@ -84,8 +118,10 @@ public final class ActiveConfiguration {
         this.compiledRoutes = compiledRoutes;
         this.plans = Map.copyOf(plans);
         this.verifiers = verifiers;
-        this.checks = checks;
         this.sources = sources;
+        this.identitySettings = identitySettings;
+        this.logoutClients = Map.copyOf(logoutClients);
+        this.checks = checks;
     }
 
     /** The content hash of the effective properties this configuration was compiled from (no secret can be read back). */
@@ -121,6 +157,19 @@ public final class ActiveConfiguration {
      */
     public VerifierChain verifiers() {
         return this.verifiers;
+    }
+
+    /**
+     * The identity and credential settings ({@code dualcore.identity}, {@code dualcore.credentials}), or {@code null}
+     * when this configuration does not manage them (the startup ones apply).
+     */
+    public IdentitySettings identitySettings() {
+        return this.identitySettings;
+    }
+
+    /** By realm, the client ids a back-channel logout token's {@code aud} must name one of (unlisted: the issuer's). */
+    public Map<String, List<String>> logoutClients() {
+        return this.logoutClients;
     }
 
     /**

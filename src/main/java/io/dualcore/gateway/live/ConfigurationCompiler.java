@@ -11,7 +11,10 @@ import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.edge.EdgeKeyRing;
 import io.dualcore.gateway.auth.edge.EdgeTokenVerifier;
+import io.dualcore.gateway.auth.revocation.RevocationProperties;
+import io.dualcore.gateway.identity.IdentityProperties;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.ratelimit.RateLimitProperties;
 import io.dualcore.gateway.ratelimit.RatePlan;
@@ -166,9 +169,15 @@ public final class ConfigurationCompiler {
             CredentialsProperties credentials =
                     bind(() -> binder.bindOrCreate("dualcore.credentials", CredentialsProperties.class));
             AuthProperties auth = bind(() -> SettingsBinding.bind(binder, "dualcore.auth", AuthProperties.class));
+            IdentityProperties identity =
+                    bind(() -> SettingsBinding.bind(binder, "dualcore.identity", IdentityProperties.class));
+            RevocationProperties revocation =
+                    bind(() -> SettingsBinding.bind(binder, "dualcore.revocation", RevocationProperties.class));
             checkAuth(auth);
             Map<String, RouteDefinition> definitions = definitions(gateway);
-            CredentialCarriers carriers = CredentialCarriers.of(credentials);
+            IdentitySettings identitySettings =
+                    IdentitySettings.of(identity, credentials, (previous != null) ? previous.identitySettings() : null);
+            CredentialCarriers carriers = identitySettings.credentials();
             RoutePolicies policies =
                     RoutePolicies.of(routeProperties, definitions.keySet(), carriers::isCredentialHeader, this.modes);
             Map<String, RatePlan> plans = (previous != null)
@@ -210,9 +219,11 @@ public final class ConfigurationCompiler {
                     compiled,
                     plans,
                     verifiers,
-                    checks,
                     new ActiveConfiguration.Sources(
-                            definitions, routeProperties.routes(), rateLimit.plans(), issuers, Map.copyOf(effective)));
+                            definitions, routeProperties.routes(), rateLimit.plans(), issuers, Map.copyOf(effective)),
+                    identitySettings,
+                    logoutClients(revocation),
+                    checks);
         } catch (IllegalStateException | IllegalArgumentException ex) {
             throw new InvalidConfigurationException(ex.getMessage());
         }
@@ -228,6 +239,12 @@ public final class ConfigurationCompiler {
             }
         });
         return byRoute;
+    }
+
+    private static Map<String, List<String>> logoutClients(RevocationProperties revocation) {
+        Map<String, List<String>> clients = new LinkedHashMap<>();
+        revocation.backchannelLogout().clients().forEach((realm, ids) -> clients.put(realm, List.copyOf(ids)));
+        return clients;
     }
 
     private static void checkAuth(AuthProperties auth) {

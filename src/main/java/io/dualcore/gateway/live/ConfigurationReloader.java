@@ -65,7 +65,7 @@ public final class ConfigurationReloader {
 
     /** What a reload did. */
     public enum Outcome {
-        /** Routes, policies, plans or issuers changed and are in force. */
+        /** Routes, policies, plans, issuers or other live settings changed and are in force. */
         APPLIED("applied"),
         /** The candidate is in force, but what it changes takes effect only on a restart. */
         RESTART_REQUIRED("restart_required"),
@@ -142,6 +142,7 @@ public final class ConfigurationReloader {
         List<String> restartRequired = EffectiveProperties.restartOnlyDifferences(this.startup, effective);
         Outcome outcome = (diff.routes().isEmpty()
                         && diff.plans().isEmpty()
+                        && diff.settings().isEmpty()
                         && (diff.issuers().isEmpty() || candidate.verifiers() == null))
                 ? Outcome.RESTART_REQUIRED
                 : Outcome.APPLIED;

@@ -26,17 +26,32 @@ import org.springframework.core.env.StandardEnvironment;
 final class EffectiveProperties {
 
     /**
+     * Settings a reload applies that are neither routes, plans nor issuers (each is one entry of
+     * {@link ConfigurationDiff#settings()}): the identity header prefix and the assertion's issuer and lifetime (the
+     * assertion key's rotation period takes a restart), what is stripped as credentials, the back-channel logout
+     * clients.
+     */
+    static final List<String> LIVE_SETTINGS = List.of(
+            "dualcore.credentials",
+            "dualcore.identity.assertion.issuer",
+            "dualcore.identity.assertion.ttl",
+            "dualcore.identity.header-prefix",
+            "dualcore.revocation.backchannel-logout.clients");
+
+    /**
      * Properties a reload applies: routes and their predicates, per-route policies, bindings and token checks
      * ({@code introspect}, {@code dpop}), plans, the OIDC issuers (their {@code dpop} and {@code introspection} too:
-     * {@code auth.RequestChecks} is compiled with each configuration). Everything else takes effect on a restart and
-     * is reported as such.
+     * {@code auth.RequestChecks} is compiled with each configuration), and the {@link #LIVE_SETTINGS}. Everything else
+     * takes effect on a restart and is reported as such.
      */
-    static final List<ConfigurationPropertyName> LIVE = Stream.of(
-                    "dualcore.auth.oidc.issuers",
-                    "dualcore.routes",
-                    "dualcore.rate-limit.plans",
-                    "spring.cloud.gateway.server.webflux.routes",
-                    "spring.cloud.gateway.server.webflux.default-filters")
+    static final List<ConfigurationPropertyName> LIVE = Stream.concat(
+                    Stream.of(
+                            "dualcore.auth.oidc.issuers",
+                            "dualcore.routes",
+                            "dualcore.rate-limit.plans",
+                            "spring.cloud.gateway.server.webflux.routes",
+                            "spring.cloud.gateway.server.webflux.default-filters"),
+                    EffectiveProperties.LIVE_SETTINGS.stream())
             .map(ConfigurationPropertyName::of)
             .toList();
 
@@ -126,7 +141,7 @@ final class EffectiveProperties {
             return true;
         }
         for (ConfigurationPropertyName live : LIVE) {
-            if (live.isAncestorOf(property)) {
+            if (live.equals(property) || live.isAncestorOf(property)) {
                 return true;
             }
         }

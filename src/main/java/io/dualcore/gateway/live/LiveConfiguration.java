@@ -3,6 +3,7 @@ package io.dualcore.gateway.live;
 import io.dualcore.gateway.auth.RequestChecks;
 import io.dualcore.gateway.auth.VerifierChain;
 import io.dualcore.gateway.pipeline.ConfigurationPin;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
@@ -62,6 +63,11 @@ public final class LiveConfiguration implements ConfigurationPin {
     @Override
     public String version(ServerWebExchange exchange) {
         return of(exchange).version();
+    }
+
+    @Override
+    public IdentitySettings identitySettings(ServerWebExchange exchange) {
+        return of(exchange).identitySettings();
     }
 
     public Status status() {

@@ -51,4 +51,13 @@ public interface ConfigurationPin {
     default RequestChecks checks(ServerWebExchange exchange) {
         return null;
     }
+
+    /**
+     * The identity and credential settings of the exchange's configuration (identity header names and the reserved
+     * namespace, credential carriers, the assertion's issuer and lifetime), or {@code null} for the startup ones.
+     * Allocation-free: the proxy door asks on every request.
+     */
+    default IdentitySettings identitySettings(ServerWebExchange exchange) {
+        return null;
+    }
 }

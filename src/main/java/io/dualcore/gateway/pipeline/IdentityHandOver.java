@@ -41,6 +41,9 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
 
     private final CredentialCarriers credentials;
 
+    /** The settings of the request's configuration, for an exchange the route pipeline did not hand over. */
+    private final ConfigurationPin pin;
+
     private final int order;
 
     /** A hand-over with the default credential carriers ({@code dualcore.credentials} unset). */
@@ -53,10 +56,23 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
      *     did not hand over
      */
     public IdentityHandOver(IdentityHeaders identityHeaders, CredentialCarriers credentials, int order) {
+        this(identityHeaders, credentials, ConfigurationPin.NONE, order);
+    }
+
+    /**
+     * @param identityHeaders the startup identity header names, for a decision that recorded none
+     * @param credentials the startup gateway-wide credential carriers, stripped entirely from an exchange the route
+     *     pipeline did not hand over (unless its configuration has its own)
+     * @param pin the configuration each request runs on
+     */
+    public IdentityHandOver(
+            IdentityHeaders identityHeaders, CredentialCarriers credentials, ConfigurationPin pin, int order) {
         Assert.notNull(identityHeaders, "identityHeaders cannot be null");
         Assert.notNull(credentials, "credentials cannot be null");
+        Assert.notNull(pin, "pin cannot be null");
         this.identityHeaders = identityHeaders;
         this.credentials = credentials;
+        this.pin = pin;
         this.order = order;
     }
 
@@ -77,10 +93,26 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
             String assertion,
             boolean authorization,
             CredentialCarriers credentials) {
+        decide(exchange, identity, assertion, authorization, credentials, null);
+    }
+
+    /**
+     * Records, on the exchange, what goes upstream with it (before the route's own filters run).
+     *
+     * @param credentials the route's credential carriers, or {@code null} to strip no other credential
+     * @param headers the identity header names of the request's configuration, or {@code null} for the startup ones
+     */
+    public static void decide(
+            ServerWebExchange exchange,
+            GatewayIdentity identity,
+            String assertion,
+            boolean authorization,
+            CredentialCarriers credentials,
+            IdentityHeaders headers) {
         HttpHeaders client = exchange.getRequest().getHeaders();
         List<String> sent = authorization ? null : client.get(HttpHeaders.AUTHORIZATION);
         ClientCredentials found = (credentials != null) ? credentials.find(exchange.getRequest()) : null;
-        exchange.getAttributes().put(ATTRIBUTE, new Decision(identity, assertion, authorization, sent, found));
+        exchange.getAttributes().put(ATTRIBUTE, new Decision(identity, assertion, authorization, sent, found, headers));
     }
 
     /** What was recorded on the exchange to go upstream with it, or {@code null} when nothing was. */
@@ -93,8 +125,9 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
         Decision decision = exchange.getAttribute(ATTRIBUTE);
         boolean authorization = decision != null && decision.authorization();
         GatewayIdentity identity = (decision != null) ? decision.identity() : null;
-        ClientCredentials credentials =
-                (decision != null) ? decision.clientCredentials() : this.credentials.find(input);
+        ClientCredentials credentials = (decision != null)
+                ? decision.clientCredentials()
+                : gatewayCredentials(exchange).find(input);
         if (identity == null
                 && credentials == null
                 && (authorization || !input.containsHeader(HttpHeaders.AUTHORIZATION))) {
@@ -116,11 +149,18 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
             credentials.removeFrom(headers);
         }
         if (identity != null) {
-            this.identityHeaders.write(identity, headers);
+            IdentityHeaders names = (decision.headers() != null) ? decision.headers() : this.identityHeaders;
+            names.write(identity, headers);
             if (decision.assertion() != null) {
-                headers.set(this.identityHeaders.assertion, decision.assertion());
+                headers.set(names.assertion, decision.assertion());
             }
         }
+    }
+
+    /** The gateway-wide credential carriers of the exchange's configuration (else the startup ones). */
+    private CredentialCarriers gatewayCredentials(ServerWebExchange exchange) {
+        IdentitySettings pinned = this.pin.identitySettings(exchange);
+        return (pinned != null) ? pinned.credentials() : this.credentials;
     }
 
     /** Removes the client's {@code Authorization} values; with no decision, every value. */
@@ -155,11 +195,14 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
      *     or {@code null}
      * @param clientCredentials the client's other credential headers and cookies the route does not forward, or
      *     {@code null} when there are none
+     * @param headers the identity header names of the configuration the decision ran on, or {@code null} for the
+     *     hand-over's own (startup) ones
      */
     public record Decision(
             GatewayIdentity identity,
             String assertion,
             boolean authorization,
             List<String> clientAuthorization,
-            ClientCredentials clientCredentials) {}
+            ClientCredentials clientCredentials,
+            IdentityHeaders headers) {}
 }

@@ -2,12 +2,17 @@ package io.dualcore.gateway.bench;
 
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.TestModes;
+import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.decision.DecisionEngine;
+import io.dualcore.gateway.decision.RouteTokenChecks;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
 import io.dualcore.gateway.pipeline.CompiledRoutes;
+import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.IdentityHandOver;
+import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.proxy.AuthenticationWebFilter;
 import io.dualcore.gateway.proxy.RoutePipelineFilter;
@@ -114,6 +119,16 @@ public class ProxyDoorBenchmark {
     @Param({"0.1"})
     public double sampling;
 
+    /**
+     * Whether the request is pinned to a configuration whose identity settings the steps read (as a live
+     * configuration pins each request: {@code live.ActiveConfigurationWebFilter}), or runs on the startup ones.
+     */
+    @Param({"false", "true"})
+    public boolean pinned;
+
+    /** The pinned identity settings (the exchange attribute an {@link AttributePin} reads). */
+    private IdentitySettings identitySettings;
+
     private TestChain chain;
 
     private SdkTracerProvider tracing;
@@ -175,19 +190,25 @@ public class ProxyDoorBenchmark {
                 .predicate(exchange -> true)
                 .build();
         IdentityHeaders identityHeaders = new IdentityHeaders("X-Auth-");
+        IdentityProperties.Assertion assertion =
+                new IdentityProperties.Assertion("dualcore-gateway", Duration.ofSeconds(60), Duration.ofHours(24));
+        this.identitySettings = IdentitySettings.of(
+                new IdentityProperties("X-Auth-", assertion), CredentialsProperties.defaults(), null);
+        ConfigurationPin pin = this.pinned ? new AttributePin() : ConfigurationPin.NONE;
         DecisionEngine engine = new DecisionEngine(
                 new PathCanonicalizer(RequestPathProperties.defaults()),
                 this.chain.authenticator,
+                identityHeaders::isReserved,
                 () -> reactor.core.publisher.Flux.just(this.route),
                 compiled,
                 new LocalRateLimiter(1000),
                 new RateLimitHeaders(RateLimitHeaders.Style.DRAFT),
                 identityHeaders,
-                new IdentityAssertionSigner(
-                        new IdentityProperties.Assertion(
-                                "dualcore-gateway", Duration.ofSeconds(60), Duration.ofHours(24)),
-                        Clock.systemUTC()),
-                new DecisionEngine.Observers(telemetry, telemetry, telemetry));
+                new IdentityAssertionSigner(assertion, Clock.systemUTC()),
+                new DecisionEngine.Observers(telemetry, telemetry, telemetry),
+                null,
+                RouteTokenChecks.NONE,
+                pin);
         ProblemResponses errors = new ProblemResponses("dualcore-gateway", 5);
         W3CTraceContextPropagator propagator = W3CTraceContextPropagator.getInstance();
         this.serverSpan = new ServerSpanWebFilter(this.tracing.get("bench"), propagator, null);
@@ -196,7 +217,7 @@ public class ProxyDoorBenchmark {
         // Spring Cloud Gateway's hop-by-hop filter first (it hands on a copy of the client's headers), then ours
         this.headerFilters = List.of(
                 new RemoveHopByHopHeadersFilter(),
-                new IdentityHandOver(identityHeaders, 0),
+                new IdentityHandOver(identityHeaders, CredentialCarriers.of(CredentialsProperties.defaults()), pin, 0),
                 new TraceContextHeadersFilter(propagator));
         this.request = MockServerHttpRequest.get("http://gateway.test/api/bench")
                 .remoteAddress(this.client)
@@ -238,7 +259,38 @@ public class ProxyDoorBenchmark {
 
     /** A new exchange of the same request (built once: the gateway never writes into the client's request). */
     private MockServerWebExchange exchange() {
-        return MockServerWebExchange.from(this.request);
+        MockServerWebExchange exchange = MockServerWebExchange.from(this.request);
+        if (this.pinned) {
+            // what the live configuration's first web filter does
+            exchange.getAttributes().put(AttributePin.ATTRIBUTE, this.identitySettings);
+        }
+        return exchange;
+    }
+
+    /** Reads the identity settings pinned to the exchange, as {@code live.LiveConfiguration} does. */
+    private static final class AttributePin implements ConfigurationPin {
+
+        static final String ATTRIBUTE = AttributePin.class.getName();
+
+        @Override
+        public <T> Mono<T> pinned(ServerWebExchange exchange, java.util.function.Supplier<Mono<T>> work) {
+            return work.get();
+        }
+
+        @Override
+        public io.dualcore.gateway.auth.VerifierChain verifiers(ServerWebExchange exchange) {
+            return null;
+        }
+
+        @Override
+        public String version(ServerWebExchange exchange) {
+            return null;
+        }
+
+        @Override
+        public IdentitySettings identitySettings(ServerWebExchange exchange) {
+            return exchange.getAttribute(ATTRIBUTE);
+        }
     }
 
     @Benchmark

@@ -104,6 +104,33 @@ class IdentityAssertionSignerTests {
     }
 
     @Test
+    void assertionForWhenReloadedSettingsThenTheirIssuerAndLifetimeAndNoReuseAcrossSettings() throws Exception {
+        GatewayIdentity alice = identity("alice", Duration.ofMinutes(10));
+        IdentityProperties.Assertion reloaded =
+                new IdentityProperties.Assertion("gateway-b", Duration.ofSeconds(300), Duration.ofHours(24));
+        String startup = this.signer.assertionFor(alice, "orders");
+
+        String live = this.signer.assertionFor(alice, "orders", reloaded);
+
+        assertThat(live).isNotEqualTo(startup);
+        assertThat(SignedJWT.parse(live).getJWTClaimsSet().getIssuer()).isEqualTo("gateway-b");
+        assertThat(SignedJWT.parse(live).getJWTClaimsSet().getExpirationTime().toInstant())
+                .isEqualTo(this.clock.instant().plusSeconds(300).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(this.signer.assertionFor(alice, "orders", reloaded)).isSameAs(live);
+        assertThat(this.signer.assertionFor(
+                        alice,
+                        "orders",
+                        new IdentityProperties.Assertion("gateway-b", Duration.ofSeconds(300), Duration.ofHours(24))))
+                .as("equal settings of another reload")
+                .isSameAs(live);
+        // a key retired after a longer-lived assertion stays published for that longer lifetime
+        String keyId = this.signer.currentKeyId();
+        this.signer.rotate();
+        this.clock.advance(Duration.ofSeconds(200));
+        assertThat(this.signer.publicJwks().toString()).contains(keyId);
+    }
+
+    @Test
     void renewAtWhenManySignedTogetherThenSpreadOverAnEighthOfTheLifetime() {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         Instant expiresAt = now.plus(TTL);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestModes;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -69,5 +70,20 @@ class IdentityHeadersTests {
 
         assertThat(headers.get("X-Auth-Subject")).containsExactly("bob");
         assertThat(headers.get("X-Auth-Roles")).containsExactly("admin");
+    }
+
+    @Test
+    void isReservedWhenPrefixesRetiredThenEachStillReservedHoweverSpelledAndNamesUseTheNewPrefix() {
+        IdentityHeaders headers = new IdentityHeaders("X-Id-", List.of("X-Auth-", "x_legacy_"));
+
+        assertThat(headers.subject).isEqualTo("X-Id-Subject");
+        assertThat(headers.prefix()).isEqualTo("X-Id-");
+        assertThat(headers.reservedPrefixes()).containsExactly("x-id-", "x-auth-", "x-legacy-");
+        assertThat(headers.isReserved("x_id_subject")).isTrue();
+        assertThat(headers.isReserved("X-AUTH-Roles")).isTrue();
+        assertThat(headers.isReserved(" X-Legacy-User")).isTrue();
+        assertThat(headers.isReserved("X-Authority")).isFalse();
+        assertThat(headers.reserved().test("X_Auth_Subject")).isTrue();
+        assertThat(headers.reserved()).isSameAs(headers.reserved());
     }
 }

@@ -245,6 +245,39 @@ class ConfigurationReloaderTests {
         assertThat(this.live.status().restartRequired()).containsExactly("server.port");
     }
 
+    @Test
+    void reloadWhenIdentityCredentialAndLogoutClientSettingsChangedThenAppliedAndOnlyKeyRotationNeedsARestart()
+            throws IOException {
+        write(ROUTES + policy("[anonymous]", "basic") + plan("basic", 5) + """
+                  identity:
+                    header-prefix: X-Id-
+                    assertion: {issuer: gateway-b, ttl: 30s, key-rotation: 12h}
+                  credentials:
+                    strip-headers: [X-Legacy-Secret]
+                    max-form-size: 16KB
+                  revocation:
+                    backchannel-logout:
+                      clients:
+                        realm-a: [app-1, app-2]
+                """);
+
+        ConfigurationReloader.Result result = this.reloader.reload("admin-1");
+
+        assertThat(result.outcome()).isEqualTo(ConfigurationReloader.Outcome.APPLIED);
+        assertThat(result.message())
+                .isEqualTo("settings ~[dualcore.credentials, dualcore.identity.assertion.issuer,"
+                        + " dualcore.identity.assertion.ttl, dualcore.identity.header-prefix,"
+                        + " dualcore.revocation.backchannel-logout.clients]");
+        assertThat(result.restartRequired()).containsExactly("dualcore.identity.assertion.key-rotation");
+        ActiveConfiguration active = this.live.current();
+        assertThat(active.identitySettings().headers().subject).isEqualTo("X-Id-Subject");
+        assertThat(active.identitySettings().headers().isReserved("X-Auth-Subject"))
+                .isTrue();
+        assertThat(active.identitySettings().assertion().issuer()).isEqualTo("gateway-b");
+        assertThat(active.identitySettings().maxFormSize()).isEqualTo(16 * 1024);
+        assertThat(active.logoutClients()).isEqualTo(Map.of("realm-a", List.of("app-1", "app-2")));
+    }
+
     private static String policy(String modes, String plan) {
         return "dualcore:\n  routes:\n    orders: {access: {modes: " + modes + "}, rate-limit: {anonymous: " + plan
                 + ", oidc: " + plan + "}}\n";

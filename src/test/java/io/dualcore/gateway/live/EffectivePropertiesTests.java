@@ -77,6 +77,26 @@ class EffectivePropertiesTests {
     }
 
     @Test
+    void isLiveWhenIdentityCredentialOrLogoutClientSettingThenLiveButNotTheAssertionKeyRotation() {
+        assertThat(EffectiveProperties.isLive("dualcore.identity.header-prefix"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.identity.assertion.issuer"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.identity.assertion.ttl"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.identity.assertion.key-rotation"))
+                .isFalse();
+        assertThat(EffectiveProperties.isLive("dualcore.credentials.strip-headers[3]"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.credentials.max-form-size"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.revocation.backchannel-logout.clients.realm-a[0]"))
+                .isTrue();
+        assertThat(EffectiveProperties.isLive("dualcore.revocation.backchannel-logout.max-age"))
+                .isFalse();
+    }
+
+    @Test
     void isLiveWhenRouteTokenChecksOrIssuerDpopAndIntrospectionThenLive() {
         assertThat(EffectiveProperties.isLive("dualcore.routes.orders.introspect"))
                 .isTrue();

@@ -6,8 +6,10 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
@@ -16,11 +18,14 @@ import org.springframework.util.Assert;
 
 /**
  * The logout-token validator of each realm of the configuration in force, so a realm added by a live reload accepts
- * logout tokens at once and a removed realm's are refused at once (README "Live configuration reload").
+ * logout tokens at once and a removed realm's are refused at once, and a realm's configured logout clients
+ * ({@code dualcore.revocation.backchannel-logout.clients}) follow the configuration in force too (README "Live
+ * configuration reload").
  *
  * <p>A validator is kept for as long as the configuration in force holds the very verifier it was built on: an
  * unchanged issuer keeps its validator and its {@code jti} replay cache across reloads (as {@code VerifierChains}
- * keeps the verifier). An issuer added or changed gets a new one. The realms are resolved again only when the chain
+ * keeps the verifier) while its configured clients stay the same. An issuer added or changed, or given other clients,
+ * gets a new one. The realms are resolved again only when the chain
  * in force is another object; a request otherwise reads one volatile reference.
  */
 public final class LogoutTokenValidators {
@@ -29,9 +34,11 @@ public final class LogoutTokenValidators {
 
     private final Supplier<VerifierChain> chain;
 
-    private final Function<OidcTokenVerifier, LogoutTokenValidator> factory;
+    private final Supplier<Map<String, List<String>>> clients;
 
-    private volatile Resolved resolved = new Resolved(null, Map.of(), Map.of());
+    private final BiFunction<OidcTokenVerifier, List<String>, LogoutTokenValidator> factory;
+
+    private volatile Resolved resolved = new Resolved(null, Map.of(), Map.of(), Map.of());
 
     /**
      * @param chain the verifier chain of the configuration in force
@@ -40,9 +47,26 @@ public final class LogoutTokenValidators {
      */
     public LogoutTokenValidators(
             Supplier<VerifierChain> chain, Function<OidcTokenVerifier, LogoutTokenValidator> factory) {
+        this(chain, Map::of, (verifier, clients) -> factory.apply(verifier));
+    }
+
+    /**
+     * @param chain the verifier chain of the configuration in force
+     * @param clients the configured logout clients of the configuration in force, by realm
+     *     ({@code dualcore.revocation.backchannel-logout.clients}; read per logout, compared by identity)
+     * @param factory builds the validator of one realm's verifier and its configured clients (empty when none is
+     *     listed); an {@link IllegalArgumentException} (no client id to accept as {@code aud}) leaves that realm
+     *     refusing logouts, logged once
+     */
+    public LogoutTokenValidators(
+            Supplier<VerifierChain> chain,
+            Supplier<Map<String, List<String>>> clients,
+            BiFunction<OidcTokenVerifier, List<String>, LogoutTokenValidator> factory) {
         Assert.notNull(chain, "chain cannot be null");
+        Assert.notNull(clients, "clients cannot be null");
         Assert.notNull(factory, "factory cannot be null");
         this.chain = chain;
+        this.clients = clients;
         this.factory = factory;
     }
 
@@ -53,8 +77,20 @@ public final class LogoutTokenValidators {
      */
     public static LogoutTokenValidators atStartup(
             Supplier<VerifierChain> chain, Function<OidcTokenVerifier, LogoutTokenValidator> factory) {
-        LogoutTokenValidators validators = new LogoutTokenValidators(chain, factory);
-        validators.resolved = validators.resolve(chain.get(), true);
+        return atStartup(chain, Map::of, (verifier, clients) -> factory.apply(verifier));
+    }
+
+    /**
+     * Builds the validators of the chain and the logout clients now in force.
+     *
+     * @throws IllegalArgumentException when a realm of it has no client id to accept (a startup error)
+     */
+    public static LogoutTokenValidators atStartup(
+            Supplier<VerifierChain> chain,
+            Supplier<Map<String, List<String>>> clients,
+            BiFunction<OidcTokenVerifier, List<String>, LogoutTokenValidator> factory) {
+        LogoutTokenValidators validators = new LogoutTokenValidators(chain, clients, factory);
+        validators.resolved = validators.resolve(chain.get(), clients.get(), true);
         return validators;
     }
 
@@ -70,32 +106,35 @@ public final class LogoutTokenValidators {
 
     private Resolved current() {
         VerifierChain now = this.chain.get();
+        Map<String, List<String>> clients = this.clients.get();
         Resolved resolved = this.resolved;
-        if (resolved.chain == now) {
+        if (resolved.chain == now && resolved.clients == clients) {
             return resolved;
         }
         synchronized (this) {
             resolved = this.resolved;
-            if (resolved.chain != now) {
-                resolved = resolve(now, false);
+            if (resolved.chain != now || resolved.clients != clients) {
+                resolved = resolve(now, clients, false);
                 this.resolved = resolved;
             }
             return resolved;
         }
     }
 
-    private Resolved resolve(VerifierChain now, boolean strict) {
-        Map<OidcTokenVerifier, LogoutTokenValidator> byVerifier = new IdentityHashMap<>();
+    private Resolved resolve(VerifierChain now, Map<String, List<String>> clients, boolean strict) {
+        Map<OidcTokenVerifier, Built> byVerifier = new IdentityHashMap<>();
         Map<String, LogoutTokenValidator> byRealm = new LinkedHashMap<>();
         if (now != null) {
             for (TokenVerifier verifier : now.verifiers()) {
                 if (!(verifier instanceof OidcTokenVerifier oidc)) {
                     continue;
                 }
-                LogoutTokenValidator validator = this.resolved.byVerifier.get(oidc);
-                if (validator == null) {
+                List<String> configured = clients.getOrDefault(oidc.name(), List.of());
+                Built built = this.resolved.byVerifier.get(oidc);
+                if (built == null || !built.clients.equals(configured)) {
+                    // a new or changed issuer, or other configured clients: a new validator (and replay cache)
                     try {
-                        validator = this.factory.apply(oidc);
+                        built = new Built(this.factory.apply(oidc, configured), configured);
                     } catch (IllegalArgumentException ex) {
                         if (strict) {
                             throw ex;
@@ -104,15 +143,20 @@ public final class LogoutTokenValidators {
                         continue;
                     }
                 }
-                byVerifier.put(oidc, validator);
-                byRealm.put(oidc.name(), validator);
+                byVerifier.put(oidc, built);
+                byRealm.put(oidc.name(), built.validator);
             }
         }
-        return new Resolved(now, Collections.unmodifiableMap(byVerifier), Collections.unmodifiableMap(byRealm));
+        return new Resolved(
+                now, clients, Collections.unmodifiableMap(byVerifier), Collections.unmodifiableMap(byRealm));
     }
+
+    /** A realm's validator and the configured clients it was built with. */
+    private record Built(LogoutTokenValidator validator, List<String> clients) {}
 
     private record Resolved(
             VerifierChain chain,
-            Map<OidcTokenVerifier, LogoutTokenValidator> byVerifier,
+            Map<String, List<String>> clients,
+            Map<OidcTokenVerifier, Built> byVerifier,
             Map<String, LogoutTokenValidator> byRealm) {}
 }

@@ -6,6 +6,7 @@ import io.dualcore.gateway.web.ProblemResponses;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import org.springframework.context.ApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -42,7 +43,8 @@ public final class FormCredentialsWebFilter implements WebFilter, Ordered {
     /** Stands for a body over the bound (compared by identity). */
     private static final byte[] TOO_LARGE = new byte[0];
 
-    private final int maxFormSize;
+    /** The largest form body read for the exchange's configuration, in bytes. */
+    private final ToIntFunction<ServerWebExchange> maxFormSize;
 
     private final ProblemResponses errors;
 
@@ -59,13 +61,30 @@ public final class FormCredentialsWebFilter implements WebFilter, Ordered {
             ProblemResponses errors,
             AuthenticationObserver observer,
             ApplicationContext gatewayContext) {
-        Assert.isTrue(maxFormSize > 0, "maxFormSize must be positive");
+        this(fixed(maxFormSize), errors, observer, gatewayContext);
+    }
+
+    /**
+     * @param maxFormSize the largest form body read for an exchange (that of the configuration it runs on), in bytes
+     * @param gatewayContext the context whose server is the gateway port, or {@code null} to apply everywhere
+     */
+    public FormCredentialsWebFilter(
+            ToIntFunction<ServerWebExchange> maxFormSize,
+            ProblemResponses errors,
+            AuthenticationObserver observer,
+            ApplicationContext gatewayContext) {
+        Assert.notNull(maxFormSize, "maxFormSize cannot be null");
         Assert.notNull(errors, "errors cannot be null");
         Assert.notNull(observer, "observer cannot be null");
         this.maxFormSize = maxFormSize;
         this.errors = errors;
         this.observer = observer;
         this.gatewayContext = gatewayContext;
+    }
+
+    private static ToIntFunction<ServerWebExchange> fixed(int maxFormSize) {
+        Assert.isTrue(maxFormSize > 0, "maxFormSize must be positive");
+        return exchange -> maxFormSize;
     }
 
     @Override
@@ -93,16 +112,17 @@ public final class FormCredentialsWebFilter implements WebFilter, Ordered {
                     ErrorCode.UNSUPPORTED_FORM_ENCODING,
                     "The form body's charset is not supported; send it in UTF-8");
         }
-        if (headers.getContentLength() > this.maxFormSize) {
-            return tooLarge(exchange);
+        int maxFormSize = this.maxFormSize.applyAsInt(exchange);
+        if (headers.getContentLength() > maxFormSize) {
+            return tooLarge(exchange, maxFormSize);
         }
-        return DataBufferUtils.join(exchange.getRequest().getBody(), this.maxFormSize)
+        return DataBufferUtils.join(exchange.getRequest().getBody(), maxFormSize)
                 .map(FormCredentialsWebFilter::bytesOf)
                 .defaultIfEmpty(EMPTY)
                 .onErrorReturn(DataBufferLimitException.class, TOO_LARGE)
                 .flatMap(body -> {
                     if (body == TOO_LARGE) {
-                        return tooLarge(exchange);
+                        return tooLarge(exchange, maxFormSize);
                     }
                     if (AccessTokenParameter.in(new String(body, charset))) {
                         return refuse(
@@ -184,11 +204,11 @@ public final class FormCredentialsWebFilter implements WebFilter, Ordered {
         }
     }
 
-    private Mono<Void> tooLarge(ServerWebExchange exchange) {
+    private Mono<Void> tooLarge(ServerWebExchange exchange, int maxFormSize) {
         return refuse(
                 exchange,
                 ErrorCode.FORM_TOO_LARGE,
-                "A form body is checked for tokens up to " + this.maxFormSize + " bytes; this one is larger");
+                "A form body is checked for tokens up to " + maxFormSize + " bytes; this one is larger");
     }
 
     private Mono<Void> refuse(ServerWebExchange exchange, ErrorCode code, String description) {

@@ -9,6 +9,7 @@ import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,6 +39,27 @@ class LogoutTokenValidatorsTests {
                 TestChain.CLOCK_SKEW,
                 TestChain.MAX_TOKEN_LENGTH,
                 1000);
+    }
+
+    @Test
+    void forRealmWhenConfiguredClientsChangeLiveThenRebuiltWithThemAndKeptWhileTheyStay() {
+        AtomicReference<Map<String, List<String>>> clients = new AtomicReference<>(Map.of());
+        List<List<String>> builtWith = new java.util.ArrayList<>();
+        LogoutTokenValidators live = LogoutTokenValidators.atStartup(this.inForce::get, clients::get, (verifier, c) -> {
+            builtWith.add(c);
+            return validator(verifier);
+        });
+        String realmA = this.chain.realmA.name();
+        LogoutTokenValidator first = live.forRealm(realmA);
+
+        clients.set(Map.of(realmA, List.of("app-1")));
+        LogoutTokenValidator second = live.forRealm(realmA);
+        clients.set(Map.of(realmA, List.of("app-1"), "realm-elsewhere", List.of("x")));
+        LogoutTokenValidator third = live.forRealm(realmA);
+
+        assertThat(second).isNotSameAs(first);
+        assertThat(third).isSameAs(second);
+        assertThat(builtWith).containsExactly(List.of(), List.of("app-1"));
     }
 
     @Test

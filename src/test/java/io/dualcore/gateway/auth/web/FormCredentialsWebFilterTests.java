@@ -230,4 +230,32 @@ class FormCredentialsWebFilterTests {
 
         assertRefused(exchange, ErrorCode.UNSUPPORTED_FORM_ENCODING);
     }
+
+    @Test
+    void filterWhenTheExchangesConfigurationHasAnotherMaxFormSizeThenThatBoundApplies() {
+        String bound = "max-form-size";
+        FormCredentialsWebFilter live = new FormCredentialsWebFilter(
+                exchange -> exchange.getAttributeOrDefault(bound, MAX),
+                new ProblemResponses("dualcore-gateway", 5),
+                new AuthenticationObserver() {
+                    @Override
+                    public void rejected(ServerWebExchange exchange, ErrorCode code) {
+                        FormCredentialsWebFilterTests.this.rejected.add(code);
+                    }
+                },
+                null);
+        byte[] body = ("item=" + "x".repeat(100)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+        MockServerWebExchange wide = MockServerWebExchange.from(form("application/x-www-form-urlencoded", body));
+        live.filter(wide, this.upstream).block(TestClients.TIMEOUT);
+        assertThat(this.passed.get()).isNotNull();
+        this.passed.set(null);
+        MockServerWebExchange narrow = MockServerWebExchange.from(form("application/x-www-form-urlencoded", body));
+        narrow.getAttributes().put(bound, 64);
+        live.filter(narrow, this.upstream).block(TestClients.TIMEOUT);
+
+        assertRefused(narrow, ErrorCode.FORM_TOO_LARGE);
+        assertThat(narrow.getResponse().getBodyAsString().block(TestClients.TIMEOUT))
+                .contains("up to 64 bytes");
+    }
 }

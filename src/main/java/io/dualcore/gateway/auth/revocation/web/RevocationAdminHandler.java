@@ -33,7 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
  *   <li>{@code GET /admin/revocations}: the revocations in force here;
  *   <li>{@code POST /admin/revocations} with {@code {"kind": "sub|sid|device|jti", "realm": ..., "value": ...,
  *       "until": "2026-12-08T00:00:00Z" | "ttl": "2h", "issuedBefore": optional instant}}: revokes (201);
- *   <li>{@code DELETE /admin/revocations?kind=...&realm=...&value=...}: lifts (200, or 404 when none is in force).
+ *   <li>{@code DELETE /admin/revocations?kind=...&realm=...&value=...}: lifts (200, or 404 when none is in force);
+ *       the realm is one a revocation may name, or one revocations held here still name (a realm removed live).
  * </ul>
  * Every change is audited with the admin's subject as its actor.
  */
@@ -136,7 +137,7 @@ public final class RevocationAdminHandler {
         return authenticated(request, admin -> {
             try {
                 Revocation.Kind kind = Revocation.Kind.of(single(request, "kind"));
-                String realm = realm(single(request, "realm"));
+                String realm = liftable(single(request, "realm"));
                 String value = value(single(request, "value"));
                 Revocation lifted = this.revocations.lift(kind, realm, value, admin.subject());
                 return (lifted != null)
@@ -211,6 +212,22 @@ public final class RevocationAdminHandler {
     private static Supplier<Set<String>> fixed(Set<String> realms) {
         Set<String> copy = Set.copyOf(realms);
         return () -> copy;
+    }
+
+    /**
+     * A realm a revocation may be lifted in: one a revocation may name, or one that revocations held here still name
+     * (a realm removed by a live reload: its revocations stay in force until they lapse, and an admin can lift them).
+     */
+    private String liftable(String realm) {
+        if (this.realms.get().contains(realm)) {
+            return realm;
+        }
+        for (Revocation held : this.revocations.list()) {
+            if (held.realm().equals(realm)) {
+                return realm;
+            }
+        }
+        return realm(realm);
     }
 
     private String realm(String realm) {

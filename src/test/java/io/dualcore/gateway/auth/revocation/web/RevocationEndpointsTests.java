@@ -390,6 +390,56 @@ class RevocationEndpointsTests {
                 .isNull();
     }
 
+    @Test
+    void adminWhenRealmRemovedLiveThenItsHeldRevocationsListAndLiftButNoNewOneIsMade() {
+        AtomicReference<Set<String>> realms = new AtomicReference<>(Set.of("realm-a", "realm-b", "edge"));
+        RevocationAdminHandler admin = new RevocationAdminHandler(
+                new AdminAuthenticator(
+                        this.authenticator, "dualcore-admin", Set.of(io.dualcore.gateway.auth.TestModes.OIDC)),
+                this.revocations,
+                new ProblemResponses("dualcore-gateway", 5),
+                realms::get,
+                Clock.systemUTC(),
+                Duration.ofHours(24),
+                Duration.ofDays(365));
+        WebTestClient client = WebTestClient.bindToRouterFunction(RouterFunctions.route()
+                        .GET(RevocationAdminHandler.PATH, admin::list)
+                        .POST(RevocationAdminHandler.PATH, admin::revoke)
+                        .DELETE(RevocationAdminHandler.PATH, admin::lift)
+                        .build())
+                .build();
+        postRevocation(client, "{\"kind\":\"sub\",\"realm\":\"realm-b\",\"value\":\"mallory\"}")
+                .isCreated();
+
+        realms.set(Set.of("realm-a", "edge"));
+
+        client.get()
+                .uri(RevocationAdminHandler.PATH)
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + adminToken())
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.revocations[0].realm")
+                .isEqualTo("realm-b");
+        postRevocation(client, "{\"kind\":\"sub\",\"realm\":\"realm-b\",\"value\":\"eve\"}")
+                .isBadRequest();
+        deleteRevocation(client, "sub", "realm-b", "eve").isNotFound();
+        deleteRevocation(client, "sub", "realm-b", "mallory").isOk();
+        assertThat(this.list.isEmpty()).isTrue();
+        // nothing held for it any more: the realm is unknown again
+        deleteRevocation(client, "sub", "realm-b", "mallory").isBadRequest();
+        deleteRevocation(client, "sub", "realm-x", "mallory").isBadRequest();
+    }
+
+    private static StatusAssertions deleteRevocation(WebTestClient client, String kind, String realm, String value) {
+        return client.delete()
+                .uri(RevocationAdminHandler.PATH + "?kind=" + kind + "&realm=" + realm + "&value=" + value)
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + adminToken())
+                .exchange()
+                .expectStatus();
+    }
+
     private static StatusAssertions postLogout(WebTestClient client, String realm, String token) {
         return client.post()
                 .uri("/backchannel-logout/" + realm)
