@@ -20,10 +20,12 @@ import io.dualcore.gateway.web.ErrorCode;
 import java.util.concurrent.TimeUnit;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import reactor.netty.Connection;
 
 /**
  * The engine's steps after route matching, the same for every door: the route's token checks
@@ -261,15 +263,27 @@ final class RouteStep {
                         this.observer.completed(exchange, route.routeId(), identity, statusOf(exchange, signal), null));
     }
 
-    private static int statusOf(ServerWebExchange exchange, SignalType signal) {
+    static int statusOf(ServerWebExchange exchange, SignalType signal) {
         if (signal == SignalType.CANCEL) {
             return CLIENT_CLOSED;
         }
         if (signal == SignalType.ON_ERROR) {
-            // not answered by the upstream-failure filter: the error handler answers 500
-            return 500;
+            // the client went away while its answer was being written (the error is the closed connection): no
+            // server error, whatever the error handler then tries; otherwise the error handler answers 500
+            return clientGone(exchange) ? CLIENT_CLOSED : 500;
         }
         HttpStatusCode status = exchange.getResponse().getStatusCode();
         return (status != null) ? status.value() : 200;
+    }
+
+    /** Whether the client's connection is closed (Reactor Netty's request is its connection). */
+    static boolean clientGone(ServerWebExchange exchange) {
+        try {
+            return ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest()) instanceof Connection connection
+                    && connection.isDisposed();
+        } catch (IllegalArgumentException | IllegalStateException ex) {
+            // a request without a native one (a decorator of another kind, a test mock): nothing tells it apart
+            return false;
+        }
     }
 }
