@@ -3,8 +3,10 @@ package io.dualcore.gateway.live;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.nimbusds.jose.jwk.RSAKey;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.LocalJwks;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import java.io.IOException;
@@ -30,8 +32,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  * A gateway whose only configuration file ({@code spring.config.location}) is rewritten 50 times under steady
  * traffic: each generation renames the traffic's route (so a request that matched a new route against an old policy,
  * or the reverse, would be refused 403 {@code no_route_policy}) and tags it with its generation; policies and plans
- * change on the way (a route's {@code dpop} too), broken candidates are refused while the previous generation keeps
- * serving, and the bucket of an unchanged plan keeps counting.
+ * change on the way (a route's {@code dpop} too), a realm is added on every even generation and removed on every odd
+ * one, broken candidates are refused while the previous generation keeps serving, and the bucket of an unchanged plan
+ * and the JWKS cache of an unchanged realm survive every reload (shown by counts).
  */
 class LiveReloadIT {
 
@@ -40,6 +43,16 @@ class LiveReloadIT {
     private static final Pattern REMAINING = Pattern.compile(";r=(\\d+);");
 
     private static final EchoCore CORE = EchoCore.start("microservice-core", "127.0.0.1", 0);
+
+    /** The realm trusted in every generation. */
+    private static final RSAKey STABLE_KEY = TestTokens.rsaKey("live-reload-stable");
+
+    /** The realm added on even generations and removed on odd ones. */
+    private static final RSAKey TOGGLED_KEY = TestTokens.rsaKey("live-reload-toggled");
+
+    static LocalJwks stable;
+
+    static LocalJwks toggled;
 
     @TempDir
     static Path directory;
@@ -50,6 +63,8 @@ class LiveReloadIT {
 
     @BeforeAll
     static void start() throws IOException {
+        stable = LocalJwks.serve(STABLE_KEY);
+        toggled = LocalJwks.serve(TOGGLED_KEY);
         file = directory.resolve("live.yml");
         Files.writeString(file, generation(1, Variant.VALID));
         gateway = TestGateway.start(Map.of(
@@ -62,6 +77,8 @@ class LiveReloadIT {
             gateway.close();
         }
         CORE.close();
+        stable.close();
+        toggled.close();
     }
 
     @Test
@@ -101,6 +118,16 @@ class LiveReloadIT {
                 "live-reload-traffic");
         traffic.start();
         int counted = remaining(get("/api/counted/1"));
+        // one token of the stable realm for the whole run: its JWKS and its cached verification must survive
+        String stableToken = TestTokens.oidc(STABLE_KEY, stable.issuer("stable"))
+                .claim("sub", "alice")
+                .sign();
+        String toggledToken = TestTokens.oidc(TOGGLED_KEY, toggled.issuer("toggled"))
+                .claim("sub", "bob")
+                .sign();
+        assertThat(gateway.get("/api/realms/1", stableToken).getStatusCode().value())
+                .isEqualTo(200);
+        int stableFetches = stable.fetches();
         try {
             for (int generation = 2; generation <= 50; generation++) {
                 if (generation % 10 == 0) {
@@ -124,6 +151,20 @@ class LiveReloadIT {
                 // the plan of /api/swapped swaps every generation
                 assertThat(get("/api/swapped/1").getHeaders().getFirst("RateLimit"))
                         .startsWith(generation % 2 == 0 ? "\"even\"" : "\"odd\"");
+                // the realm "toggled" is trusted on even generations only; "stable" always, from its first key fetch
+                assertThat(gateway.get("/api/realms/1", stableToken)
+                                .getStatusCode()
+                                .value())
+                        .isEqualTo(200);
+                ResponseEntity<String> toggledAnswer = gateway.get("/api/realms/1", toggledToken);
+                if (generation % 2 == 0) {
+                    assertThat(toggledAnswer.getStatusCode().value())
+                            .as(toggledAnswer.getBody())
+                            .isEqualTo(200);
+                } else {
+                    assertThat(toggledAnswer.getStatusCode().value()).isEqualTo(401);
+                    assertThat(toggledAnswer.getBody()).contains("untrusted_issuer");
+                }
                 // the plan of /api/counted never changes: its bucket keeps counting across every reload
                 int now = remaining(get("/api/counted/1"));
                 assertThat(now).isEqualTo(counted - 1);
@@ -135,6 +176,11 @@ class LiveReloadIT {
         }
         assertThat(failures).isEmpty();
         assertThat(requests.get()).isGreaterThan(50);
+        // 49 reloads, the stable realm's keys fetched no more than once since its first token (a refresh-ahead may
+        // fetch once): an unchanged issuer keeps its verifier and its JWKS cache
+        assertThat(stable.fetches() - stableFetches).isLessThanOrEqualTo(1);
+        // the toggled realm: fetched again after each re-add (a removed issuer's verifier is gone)
+        assertThat(toggled.fetches()).isGreaterThanOrEqualTo(20);
         assertThat(lastGeneration.get()).isEqualTo(50);
         String health = gateway.management("/actuator/health/configuration").getBody();
         assertThat(health).contains("\"by\":\"file-watch\"");
@@ -274,6 +320,10 @@ class LiveReloadIT {
                   endpoint.health.show-details: always
                 dualcore:
                   auth:
+                    oidc:
+                      issuers:
+                        - {name: stable, issuer-uri: "%s", jwks-uri: "%s", audiences: [dualcore-gateway]}
+                %s
                     edge:
                       issuer: dualcore-edge
                       audiences: [dualcore-gateway]
@@ -290,6 +340,7 @@ class LiveReloadIT {
                     swapped: {access: {modes: [edge]}, rate-limit: {edge: %s}}
                     counted: {access: {modes: [edge]}, rate-limit: {edge: counted}}
                     proof: {access: {modes: [edge]}, dpop: %s}
+                    realms: {access: {modes: [oidc]}}
                 spring.cloud.gateway.server.webflux.routes:
                   - id: %s
                     uri: ${CORE_URI}
@@ -307,7 +358,16 @@ class LiveReloadIT {
                   - id: proof
                     uri: ${CORE_URI}
                     predicates: [Path=/api/proof/**]
+                  - id: realms
+                    uri: ${CORE_URI}
+                    predicates: [Path=/api/realms/**]
                 """.formatted(
+                        stable.issuer("stable"),
+                        stable.jwksUri(),
+                        (generation % 2 == 0)
+                                ? "        - {name: toggled, issuer-uri: \"%s\", jwks-uri: \"%s\", audiences: [dualcore-gateway]}"
+                                        .formatted(toggled.issuer("toggled"), toggled.jwksUri())
+                                : "",
                         key,
                         orders,
                         expression,

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A JWKS endpoint on loopback ({@code GET /certs}) serving the public halves of the given keys, and the issuer
@@ -25,8 +26,11 @@ public final class LocalJwks implements AutoCloseable {
 
     private final String base;
 
-    private LocalJwks(HttpServer server) {
+    private final AtomicInteger fetches;
+
+    private LocalJwks(HttpServer server, AtomicInteger fetches) {
         this.server = server;
+        this.fetches = fetches;
         this.base = "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
@@ -37,17 +41,24 @@ public final class LocalJwks implements AutoCloseable {
                 .getBytes(StandardCharsets.UTF_8);
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            AtomicInteger fetches = new AtomicInteger();
             server.createContext("/certs", exchange -> {
+                fetches.incrementAndGet();
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, keySet.length);
                 exchange.getResponseBody().write(keySet);
                 exchange.close();
             });
             server.start();
-            return new LocalJwks(server);
+            return new LocalJwks(server, fetches);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /** How many times the key set was fetched. */
+    public int fetches() {
+        return this.fetches.get();
     }
 
     public String jwksUri() {
