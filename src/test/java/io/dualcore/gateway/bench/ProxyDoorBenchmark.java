@@ -19,6 +19,7 @@ import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
 import io.dualcore.gateway.telemetry.TraceContextHeadersFilter;
+import io.dualcore.gateway.web.HopByHopHeadersFilter;
 import io.dualcore.gateway.web.PathCanonicalizer;
 import io.dualcore.gateway.web.ProblemResponses;
 import io.dualcore.gateway.web.RequestPathProperties;
@@ -195,7 +196,7 @@ public class ProxyDoorBenchmark {
         this.pipeline = new RoutePipelineFilter(engine, errors);
         // Spring Cloud Gateway's hop-by-hop filter first (it hands on a copy of the client's headers), then ours
         this.headerFilters = List.of(
-                new RemoveHopByHopHeadersFilter(),
+                HopByHopHeadersFilter.of(new RemoveHopByHopHeadersFilter()),
                 new IdentityHandOver(identityHeaders, 0),
                 new TraceContextHeadersFilter(propagator));
         this.request = MockServerHttpRequest.get("http://gateway.test/api/bench")

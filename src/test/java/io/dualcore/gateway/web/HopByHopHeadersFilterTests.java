@@ -8,13 +8,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.RemoveForwardedHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.RemoveXForwardedHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.TransferEncodingNormalizationHeadersFilter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ServerWebExchange;
 
-/** The cheaper hop-by-hop filter gives exactly what Spring Cloud Gateway's gives: names, order, spelling, values. */
+/**
+ * The cheaper header filters give exactly what Spring Cloud Gateway's give, one by one and chained as shipped: names,
+ * order, spelling, values.
+ */
 class HopByHopHeadersFilterTests {
 
     /** A client's request with every hop-by-hop header, Connection options, and names in several spellings. */
@@ -35,6 +42,10 @@ class HopByHopHeadersFilterTests {
         "Authorization: Bearer abc",
         "accept: text/html",
         "X-Kept: 1",
+        "Forwarded: for=10.0.0.1",
+        "X-Forwarded-For: 10.0.0.1",
+        "x-forwarded-host: evil.example",
+        "X-Forwarded: not a prefix match",
         "ACCEPT: application/json"
     };
 
@@ -60,7 +71,79 @@ class HopByHopHeadersFilterTests {
                         "Host=[gateway.test]",
                         "Accept=[*/*, text/html, application/json]",
                         "Authorization=[Bearer abc]",
-                        "X-Kept=[1]");
+                        "X-Kept=[1]",
+                        "Forwarded=[for=10.0.0.1]",
+                        "X-Forwarded-For=[10.0.0.1]",
+                        "x-forwarded-host=[evil.example]",
+                        "X-Forwarded=[not a prefix match]");
+    }
+
+    @Test
+    void filterRequestWhenShippedFiltersOnReactorNettyRequestThenSameHeadersAsTheStockFilters() {
+        List<List<String>> results = ReactorNettyExchanges.apply(
+                List.of(),
+                exchange -> List.of(
+                        describe(HttpHeadersFilter.filterRequest(stockChain(), exchange)),
+                        describe(HttpHeadersFilter.filterRequest(chain(), exchange))),
+                LINES);
+
+        assertThat(results.get(1)).isEqualTo(results.get(0));
+        assertThat(results.get(1))
+                .containsExactly(
+                        "Host=[gateway.test]",
+                        "Accept=[*/*, text/html, application/json]",
+                        "Authorization=[Bearer abc]",
+                        "X-Kept=[1]",
+                        "X-Forwarded=[not a prefix match]");
+    }
+
+    @Test
+    void filterRequestWhenShippedFiltersOnMutatedRequestThenSameHeadersAsTheStockFilters() {
+        List<List<String>> results = ReactorNettyExchanges.apply(
+                List.of(),
+                received -> {
+                    ServerWebExchange exchange = received.mutate()
+                            .request(request -> request.header("X-Added", "1"))
+                            .build();
+                    return List.of(
+                            describe(HttpHeadersFilter.filterRequest(stockChain(), exchange)),
+                            describe(HttpHeadersFilter.filterRequest(chain(), exchange)));
+                },
+                LINES);
+
+        assertThat(results.get(1)).isEqualTo(results.get(0)).contains("X-Added=[1]");
+    }
+
+    @Test
+    void filterRequestWhenTransferEncodingAndContentLengthThenSameHeadersAsTheStockFilters() {
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.post("/api/x")
+                .header("Transfer-Encoding", " Chunked ")
+                .header("Content-Length", "12")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Kept", "1"));
+
+        List<String> expected = describe(HttpHeadersFilter.filterRequest(stockChain(), exchange));
+
+        assertThat(describe(HttpHeadersFilter.filterRequest(chain(), exchange)))
+                .isEqualTo(expected)
+                .containsExactly("X-Kept=[1]");
+    }
+
+    /** The shipped request header filters (no trusted proxy) in their order, as Spring Cloud Gateway declares them. */
+    private List<HttpHeadersFilter> stockChain() {
+        return List.of(
+                new RemoveForwardedHeadersFilter(),
+                new RemoveXForwardedHeadersFilter(),
+                new TransferEncodingNormalizationHeadersFilter(),
+                this.stock);
+    }
+
+    private List<HttpHeadersFilter> chain() {
+        return List.of(
+                new ForwardedHeadersRemovalFilter(),
+                new XForwardedHeadersRemovalFilter(),
+                new TransferEncodingNormalizationHeadersFilter(),
+                this.filter);
     }
 
     @Test
@@ -108,6 +191,22 @@ class HopByHopHeadersFilterTests {
 
         assertThat(describe(actual)).isEqualTo(describe(expected)).containsExactly("Keep-Alive=[timeout=5]");
         assertThat(configured.getOrder()).isEqualTo(this.stock.getOrder());
+    }
+
+    @Test
+    void lowerCaseComparisonsWhenNonAsciiNameThenAsToLowerCaseRoot() {
+        assertThat(UpstreamHeaderCopy.startsWithLowerCase("X-FORWARDED-For", "x-forwarded-"))
+                .isTrue();
+        assertThat(UpstreamHeaderCopy.startsWithLowerCase("X-Forwarded", "x-forwarded-"))
+                .isFalse();
+        assertThat(UpstreamHeaderCopy.startsWithLowerCase("X-Forwarded-\u212A", "x-forwarded-"))
+                .isTrue();
+        assertThat(UpstreamHeaderCopy.equalsLowerCase("\u212Aeep-Alive", "keep-alive"))
+                .isTrue();
+        assertThat(UpstreamHeaderCopy.equalsLowerCase("Keep-Alive", "keep-alive"))
+                .isTrue();
+        assertThat(UpstreamHeaderCopy.equalsLowerCase("Keep-Alivf", "keep-alive"))
+                .isFalse();
     }
 
     @Test
