@@ -16,8 +16,8 @@ import org.springframework.web.server.ServerWebExchange;
  * filters make it (a new {@code HttpHeaders}; the kept names in their order, first spelling, every value) but read
  * without copying the input first: the stock filters read it through {@code headerSet()}, which copies every name
  * into a new case-insensitive map per call. Read here from Reactor Netty's header lines when the input is the
- * request's headers as received ({@link ReceivedHeaders}), from the map of a copy made here (the next filter's
- * input), else through {@code headerSet()} as the stock filters do.
+ * request's headers as received ({@link ReceivedHeaders}), else through {@code headerSet()} as the stock filters do;
+ * a copy made here, handed to the next of these filters, is changed in place.
  */
 final class UpstreamHeaderCopy extends HttpHeaders {
 
@@ -39,18 +39,16 @@ final class UpstreamHeaderCopy extends HttpHeaders {
     }
 
     /**
-     * A new copy of {@code input} without the headers whose name {@code removed} accepts (asked once per name, or
-     * once per header line of Reactor Netty's headers: the test must not depend on the spelling).
+     * {@code input} without the headers whose name {@code removed} accepts (asked once per name, or once per header
+     * line of Reactor Netty's headers: the test must not depend on the spelling): a new copy, or {@code input}
+     * itself, changed in place, when it is a copy made here. Such a copy belongs to the chain of header filters that
+     * is making it (each filter hands its result to the next one only, as {@code IdentityHandOver} relies on too), so
+     * the stock filters' copy at each step would only be thrown away.
      */
     static HttpHeaders without(HttpHeaders input, ServerWebExchange exchange, Predicate<String> removed) {
         if (input instanceof UpstreamHeaderCopy copy) {
-            UpstreamHeaderCopy filtered = new UpstreamHeaderCopy(copy.names.size());
-            for (Map.Entry<String, List<String>> header : copy.names.entrySet()) {
-                if (!removed.test(header.getKey())) {
-                    filtered.addAll(header.getKey(), header.getValue());
-                }
-            }
-            return filtered;
+            copy.names.keySet().removeIf(removed);
+            return copy;
         }
         io.netty.handler.codec.http.HttpHeaders received =
                 (input == exchange.getRequest().getHeaders()) ? ReceivedHeaders.of(exchange.getRequest()) : null;

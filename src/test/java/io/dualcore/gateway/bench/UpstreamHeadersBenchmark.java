@@ -2,8 +2,10 @@ package io.dualcore.gateway.bench;
 
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.testsupport.ReactorNettyExchanges;
+import io.dualcore.gateway.web.ForwardedHeadersRemovalFilter;
 import io.dualcore.gateway.web.HopByHopHeadersFilter;
 import io.dualcore.gateway.web.ReceivedHeaders;
+import io.dualcore.gateway.web.XForwardedHeadersRemovalFilter;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +44,8 @@ import org.springframework.web.server.ServerWebExchange;
  *   <li>{@code hopByHopStock} / {@code hopByHop}: Spring Cloud Gateway's {@code RemoveHopByHopHeadersFilter} and the
  *       gateway's {@link HopByHopHeadersFilter} that replaces it, on the request's headers;
  *   <li>{@code requestFiltersStock} / {@code requestFilters}: the request header filters of the shipped gateway in
- *       their order (Forwarded and X-Forwarded removal, transfer-encoding normalization, hop-by-hop), with either;
+ *       their order (Forwarded and X-Forwarded removal, transfer-encoding normalization, hop-by-hop): Spring Cloud
+ *       Gateway's, and the gateway's replacements ({@code config.UpstreamHeadersConfiguration});
  *   <li>{@code reservedCheckHeaderNames} / {@code reservedCheckNettyLines}: whether any header is in the reserved
  *       identity namespace or is {@code Connection}, over {@code HttpHeaders.headerNames()} (before) and over Netty's
  *       header lines (the authentication step's check now).
@@ -97,12 +100,16 @@ public class UpstreamHeadersBenchmark {
         if (ReceivedHeaders.of(this.exchange.getRequest()) == null) {
             throw new IllegalStateException("not a request as Reactor Netty received it");
         }
-        List<HttpHeadersFilter> before = List.of(
+        this.shippedStock = List.of(
                 new RemoveForwardedHeadersFilter(),
                 new RemoveXForwardedHeadersFilter(),
-                new TransferEncodingNormalizationHeadersFilter());
-        this.shippedStock = List.of(before.get(0), before.get(1), before.get(2), this.stock);
-        this.shipped = List.of(before.get(0), before.get(1), before.get(2), this.hopByHop);
+                new TransferEncodingNormalizationHeadersFilter(),
+                this.stock);
+        this.shipped = List.of(
+                new ForwardedHeadersRemovalFilter(),
+                new XForwardedHeadersRemovalFilter(),
+                new TransferEncodingNormalizationHeadersFilter(),
+                this.hopByHop);
     }
 
     @Benchmark
