@@ -62,6 +62,10 @@ BASE_PORT=${BASE_PORT:-18400}        # first port tried; every port is checked f
 OUT=${OUT:-$ROOT/target/bench-compare}
 CASES=${CASES:-}                     # space-separated subset (bare is always added); empty: all
 LABEL=${LABEL:-}                     # added to the results file name; "smoke" is automatic for short runs
+DPOP_RATE=${DPOP_RATE:-4000}         # gw_dpop: the highest req/s expected of it; proofs minted = this x its seconds
+                                     # of load x 1.25 (a run that runs out is reported FAILED, never replayed)
+DPOP_KEYS=${DPOP_KEYS:-100}          # gw_dpop: ES256 keys, one DPoP-bound token each
+DPOP_PROBES=${DPOP_PROBES:-5000}     # gw_dpop: proofs for the script's own probes (readiness polls every 50 ms)
 
 # --------------------------------------------------------------------------------------------------------- cases
 # name | kind | path | tokens (good/bad) | expected status | description ; gateway cases add their arguments below
@@ -123,6 +127,13 @@ defcase gw_local_limit gateway /api/bench good 200 \
     "  + a local rate-limit plan that never limits" "$UNLIMITED_PLAN"
 defcase gw_redis_limit gateway /api/bench good 200 \
     "  + the same plan on Redis (bucket4j lettuce)" "$UNLIMITED_PLAN --dualcore.rate-limit.backend=redis" redis
+# proofs are minted before the servers start and used until the end of the run: their lifetime covers MAX_SECONDS;
+# htu names the external base URL, not the port the gateway gets
+DPOP_BASE_URL=http://gateway.bench.test
+defcase gw_dpop gateway /api/bench dpop 200 \
+    "  + DPoP required on the route (RFC 9449): a DPoP-bound token and a fresh ES256 proof per request, each proof used once" \
+    "--dualcore.routes.microservice-core.dpop=required --dualcore.auth.dpop.external-base-url=$DPOP_BASE_URL \
+--dualcore.auth.dpop.proof-lifetime=$((MAX_SECONDS + 600))s"
 defcase gw_introspect gateway /api/bench good 200 \
     "  + RFC 7662 introspection on the route (introspect: true), warm positive cache, local stub endpoint (no Keycloak)" \
     "--dualcore.routes.microservice-core.introspect=true $INTROSPECTED_ISSUERS"
@@ -155,6 +166,7 @@ declare -A C_CHECK=(
     [nginx_to_gw]="log_has rejects_bad_token"
     [gw_local_limit]="rate_limit_header"
     [gw_redis_limit]="rate_limit_header redis_keys"
+    [gw_dpop]="log_has dpop_replay dpop_required"
 )
 
 if [[ "${1:-}" == "--list" ]]; then
@@ -255,6 +267,10 @@ write_report() {
         echo "req/s divided by the bare route's req/s in the same round (for the gateway's variants also to \`gw_shipped\`, its"
         echo "own 200 path). **CPU µs/req** = user + system CPU of the server's"
         echo "process(es) / requests."
+        if [[ " ${SELECTED[*]} " == *" gw_dpop "* ]]; then
+            echo "\`gw_dpop\` instead carries one of $DPOP_KEYS DPoP-bound tokens and a proof of its key minted ahead, each proof"
+            echo "sent once ($DPOP_PROOFS minted for DPOP_RATE=$DPOP_RATE req/s; bench/README.md)."
+        fi
         echo
         echo "## Throughput"
         echo
@@ -353,7 +369,7 @@ save_state() {
     declare -p WARMUP NATIVE_WARMUP WARMUP_STEP DURATION ROUNDS REWARM CONNECTIONS THREADS P99 P99_DURATION P99_ROUNDS RSS_MINUTES \
         RSS_CASES JFR_SECONDS TOKENS GW_CPU LOAD_CPU JVM_FLAGS CASES SMOKE LABEL RESULTS_DIR HALF_RATE LOAD_START LOAD_END \
         haproxy_version nproc_n commit dirty SELECTED ACTIVE S_READY S_LOAD S_RSS1 S_RSS1_AT S_RSS_END S_FAIL S_WARN \
-        JFR_DONE >"$RUN/state.env" 2>/dev/null || true
+        JFR_DONE DPOP_KEYS DPOP_RATE DPOP_PROOFS >"$RUN/state.env" 2>/dev/null || true
 }
 
 if [[ "${1:-}" == "--report" ]]; then # write the report again from the last run's files
@@ -535,15 +551,41 @@ if [[ " ${SELECTED[*]} " == *" gw_image "* ]]; then
 fi
 
 # ------------------------------------------------------------------------------------------- tokens and the IdP
+DPOP_DIR=$RUN/dpop
+dpop_args=()
+if [[ " ${SELECTED[*]} " == *" gw_dpop "* ]]; then
+    # every second of load gw_dpop gets: warm-up, re-warms and rounds, p99 rounds, RSS soak and JFR if it is listed
+    dpop_seconds=$((WARMUP + ROUNDS * (DURATION + REWARM) + (P99 == 1 ? P99_ROUNDS * (P99_DURATION + REWARM) : 0)))
+    [[ " $RSS_CASES " == *" gw_dpop "* ]] && dpop_seconds=$((dpop_seconds + RSS_MINUTES * 60))
+    [[ " $JFR_CASES " == *" gw_dpop "* ]] && dpop_seconds=$((dpop_seconds + JFR_SECONDS + REWARM))
+    DPOP_PROOFS=$((DPOP_RATE * dpop_seconds * 5 / 4))
+    dpop_args=("$DPOP_KEYS" "$DPOP_PROOFS" "$DPOP_PROBES" "$DPOP_BASE_URL${C_PATH[gw_dpop]}")
+    log "gw_dpop: minting $DPOP_PROOFS DPoP proofs ($DPOP_RATE req/s x ${dpop_seconds}s of load x 1.25) for $DPOP_KEYS keys"
+fi
 log "minting $TOKENS RS256 tokens for $ISSUER"
 java -cp "$BENCH_CP" dualcore.bench.apps.tokens.MintTokens "$RUN" "$ISSUER_BASE" dualcore,partners \
-    dualcore-gateway "$TOKENS" "$TOKEN_LIFETIME" >"$RUN/mint.log" 2>&1 || { cat "$RUN/mint.log" >&2; die "minting failed"; }
+    dualcore-gateway "$TOKENS" "$TOKEN_LIFETIME" "${dpop_args[@]}" >"$RUN/mint.log" 2>&1 \
+    || { cat "$RUN/mint.log" >&2; die "minting failed"; }
 GOOD_TOKENS=$RUN/tokens.txt
 BAD_TOKENS=$RUN/bad-tokens.txt
 FIRST_GOOD=$(head -1 "$GOOD_TOKENS")
 FIRST_BAD=$(head -1 "$BAD_TOKENS")
-tokens_file() { [[ ${C_TOKENS[$1]} == bad ]] && echo "$BAD_TOKENS" || echo "$GOOD_TOKENS"; }
+tokens_file() {
+    case ${C_TOKENS[$1]} in bad) echo "$BAD_TOKENS" ;; dpop) echo "$DPOP_DIR" ;; *) echo "$GOOD_TOKENS" ;; esac
+}
 first_token() { [[ ${C_TOKENS[$1]} == bad ]] && echo "$FIRST_BAD" || echo "$FIRST_GOOD"; }
+# gw_dpop's probes: the next unused proof of probe-proofs.txt (a counter file: probes run in subshells), with its
+# token, as curl arguments on two lines; fails when they ran out
+next_probe_proof() {
+    local n line
+    n=$(cat "$DPOP_DIR/probe-next" 2>/dev/null || echo 0)
+    n=$((n + 1))
+    echo "$n" >"$DPOP_DIR/probe-next"
+    line=$(sed -n "${n}p" "$DPOP_DIR/probe-proofs.txt")
+    [[ -n "$line" ]] || return 1
+    echo "Authorization: DPoP $(sed -n "${line%% *}p" "$DPOP_DIR/tokens.txt")"
+    echo "DPoP: ${line#* }"
+}
 
 # 1 KiB of JSON for the backend
 json_head='{"service":"bench-backend","padding":"' json_tail='"}'
@@ -790,7 +832,13 @@ rss_kb() { local t=0 p; for p in $(server_pids "$1"); do t=$((t + $(awk '/^VmRSS
 CLK_TCK=$(getconf CLK_TCK)
 
 probe() { # case -> http status of one request
-    curl -s -o "$RUN/probe-$1.out" -D "$RUN/probe-$1.headers" -w '%{http_code}' --max-time 5 -H "Authorization: Bearer $(first_token "$1")" \
+    local auth=("Authorization: Bearer $(first_token "$1")") headers=() h
+    if [[ ${C_TOKENS[$1]} == dpop ]]; then
+        mapfile -t auth < <(next_probe_proof)
+        ((${#auth[@]} == 2)) || { echo "no-probe-proof-left"; return; }
+    fi
+    for h in "${auth[@]}"; do headers+=(-H "$h"); done
+    curl -s -o "$RUN/probe-$1.out" -D "$RUN/probe-$1.headers" -w '%{http_code}' --max-time 5 "${headers[@]}" \
         "http://127.0.0.1:${S_PORT[$1]}${C_PATH[$1]}" || true
 }
 wait_ready() { # case -> sets S_READY (seconds from start to the first expected answer) or fails
@@ -847,6 +895,22 @@ check_case() { # case -> sets S_WARN when a variant shows no sign of its setting
             decision_door) # the decision API answered (audit lines of the nginx door), not a proxied route
                 grep -q '"door":"nginx"' "$RUN/$c.log" || problems+=("no audit line of the nginx door: did nginx ask the decision API?") ;;
             redis_keys) n=$(redis_dbsize); ((${n:-0} > 0)) || problems+=("Redis holds no key: the limit did not use Redis") ;;
+            dpop_replay) # one proof twice: 200, then 401 (the replay cache is on the path)
+                local auth=() first second
+                mapfile -t auth < <(next_probe_proof)
+                if ((${#auth[@]} != 2)); then
+                    problems+=("no probe proof left for the replay check")
+                else
+                    first=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "${auth[0]}" -H "${auth[1]}" \
+                        "http://127.0.0.1:${S_PORT[$c]}${C_PATH[$c]}" || true)
+                    second=$(curl -s -o "$RUN/probe-$c-replay.out" -w '%{http_code}' --max-time 5 -H "${auth[0]}" \
+                        -H "${auth[1]}" "http://127.0.0.1:${S_PORT[$c]}${C_PATH[$c]}" || true)
+                    [[ "$first/$second" == 200/401 ]] || problems+=("a proof sent twice got $first then $second, not 200 then 401: is DPoP on?")
+                fi ;;
+            dpop_required) # the bound token as a Bearer token, without a proof: 401
+                n=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+                    -H "Authorization: Bearer $(head -1 "$DPOP_DIR/tokens.txt")" "http://127.0.0.1:${S_PORT[$c]}${C_PATH[$c]}" || true)
+                [[ "$n" == 401 ]] || problems+=("the bound token without a proof got $n, not 401: is DPoP required?") ;;
         esac
     done
     if ((${#problems[@]})); then
@@ -866,17 +930,25 @@ event_loops() { # case -> its Reactor Netty event-loop threads, as the kernel na
 
 WRK_LAST=""
 run_wrk() { # case seconds [rate] -> WRK_LAST="requests duration_us status_errors socket_errors p50 p90 p99 p999 max cpu_ticks"
-    local c=$1 secs=$2 rate=${3:-} lua=tokens.lua extra=() before after line
+    local c=$1 secs=$2 rate=${3:-} lua=tokens.lua base=tokens.lua extra=() before after line
+    [[ ${C_TOKENS[$c]} == dpop ]] && lua=dpop.lua base=dpop.lua
     if [[ -n "$rate" ]]; then lua=paced.lua; extra=("$(awk -v r="$rate" -v t="$THREADS" 'BEGIN {printf "%.3f", r / t}')"); fi
     freeze_others "$c"
     before=$(cpu_ticks "$c")
-    line=$(BENCH_LUA_DIR="$ROOT/bench/compare" timeout $((secs + 30)) taskset -c "$LOAD_CPU" \
+    line=$(BENCH_LUA_DIR="$ROOT/bench/compare" BENCH_LUA_BASE=$base BENCH_THREADS=$THREADS timeout $((secs + 30)) taskset -c "$LOAD_CPU" \
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s -s "$ROOT/bench/compare/$lua" \
         "http://127.0.0.1:${S_PORT[$c]}" -- "$(tokens_file "$c")" "${C_PATH[$c]}" "${extra[@]}" 2>>"$RUN/wrk-$c.err" \
         | tee -a "$RUN/wrk-$c.log" | grep '^BENCH ' || true)
     after=$(cpu_ticks "$c")
     thaw
     S_LOAD[$c]=$(( ${S_LOAD[$c]:-0} + secs ))
+    if [[ ${C_TOKENS[$c]} == dpop && -f "$DPOP_DIR/EXHAUSTED" ]]; then
+        # never replayed: the run stopped at the last proof; its numbers would mix 200s with refusals
+        S_FAIL[$c]="ran out of DPoP proofs ($DPOP_PROOFS minted for DPOP_RATE=$DPOP_RATE req/s): raise DPOP_RATE"
+        log "$c: FAILED: ${S_FAIL[$c]}"
+        WRK_LAST=""
+        return 1
+    fi
     if [[ -z "$line" ]]; then WRK_LAST=""; return 1; fi
     WRK_LAST="$(sed -E 's/BENCH //; s/[a-z0-9_]+=//g' <<<"$line") $((after - before))"
 }

@@ -2,8 +2,8 @@
 -- schedule of RATE requests per second per wrk thread; a connection waits for its slot. Latency is measured from
 -- the actual send, and a schedule that falls behind restarts from now (no coordinated-omission correction as wrk2
 -- does), so compare p99 only at a rate every case sustains. The achieved rate is requests / duration.
--- usage: wrk ... -s paced.lua URL -- TOKENS_FILE PATH RATE
-dofile(os.getenv("BENCH_LUA_DIR") .. "/tokens.lua")
+-- usage: wrk ... -s paced.lua URL -- TOKENS_FILE PATH RATE   (BENCH_LUA_BASE=dpop.lua: DPoP proofs, see there)
+dofile(os.getenv("BENCH_LUA_DIR") .. "/" .. (os.getenv("BENCH_LUA_BASE") or "tokens.lua"))
 
 local ffi = require("ffi")
 ffi.cdef [[

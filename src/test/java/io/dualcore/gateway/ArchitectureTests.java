@@ -138,6 +138,7 @@ class ArchitectureTests {
      * A verification mode is a plug-in (issue 26): the engine, the pipeline and the capabilities that use modes
      * (policies, predicates, rate limits, identity headers) know a mode only through {@code auth.Mode} and the
      * {@code auth.VerificationModes} registry, never a mode's own package; {@code config} registers the modes.
+     * Telemetry too: a mode's health ({@code auth.ModeHealth}) and its own meters live in the mode's package.
      */
     @ArchTest
     static final ArchRule modesArePlugIns = noClasses()
@@ -153,6 +154,7 @@ class ArchitectureTests {
                     ROOT + "proxy..",
                     ROOT + "extauthz..",
                     ROOT + "explain..",
+                    ROOT + "telemetry..",
                     ROOT + "web..")
             .should()
             .dependOnClassesThat()

@@ -1,6 +1,7 @@
 package io.dualcore.gateway.auth;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -35,5 +36,13 @@ public interface VerificationMode {
      */
     default boolean introspectable() {
         return false;
+    }
+
+    /**
+     * This mode's part of readiness (its own health component), or empty when it has no state to report. Asked at
+     * each health check, so it follows what a configuration reload changed.
+     */
+    default Optional<ModeHealth> health() {
+        return Optional.empty();
     }
 }

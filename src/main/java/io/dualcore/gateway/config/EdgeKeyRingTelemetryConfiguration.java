@@ -1,28 +1,19 @@
 package io.dualcore.gateway.config;
 
-import io.dualcore.gateway.auth.edge.DemoEdgeKey;
 import io.dualcore.gateway.auth.edge.ReloadableEdgeKeyRing;
-import io.dualcore.gateway.telemetry.EdgeKeysHealthIndicator;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.env.Environment;
-import org.springframework.core.env.Profiles;
 
-/** Readiness and metrics of the edge key ring: its version and the outcome of key-directory reloads. */
+/**
+ * Metrics of the edge key ring: its version and the outcome of key-directory reloads (its readiness is the edge
+ * mode's health, {@link VerificationModesConfiguration}).
+ */
 @Configuration(proxyBeanMethods = false)
 public class EdgeKeyRingTelemetryConfiguration {
-
-    /** Shown as {@code edgeKeys} in health and readiness. */
-    @Bean
-    EdgeKeysHealthIndicator edgeKeysHealthIndicator(
-            ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing, Environment environment) {
-        return new EdgeKeysHealthIndicator(
-                edgeKeyRing.getIfAvailable(), environment.acceptsProfiles(Profiles.of(DemoEdgeKey.DEMO_PROFILE)));
-    }
 
     @Bean
     MeterBinder edgeKeyRingMeters(ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing) {

@@ -2,6 +2,7 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.VerifierChains;
+import io.dualcore.gateway.auth.oidc.IssuerMeters;
 import io.dualcore.gateway.live.ActiveConfigurationWebFilter;
 import io.dualcore.gateway.live.ConfigFileWatcher;
 import io.dualcore.gateway.live.ConfigurationCompiler;
@@ -13,7 +14,6 @@ import io.dualcore.gateway.live.ReloadObserver;
 import io.dualcore.gateway.live.ReloadProperties;
 import io.dualcore.gateway.telemetry.ConfigurationHealthIndicator;
 import io.dualcore.gateway.telemetry.ConfigurationReloadTelemetry;
-import io.dualcore.gateway.telemetry.IssuerMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;

@@ -6,13 +6,11 @@ import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.edge.EdgeVerificationMode;
 import io.dualcore.gateway.auth.introspection.Introspections;
 import io.dualcore.gateway.auth.introspection.TokenIntrospector;
-import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.auth.oidc.IssuerMeters;
 import io.dualcore.gateway.ratelimit.RateLimiter;
 import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
-import io.dualcore.gateway.telemetry.IssuerMeters;
-import io.dualcore.gateway.telemetry.IssuersHealthIndicator;
 import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
 import io.dualcore.gateway.telemetry.TelemetryProperties;
@@ -185,17 +183,6 @@ public class TelemetryConfiguration {
                         .register(registry);
             }
         };
-    }
-
-    @Bean
-    IssuersHealthIndicator issuersHealthIndicator(VerifierChains verifierChains, Clock clock) {
-        // the issuers in force: a realm added by a reload shows here once its configuration is applied
-        return new IssuersHealthIndicator(
-                () -> verifierChains.current().verifiers().stream()
-                        .filter(OidcTokenVerifier.class::isInstance)
-                        .map(OidcTokenVerifier.class::cast)
-                        .toList(),
-                clock);
     }
 
     @Bean

@@ -5,6 +5,11 @@ import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
+import dev.cel.common.Operator;
+import dev.cel.common.ast.CelConstant;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
+import dev.cel.common.navigation.CelNavigableExpr;
 import dev.cel.common.types.ListType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
@@ -14,17 +19,21 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelVariableResolver;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 
 /**
@@ -32,7 +41,9 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
  * evaluated per request after the list checks. Variables: the identity ({@code mode}, {@code realm},
  * {@code subject}, {@code roles}, {@code scopes}, {@code claims}) and the request ({@code method}, {@code path},
  * {@code headers}: only the route's selected headers, lower-case names). The expression must be a {@code bool};
- * anything but {@code true}, including an evaluation error such as a missing map key, denies (fail closed).
+ * anything but {@code true}, including an evaluation error such as a missing map key, denies (fail closed). A
+ * comparison of {@code mode} with a string literal ({@code ==}, {@code !=}, {@code in [...]}) must name a registered
+ * mode or {@code anonymous}: a typo would never be true, so it fails the compilation instead.
  *
  * @see <a href="https://github.com/google/cel-spec">CEL specification</a>
  */
@@ -41,6 +52,9 @@ public final class AccessExpression {
     /** The credential headers of a gateway with the default {@code dualcore.credentials}. */
     private static final CredentialCarriers DEFAULT_CREDENTIALS =
             CredentialCarriers.of(CredentialsProperties.defaults());
+
+    /** The variable holding the identity's mode name. */
+    private static final String MODE = "mode";
 
     /** Bounds the work of comprehensions ({@code all}, {@code exists}, {@code map}, ...) per evaluation. */
     private static final int MAX_ITERATIONS = 1_000;
@@ -98,10 +112,12 @@ public final class AccessExpression {
      * @param property the property the expression came from, named in errors
      * @param source the CEL source
      * @param headers the request headers the expression may read (credentials headers are refused)
+     * @param modes the registered modes: the only names (with {@code anonymous}) {@code mode} may be compared with
      * @throws IllegalStateException naming the property, the problem and the fix
      */
-    public static AccessExpression compile(String property, String source, List<String> headers) {
-        return compile(property, source, headers, AccessExpression::isDefaultCredentialHeader);
+    public static AccessExpression compile(
+            String property, String source, List<String> headers, VerificationModes modes) {
+        return compile(property, source, headers, AccessExpression::isDefaultCredentialHeader, modes);
     }
 
     /**
@@ -112,10 +128,15 @@ public final class AccessExpression {
      * @param headers the request headers the expression may read
      * @param credentialHeader whether a header carries credentials (the gateway's {@code dualcore.credentials}):
      *     such headers are refused, whatever a route forwards
+     * @param modes the registered modes: the only names (with {@code anonymous}) {@code mode} may be compared with
      * @throws IllegalStateException naming the property, the problem and the fix
      */
     public static AccessExpression compile(
-            String property, String source, List<String> headers, Predicate<String> credentialHeader) {
+            String property,
+            String source,
+            List<String> headers,
+            Predicate<String> credentialHeader,
+            VerificationModes modes) {
         if (source == null || source.isBlank()) {
             throw new IllegalStateException(
                     property + " is empty; remove it or write a CEL expression such as" + " \"'admin' in roles\"");
@@ -134,6 +155,7 @@ public final class AccessExpression {
         }
         try {
             CelAbstractSyntaxTree ast = CEL.compile(source).getAst();
+            checkModeLiterals(property, ast, modes);
             return new AccessExpression(source, CEL.createProgram(ast), List.copyOf(names));
         } catch (CelValidationException ex) {
             throw new IllegalStateException(property + ": the CEL expression does not compile to a bool over the"
@@ -142,6 +164,75 @@ public final class AccessExpression {
         } catch (CelEvaluationException ex) {
             throw new IllegalStateException(property + ": the CEL expression cannot be planned: " + ex.getMessage());
         }
+    }
+
+    /**
+     * Refuses a comparison of the {@code mode} variable with a string literal that is no registered mode name nor
+     * {@code anonymous} ({@code mode == "odic"}, {@code "odic" != mode}, {@code mode in ["oidc", "odic"]}), wherever it
+     * is nested. A comprehension variable named {@code mode} ({@code roles.exists(mode, mode == "admin")}) is not the
+     * identity's mode and is left alone, as is any literal compared with something else.
+     */
+    private static void checkModeLiterals(String property, CelAbstractSyntaxTree ast, VerificationModes modes) {
+        CelNavigableExpr root = CelNavigableAst.fromAst(ast).getRoot();
+        Set<Long> shadowed = new HashSet<>();
+        root.allNodes()
+                .filter(node -> node.getKind() == CelExpr.ExprKind.Kind.COMPREHENSION)
+                .map(node -> node.expr().comprehension())
+                .filter(loop ->
+                        MODE.equals(loop.iterVar()) || MODE.equals(loop.iterVar2()) || MODE.equals(loop.accuVar()))
+                .flatMap(loop -> Stream.of(loop.loopCondition(), loop.loopStep(), loop.result()))
+                .forEach(scope -> CelNavigableExpr.fromExpr(scope).allNodes().forEach(node -> shadowed.add(node.id())));
+        List<String> known = new ArrayList<>(modes.names());
+        known.add(Mode.ANONYMOUS);
+        root.allNodes()
+                .filter(node -> node.getKind() == CelExpr.ExprKind.Kind.CALL)
+                .flatMap(node -> modeLiterals(node.expr().call(), shadowed).stream())
+                .filter(literal -> !known.contains(literal))
+                .findFirst()
+                .ifPresent(literal -> {
+                    throw new IllegalStateException(property + ": compares mode with \"" + literal + "\", which is"
+                            + " not a registered mode (the comparison could never hold); registered modes are "
+                            + modes.names() + ", or " + Mode.ANONYMOUS + " for a request without credentials");
+                });
+    }
+
+    /** The string literals a call compares the {@code mode} variable with. */
+    private static List<String> modeLiterals(CelExpr.CelCall call, Set<Long> shadowed) {
+        List<CelExpr> args = call.args();
+        if (args.size() != 2 || call.target().isPresent()) {
+            return List.of();
+        }
+        String function = call.function();
+        if (function.equals(Operator.EQUALS.getFunction()) || function.equals(Operator.NOT_EQUALS.getFunction())) {
+            if (isModeVariable(args.get(0), shadowed)) {
+                return stringLiteral(args.get(1));
+            }
+            if (isModeVariable(args.get(1), shadowed)) {
+                return stringLiteral(args.get(0));
+            }
+        } else if ((function.equals(Operator.IN.getFunction()) || function.equals(Operator.OLD_IN.getFunction()))
+                && isModeVariable(args.get(0), shadowed)
+                && args.get(1).getKind() == CelExpr.ExprKind.Kind.LIST) {
+            List<String> literals = new ArrayList<>();
+            for (CelExpr element : args.get(1).list().elements()) {
+                literals.addAll(stringLiteral(element));
+            }
+            return literals;
+        }
+        return List.of();
+    }
+
+    private static boolean isModeVariable(CelExpr expr, Set<Long> shadowed) {
+        return expr.getKind() == CelExpr.ExprKind.Kind.IDENT
+                && MODE.equals(expr.ident().name())
+                && !shadowed.contains(expr.id());
+    }
+
+    private static List<String> stringLiteral(CelExpr expr) {
+        return (expr.getKind() == CelExpr.ExprKind.Kind.CONSTANT
+                        && expr.constant().getKind() == CelConstant.Kind.STRING_VALUE)
+                ? List.of(expr.constant().stringValue())
+                : List.of();
     }
 
     /** Whether a header carries credentials under the default {@code dualcore.credentials}. */

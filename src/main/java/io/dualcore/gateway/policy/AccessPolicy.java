@@ -77,7 +77,11 @@ public final class AccessPolicy {
         this.scopes = nonBlank(where + ".scopes", access.scopes());
         this.expression = (access.expression() != null)
                 ? AccessExpression.compile(
-                        where + ".expression", access.expression(), access.expressionHeaders(), credentialHeader)
+                        where + ".expression",
+                        access.expression(),
+                        access.expressionHeaders(),
+                        credentialHeader,
+                        registry)
                 : null;
         if (this.expression == null && !access.expressionHeaders().isEmpty()) {
             throw new IllegalStateException(where + ".expression-headers is set without " + where + ".expression");

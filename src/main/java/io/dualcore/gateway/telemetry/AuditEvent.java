@@ -45,51 +45,6 @@ public record AuditEvent(
         String door,
         InetAddress source) {
 
-    /** A decision whose client address is already text. */
-    public AuditEvent(
-            boolean allowed,
-            int status,
-            String code,
-            String route,
-            String method,
-            String path,
-            String sourceIp,
-            String traceId,
-            String mode,
-            String issuer,
-            String realm,
-            String subject,
-            String clientId,
-            String deviceId,
-            String keyId,
-            String door) {
-        this(
-                allowed, status, code, route, method, path, sourceIp, traceId, mode, issuer, realm, subject, clientId,
-                deviceId, keyId, door, null);
-    }
-
-    /** A request the gateway proxied. */
-    public AuditEvent(
-            boolean allowed,
-            int status,
-            String code,
-            String route,
-            String method,
-            String path,
-            String sourceIp,
-            String traceId,
-            String mode,
-            String issuer,
-            String realm,
-            String subject,
-            String clientId,
-            String deviceId,
-            String keyId) {
-        this(
-                allowed, status, code, route, method, path, sourceIp, traceId, mode, issuer, realm, subject, clientId,
-                deviceId, keyId, null, null);
-    }
-
     /** The client's address as text ({@code source} formatted on each call: the writer calls it once), or null. */
     @Override
     public String sourceIp() {

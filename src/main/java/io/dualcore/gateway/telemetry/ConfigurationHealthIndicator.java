@@ -25,7 +25,7 @@ public final class ConfigurationHealthIndicator implements HealthIndicator {
         ActiveConfiguration active = this.live.current();
         LiveConfiguration.Status status = this.live.status();
         Health.Builder health =
-                (status.lastRefused() != null) ? Health.status(IssuersHealthIndicator.DEGRADED) : Health.up();
+                (status.lastRefused() != null) ? Health.status(ModeHealthIndicator.DEGRADED) : Health.up();
         health.withDetail("version", active.version())
                 .withDetail("loadedAt", active.loadedAt().toString());
         if (status.lastApplied() != null) {

@@ -33,7 +33,7 @@ public final class ConfigurationReloadTelemetry implements ReloadObserver {
 
     /**
      * @param live the configuration whose state the gauges report
-     * @param afterApplied runs after each applied configuration ({@link IssuerMeters#bind()})
+     * @param afterApplied runs after each applied configuration (the OIDC mode's {@code IssuerMeters.bind()})
      */
     public ConfigurationReloadTelemetry(MeterRegistry meters, LiveConfiguration live, Runnable afterApplied) {
         this.meters = meters;

@@ -25,7 +25,7 @@ public final class RateLimitHealthIndicator implements HealthIndicator {
         }
         String breaker = resilient.breaker().getState().name().toLowerCase();
         if (resilient.degraded()) {
-            return Health.status(IssuersHealthIndicator.DEGRADED)
+            return Health.status(ModeHealthIndicator.DEGRADED)
                     .withDetail("backend", "redis")
                     .withDetail("redis", "unreachable")
                     .withDetail("fallback", "active")
@@ -42,7 +42,7 @@ public final class RateLimitHealthIndicator implements HealthIndicator {
             case UNREACHABLE ->
                 // no connection yet the breaker is closed: requests still try Redis (each waits out the timeout, then
                 // gets its plan's failure policy) until enough have failed to open it
-                Health.status(IssuersHealthIndicator.DEGRADED)
+                Health.status(ModeHealthIndicator.DEGRADED)
                         .withDetail("backend", "redis")
                         .withDetail("redis", "unreachable")
                         .withDetail("breaker", breaker)

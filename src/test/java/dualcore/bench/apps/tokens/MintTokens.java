@@ -36,10 +36,13 @@ import java.util.UUID;
  *   <li>{@code public-key.pem}: the first realm's public key, for HAProxy's {@code jwt_verify};
  *   <li>{@code tokens.txt}: {@code count} distinct RS256 access tokens of the first realm, one per line, shaped like
  *       Keycloak's (typ {@code Bearer}, azp, realm roles, scope);
- *   <li>{@code bad-tokens.txt}: the same tokens with one signature character changed (a 401 each).
+ *   <li>{@code bad-tokens.txt}: the same tokens with one signature character changed (a 401 each);
+ *   <li>with the four DPoP arguments, {@code dpop/}: DPoP-bound tokens of the first realm and proofs minted ahead
+ *       ({@link MintDpopProofs}).
  * </ul>
  *
- * <pre>java -cp ... dualcore.bench.apps.tokens.MintTokens OUT_DIR BASE_URL REALMS AUDIENCE COUNT LIFETIME</pre>
+ * <pre>java -cp ... dualcore.bench.apps.tokens.MintTokens OUT_DIR BASE_URL REALMS AUDIENCE COUNT LIFETIME
+ *     [DPOP_KEYS DPOP_PROOFS DPOP_PROBE_PROOFS DPOP_HTU]</pre>
  *
  * e.g. {@code target/bench-compare/idp http://127.0.0.1:18401 dualcore,partners dualcore-gateway 1000 PT12H}.
  */
@@ -48,9 +51,9 @@ public final class MintTokens {
     private MintTokens() {}
 
     public static void main(String[] args) throws IOException, JOSEException {
-        if (args.length != 6) {
-            System.err.println(
-                    "usage: MintTokens OUT_DIR BASE_URL REALMS(comma-separated) AUDIENCE COUNT LIFETIME(ISO-8601)");
+        if (args.length != 6 && args.length != 10) {
+            System.err.println("usage: MintTokens OUT_DIR BASE_URL REALMS(comma-separated) AUDIENCE COUNT"
+                    + " LIFETIME(ISO-8601) [DPOP_KEYS DPOP_PROOFS DPOP_PROBE_PROOFS DPOP_HTU]");
             System.exit(2);
         }
         Path out = Path.of(args[0]);
@@ -80,33 +83,64 @@ public final class MintTokens {
         List<String> good = new ArrayList<>(count);
         List<String> bad = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            JWTClaimsSet claims = new JWTClaimsSet.Builder()
-                    .issuer(issuer)
-                    .subject(String.format("bench-user-%05d", i))
-                    .audience(audience)
-                    .issueTime(Date.from(now))
-                    .expirationTime(Date.from(now.plus(lifetime)))
-                    .jwtID(UUID.randomUUID().toString())
-                    .claim("typ", "Bearer")
-                    .claim("azp", "bench-client")
-                    .claim("scope", "openid profile")
-                    .claim("preferred_username", "bench-user-" + i)
-                    .claim("realm_access", Map.of("roles", List.of("user")))
-                    .build();
-            SignedJWT jwt = new SignedJWT(
-                    new JWSHeader.Builder(JWSAlgorithm.RS256)
-                            .type(JOSEObjectType.JWT)
-                            .keyID(signingKey.getKeyID())
-                            .build(),
-                    claims);
-            jwt.sign(signer);
-            String token = jwt.serialize();
+            String token = token(
+                    signer,
+                    signingKey.getKeyID(),
+                    claims(issuer, audience, now, lifetime, "bench-user", i).build());
             good.add(token);
             bad.add(withAlteredSignature(token));
         }
         write(out.resolve("tokens.txt"), String.join("\n", good) + "\n");
         write(out.resolve("bad-tokens.txt"), String.join("\n", bad) + "\n");
         System.out.println("minted " + count + " RS256 tokens of " + issuer + " (kid " + signingKey.getKeyID() + ")");
+        if (args.length == 10) {
+            String kid = signingKey.getKeyID();
+            int[] next = {0};
+            MintDpopProofs.write(
+                    out,
+                    thumbprint -> token(
+                            signer,
+                            kid,
+                            claims(issuer, audience, now, lifetime, "bench-dpop-user", next[0]++)
+                                    .claim("cnf", Map.of("jkt", thumbprint))
+                                    .build()),
+                    Integer.parseInt(args[6]),
+                    Long.parseLong(args[7]),
+                    Integer.parseInt(args[8]),
+                    args[9]);
+        }
+    }
+
+    /** Claims shaped like a Keycloak access token's. */
+    private static JWTClaimsSet.Builder claims(
+            String issuer, String audience, Instant now, Duration lifetime, String user, int i) {
+        return new JWTClaimsSet.Builder()
+                .issuer(issuer)
+                .subject(String.format("%s-%05d", user, i))
+                .audience(audience)
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(lifetime)))
+                .jwtID(UUID.randomUUID().toString())
+                .claim("typ", "Bearer")
+                .claim("azp", "bench-client")
+                .claim("scope", "openid profile")
+                .claim("preferred_username", user + "-" + i)
+                .claim("realm_access", Map.of("roles", List.of("user")));
+    }
+
+    private static String token(RSASSASigner signer, String kid, JWTClaimsSet claims) {
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.RS256)
+                        .type(JOSEObjectType.JWT)
+                        .keyID(kid)
+                        .build(),
+                claims);
+        try {
+            jwt.sign(signer);
+        } catch (JOSEException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return jwt.serialize();
     }
 
     private static void writeRealm(Path idp, String baseUrl, String realm, RSAKey key) throws IOException {

@@ -7,6 +7,7 @@ import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
 import io.dualcore.gateway.telemetry.AuditEvent;
 import io.dualcore.gateway.telemetry.AuditLinesForBench;
+import io.dualcore.gateway.telemetry.TestAuditEvents;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -111,22 +112,20 @@ public class HotPathStepsBenchmark {
                 new IdentityProperties.Assertion("dualcore-gateway", Duration.ofSeconds(60), Duration.ofHours(24)),
                 Clock.systemUTC());
         this.auditFormatter = AuditLinesForBench.ecsFormatter();
-        this.auditEvent = new AuditEvent(
-                true,
-                200,
-                null,
-                "microservice-core",
-                "GET",
-                "/api/bench",
-                "10.0.0.7",
-                "4bf92f3577b34da6a3ce929d0e0e4736",
-                this.identity.mode().name(),
-                this.identity.issuer(),
-                this.identity.realm(),
-                this.identity.subject(),
-                this.identity.clientId(),
-                this.identity.deviceId(),
-                this.identity.keyId());
+        this.auditEvent = TestAuditEvents.allowed()
+                .route("microservice-core")
+                .request("GET", "/api/bench")
+                .sourceIp("10.0.0.7")
+                .traceId("4bf92f3577b34da6a3ce929d0e0e4736")
+                .caller(
+                        this.identity.mode().name(),
+                        this.identity.issuer(),
+                        this.identity.realm(),
+                        this.identity.subject())
+                .clientId(this.identity.clientId())
+                .deviceId(this.identity.deviceId())
+                .keyId(this.identity.keyId())
+                .build();
         this.now = Instant.now();
     }
 

@@ -58,6 +58,23 @@ class ConfigCommandTests {
     }
 
     @Test
+    void checkWhenCelComparesModeWithUnknownNameThenProblemNamesPropertyAndLiteral() throws IOException {
+        String result = check("""
+                dualcore:
+                  routes:
+                    orders:
+                      access:
+                        modes: [oidc]
+                        expression: "mode in ['oidc', 'egde']"
+                """);
+
+        assertThat(result)
+                .contains("dualcore.routes.orders.access.expression")
+                .contains("\"egde\"")
+                .contains("registered modes are [oidc, edge]");
+    }
+
+    @Test
     void checkWhenEnumValueUnknownThenProblemNamesTheProperty() throws IOException {
         String result = check("""
                 dualcore:

@@ -2,17 +2,14 @@ package io.dualcore.gateway.explain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.sun.net.httpserver.HttpServer;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.DecisionDoorRoutes;
+import io.dualcore.gateway.testsupport.LocalJwks;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,15 +30,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ExplainIT {
 
-    private static final String ROUTES = "spring.cloud.gateway.server.webflux.routes";
-
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final EchoCore MICROSERVICE_CORE = EchoCore.start("microservice-core", "127.0.0.1", 0);
 
     private static final EchoCore EDGE_CORE = EchoCore.start("edge-core", "127.0.0.1", 0);
 
-    private static HttpServer jwks;
+    private static LocalJwks jwks;
 
     private static TestGateway gateway;
 
@@ -57,52 +52,11 @@ class ExplainIT {
     @BeforeAll
     static void start() throws IOException {
         key = TestTokens.rsaKey("explain-it");
-        byte[] keySet = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-        jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        jwks.createContext("/certs", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, keySet.length);
-            exchange.getResponseBody().write(keySet);
-            exchange.close();
-        });
-        jwks.start();
-        String base = "http://127.0.0.1:" + jwks.getAddress().getPort();
-        issuer = base + "/realms/dualcore";
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("dualcore.auth.oidc.issuers[0].name", "dualcore");
-        properties.put("dualcore.auth.oidc.issuers[0].issuer-uri", issuer);
-        properties.put("dualcore.auth.oidc.issuers[0].jwks-uri", base + "/certs");
-        properties.put("dualcore.auth.oidc.issuers[0].audiences", "dualcore-gateway");
-        route(properties, 0, "telemetry-edge", EDGE_CORE, "/telemetry/**", "Mode=edge");
-        route(properties, 1, "telemetry-limited", MICROSERVICE_CORE, "/telemetry/**", "Claim=tenant_id,initech");
-        route(properties, 2, "telemetry-oidc", MICROSERVICE_CORE, "/telemetry/**", "Mode=oidc");
-        route(properties, 3, "public-health", MICROSERVICE_CORE, "/api/public/**", null);
-        route(properties, 4, "microservice-admin", MICROSERVICE_CORE, "/api/admin/**", null);
-        route(properties, 5, "partner-api", MICROSERVICE_CORE, "/api/partners/**", null);
-        route(properties, 6, "microservice-core", MICROSERVICE_CORE, "/api/**", null);
-        route(properties, 7, "edge-core", EDGE_CORE, "/edge/**", null);
-        properties.put("dualcore.routes.telemetry-edge.access.modes", "edge");
-        properties.put("dualcore.routes.telemetry-oidc.access.modes", "oidc");
-        properties.put("dualcore.routes.telemetry-oidc.access.expression", "method == 'GET'");
-        properties.put("dualcore.routes.telemetry-oidc.access.expression-description", "Telemetry is read-only");
-        properties.put("dualcore.routes.telemetry-limited.access.modes", "oidc");
-        properties.put("dualcore.rate-limit.plans.tenant.bandwidths[0].capacity", "2");
-        properties.put("dualcore.rate-limit.plans.tenant.bandwidths[0].refill-period", "1h");
-        properties.put("dualcore.rate-limit.plans.tenant.key", "claim:tenant_id");
-        properties.put("dualcore.routes.telemetry-limited.rate-limit.oidc", "tenant");
+        jwks = LocalJwks.serve(key);
+        issuer = jwks.issuer(DecisionDoorRoutes.REALM);
+        Map<String, String> properties = DecisionDoorRoutes.properties(jwks, MICROSERVICE_CORE, EDGE_CORE);
         properties.put("dualcore.auth.edge.replay-protection", "true");
         gateway = TestGateway.start(properties);
-    }
-
-    private static void route(
-            Map<String, String> properties, int index, String id, EchoCore core, String path, String predicate) {
-        String prefix = ROUTES + "[" + index + "].";
-        properties.put(prefix + "id", id);
-        properties.put(prefix + "uri", core.uri());
-        properties.put(prefix + "predicates[0]", "Path=" + path);
-        if (predicate != null) {
-            properties.put(prefix + "predicates[1]", predicate);
-        }
     }
 
     @AfterAll
@@ -111,7 +65,7 @@ class ExplainIT {
             gateway.close();
         }
         if (jwks != null) {
-            jwks.stop(0);
+            jwks.close();
         }
         MICROSERVICE_CORE.close();
         EDGE_CORE.close();

@@ -3,11 +3,11 @@ package io.dualcore.gateway.forwardauth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.sun.net.httpserver.HttpServer;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.GatewayRoutes;
+import io.dualcore.gateway.testsupport.LocalJwks;
 import io.dualcore.gateway.testsupport.RawHttp;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
@@ -15,10 +15,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,13 +44,11 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ForwardAuthProxiesIT {
 
-    private static final String ROUTES = "spring.cloud.gateway.server.webflux.routes";
-
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final EchoCore CORE = EchoCore.start("microservice-core", "127.0.0.1", 0);
 
-    private static HttpServer jwks;
+    private static LocalJwks jwks;
 
     private static TestGateway gateway;
 
@@ -67,37 +63,18 @@ class ForwardAuthProxiesIT {
     @BeforeAll
     static void start() throws IOException {
         key = TestTokens.rsaKey("forward-auth-proxies-it");
-        byte[] keySet = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-        jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        jwks.createContext("/certs", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, keySet.length);
-            exchange.getResponseBody().write(keySet);
-            exchange.close();
-        });
-        jwks.start();
-        String base = "http://127.0.0.1:" + jwks.getAddress().getPort();
-        issuer = base + "/realms/dualcore";
+        jwks = LocalJwks.serve(key);
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("dualcore.auth.oidc.issuers[0].name", "dualcore");
-        properties.put("dualcore.auth.oidc.issuers[0].issuer-uri", issuer);
-        properties.put("dualcore.auth.oidc.issuers[0].jwks-uri", base + "/certs");
-        properties.put("dualcore.auth.oidc.issuers[0].audiences", "dualcore-gateway");
-        String[][] routes = {
-            {"public-health", "/api/public/**"},
-            {"microservice-admin", "/api/admin/**"},
-            {"partner-api", "/api/partners/**"},
-            {"api-limited", "/api/limited/**"},
-            {"microservice-core", "/api/**"},
-            {"edge-core", "/edge/**"},
-            {"telemetry-edge", "/telemetry/edge/**"},
-            {"telemetry-oidc", "/telemetry/**"}
-        };
-        for (int i = 0; i < routes.length; i++) {
-            properties.put(ROUTES + "[" + i + "].id", routes[i][0]);
-            properties.put(ROUTES + "[" + i + "].uri", CORE.uri());
-            properties.put(ROUTES + "[" + i + "].predicates[0]", "Path=" + routes[i][1]);
-        }
+        issuer = jwks.trust(properties, 0, "dualcore");
+        GatewayRoutes.into(properties)
+                .add("public-health", CORE.uri(), "/api/public/**")
+                .add("microservice-admin", CORE.uri(), "/api/admin/**")
+                .add("partner-api", CORE.uri(), "/api/partners/**")
+                .add("api-limited", CORE.uri(), "/api/limited/**")
+                .add("microservice-core", CORE.uri(), "/api/**")
+                .add("edge-core", CORE.uri(), "/edge/**")
+                .add("telemetry-edge", CORE.uri(), "/telemetry/edge/**")
+                .add("telemetry-oidc", CORE.uri(), "/telemetry/**");
         properties.put("dualcore.routes.api-limited.access.modes", "oidc");
         properties.put("dualcore.rate-limit.plans.tiny.bandwidths[0].capacity", "1");
         properties.put("dualcore.rate-limit.plans.tiny.bandwidths[0].refill-period", "1h");
@@ -119,7 +96,7 @@ class ForwardAuthProxiesIT {
             gateway.close();
         }
         if (jwks != null) {
-            jwks.stop(0);
+            jwks.close();
         }
         CORE.close();
     }

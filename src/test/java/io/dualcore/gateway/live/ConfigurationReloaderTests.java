@@ -131,6 +131,28 @@ class ConfigurationReloaderTests {
     }
 
     @Test
+    void reloadWhenCelComparesModeWithUnknownNameThenRefusedNamingTheLiteral() throws IOException {
+        ActiveConfiguration before = this.live.current();
+        write(ROUTES + """
+                dualcore:
+                  routes:
+                    orders:
+                      access:
+                        modes: [anonymous]
+                        expression: "mode == 'anonymous' || mode == 'odic'"
+                """);
+
+        ConfigurationReloader.Result result = this.reloader.reload("admin-1");
+
+        assertThat(result.outcome()).isEqualTo(ConfigurationReloader.Outcome.REFUSED);
+        assertThat(result.message())
+                .contains("dualcore.routes.orders.access.expression")
+                .contains("\"odic\"")
+                .contains("registered modes are [oidc, edge]");
+        assertThat(this.live.current()).isSameAs(before);
+    }
+
+    @Test
     void reloadWhenUnknownPlanThenRefusedNamingThePlan() throws IOException {
         ActiveConfiguration before = this.live.current();
         write(ROUTES + policy("[anonymous]", "gold") + plan("basic", 5));

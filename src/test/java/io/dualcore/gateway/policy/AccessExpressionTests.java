@@ -68,7 +68,7 @@ class AccessExpressionTests {
     }
 
     private static boolean allows(String expression, GatewayIdentity identity, ServerHttpRequest request) {
-        return AccessExpression.compile("test.expression", expression, List.of("x-request-kind"))
+        return AccessExpression.compile("test.expression", expression, List.of("x-request-kind"), TestModes.REGISTRY)
                 .allows(identity, request);
     }
 
@@ -200,6 +200,63 @@ class AccessExpressionTests {
                         properties, List.of("orders"), "x-tenant"::equalsIgnoreCase, TestModes.REGISTRY))
                 .withMessageContaining("dualcore.routes.orders.access.expression-headers")
                 .withMessageContaining("carries credentials");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "mode == 'odic'",
+                "'odic' == mode",
+                "mode != \"edg\"",
+                "mode == 'OIDC'",
+                "mode in ['oidc', 'odic']",
+                "'admin' in roles && (realm == 'dualcore' || !(mode == 'odic'))",
+                "(mode == 'odic' ? 1 : 2) == 1",
+                "roles.exists(r, r == 'admin' && mode == 'odic')",
+                "roles.all(r, [r].exists(x, mode != 'odic'))",
+                "size(roles) > 0 && mode in ['edge'] && mode in ['anonymous', 'odic']"
+            })
+    void compileWhenModeComparedWithUnknownLiteralThenStartupErrorNamingPropertyLiteralAndModes(String expression) {
+        assertThatIllegalStateException()
+                .isThrownBy(() -> policy("orders", expression, List.of()))
+                .withMessageContaining("dualcore.routes.orders.access.expression")
+                .withMessageMatching("(?s).*\"(odic|edg|OIDC)\".*")
+                .withMessageContaining("registered modes are [oidc, edge]")
+                .withMessageContaining("anonymous");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "mode == 'oidc'",
+                "'edge' != mode",
+                "mode == 'anonymous'",
+                "mode in ['oidc', 'edge', 'anonymous']",
+                "realm == 'odic'",
+                "subject == 'oidc-bot' && mode == 'edge'",
+                "'odic' in roles",
+                "claims.mode == 'odic'",
+                "has(claims.mode) && claims['mode'] == 'odic'",
+                "roles.exists(mode, mode == 'admin')",
+                "roles.map(mode, mode).exists(r, r in ['odic'])",
+                "'odic' in [mode, realm]",
+                "mode == realm",
+                "mode.startsWith('od')",
+                "mode in roles"
+            })
+    void compileWhenLiteralNotComparedWithModeVariableThenCompiles(String expression) {
+        assertThat(policy("orders", expression, List.of())).isNotNull();
+    }
+
+    @Test
+    void compileWhenModeLiteralUnknownThenRoutePoliciesRefuseAtStartup() {
+        RouteProperties properties = new RouteProperties(Map.of(
+                "orders",
+                new RouteProperties.RouteSettings(access("mode == 'odic'", null, List.of()), false, false, null)));
+        assertThatIllegalStateException()
+                .isThrownBy(() -> RoutePolicies.of(properties, List.of("orders"), TestModes.REGISTRY))
+                .withMessageContaining("dualcore.routes.orders.access.expression")
+                .withMessageContaining("\"odic\"");
     }
 
     @Test

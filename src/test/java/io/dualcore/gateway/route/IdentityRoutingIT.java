@@ -2,16 +2,13 @@ package io.dualcore.gateway.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.sun.net.httpserver.HttpServer;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.GatewayRoutes;
+import io.dualcore.gateway.testsupport.LocalJwks;
 import io.dualcore.gateway.testsupport.TestGateway;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -29,8 +26,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class IdentityRoutingIT {
 
-    private static final String ROUTES = "spring.cloud.gateway.server.webflux.routes";
-
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final EchoCore MICROSERVICE_CORE = EchoCore.start("microservice-core", "127.0.0.1", 0);
@@ -41,7 +36,7 @@ class IdentityRoutingIT {
 
     private static final EchoCore ACME_CORE = EchoCore.start("acme-core", "127.0.0.1", 0);
 
-    private static HttpServer jwks;
+    private static LocalJwks jwks;
 
     private static TestGateway gateway;
 
@@ -54,37 +49,21 @@ class IdentityRoutingIT {
     @BeforeAll
     static void start() throws IOException {
         key = TestTokens.rsaKey("routing-it");
-        byte[] keySet = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-        jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        jwks.createContext("/certs", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, keySet.length);
-            exchange.getResponseBody().write(keySet);
-            exchange.close();
-        });
-        jwks.start();
-        String base = "http://127.0.0.1:" + jwks.getAddress().getPort();
-        dualcoreIssuer = base + "/realms/dualcore";
-        partnersIssuer = base + "/realms/partners";
+        jwks = LocalJwks.serve(key);
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("dualcore.auth.oidc.issuers[0].name", "dualcore");
-        properties.put("dualcore.auth.oidc.issuers[0].issuer-uri", dualcoreIssuer);
-        properties.put("dualcore.auth.oidc.issuers[0].jwks-uri", base + "/certs");
-        properties.put("dualcore.auth.oidc.issuers[0].audiences", "dualcore-gateway");
-        properties.put("dualcore.auth.oidc.issuers[1].name", "partners");
-        properties.put("dualcore.auth.oidc.issuers[1].issuer-uri", partnersIssuer);
-        properties.put("dualcore.auth.oidc.issuers[1].jwks-uri", base + "/certs");
-        properties.put("dualcore.auth.oidc.issuers[1].audiences", "dualcore-gateway");
+        dualcoreIssuer = jwks.trust(properties, 0, "dualcore");
+        partnersIssuer = jwks.trust(properties, 1, "partners");
         // the route list replaces config/application.yml's, so its routes (which have policies there) come too
-        route(properties, 0, "telemetry-edge", EDGE_CORE, "/telemetry/**", "Mode=edge");
-        route(properties, 1, "telemetry-partners", PARTNER_CORE, "/telemetry/**", "Realm=partners");
-        route(properties, 2, "telemetry-acme", ACME_CORE, "/telemetry/**", "Claim=tenant_id,acme|initech");
-        route(properties, 3, "telemetry-oidc", MICROSERVICE_CORE, "/telemetry/**", "Mode=oidc");
-        route(properties, 4, "public-health", MICROSERVICE_CORE, "/api/public/**", null);
-        route(properties, 5, "microservice-admin", MICROSERVICE_CORE, "/api/admin/**", null);
-        route(properties, 6, "partner-api", PARTNER_CORE, "/api/partners/**", "Realm=partners");
-        route(properties, 7, "microservice-core", MICROSERVICE_CORE, "/api/**", null);
-        route(properties, 8, "edge-core", EDGE_CORE, "/edge/**", null);
+        GatewayRoutes.into(properties)
+                .add("telemetry-edge", EDGE_CORE.uri(), "/telemetry/**", "Mode=edge")
+                .add("telemetry-partners", PARTNER_CORE.uri(), "/telemetry/**", "Realm=partners")
+                .add("telemetry-acme", ACME_CORE.uri(), "/telemetry/**", "Claim=tenant_id,acme|initech")
+                .add("telemetry-oidc", MICROSERVICE_CORE.uri(), "/telemetry/**", "Mode=oidc")
+                .add("public-health", MICROSERVICE_CORE.uri(), "/api/public/**")
+                .add("microservice-admin", MICROSERVICE_CORE.uri(), "/api/admin/**")
+                .add("partner-api", PARTNER_CORE.uri(), "/api/partners/**", "Realm=partners")
+                .add("microservice-core", MICROSERVICE_CORE.uri(), "/api/**")
+                .add("edge-core", EDGE_CORE.uri(), "/edge/**");
         properties.put("dualcore.routes.telemetry-edge.access.modes", "edge");
         properties.put("dualcore.routes.telemetry-partners.access.modes", "oidc");
         properties.put("dualcore.routes.telemetry-partners.access.issuers", "partners");
@@ -104,24 +83,13 @@ class IdentityRoutingIT {
         gateway = TestGateway.start(properties);
     }
 
-    private static void route(
-            Map<String, String> properties, int index, String id, EchoCore core, String path, String predicate) {
-        String prefix = ROUTES + "[" + index + "].";
-        properties.put(prefix + "id", id);
-        properties.put(prefix + "uri", core.uri());
-        properties.put(prefix + "predicates[0]", "Path=" + path);
-        if (predicate != null) {
-            properties.put(prefix + "predicates[1]", predicate);
-        }
-    }
-
     @AfterAll
     static void stop() {
         if (gateway != null) {
             gateway.close();
         }
         if (jwks != null) {
-            jwks.stop(0);
+            jwks.close();
         }
         MICROSERVICE_CORE.close();
         EDGE_CORE.close();

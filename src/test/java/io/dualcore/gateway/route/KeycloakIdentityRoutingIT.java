@@ -3,6 +3,7 @@ package io.dualcore.gateway.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.GatewayRoutes;
 import io.dualcore.gateway.testsupport.TestGateway;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
@@ -26,8 +27,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @ExtendWith(KeycloakExtension.class)
 class KeycloakIdentityRoutingIT {
-
-    private static final String ROUTES = "spring.cloud.gateway.server.webflux.routes";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -64,15 +63,16 @@ class KeycloakIdentityRoutingIT {
         issuer(properties, 1, "partners", keycloak);
         issuer(properties, 2, TENANT_REALM, keycloak);
         // the route list replaces config/application.yml's, so its routes (which have policies there) come too
-        route(properties, 0, "telemetry-edge", edgeCore, "/telemetry/**", "Mode=edge");
-        route(properties, 1, "telemetry-partners", partnerCore, "/telemetry/**", "Realm=partners");
-        route(properties, 2, "telemetry-acme", acmeCore, "/telemetry/**", "Claim=tenant_id,acme");
-        route(properties, 3, "telemetry-oidc", microserviceCore, "/telemetry/**", "Mode=oidc");
-        route(properties, 4, "public-health", microserviceCore, "/api/public/**", null);
-        route(properties, 5, "microservice-admin", microserviceCore, "/api/admin/**", null);
-        route(properties, 6, "partner-api", partnerCore, "/api/partners/**", "Realm=partners");
-        route(properties, 7, "microservice-core", microserviceCore, "/api/**", null);
-        route(properties, 8, "edge-core", edgeCore, "/edge/**", null);
+        GatewayRoutes.into(properties)
+                .add("telemetry-edge", edgeCore.uri(), "/telemetry/**", "Mode=edge")
+                .add("telemetry-partners", partnerCore.uri(), "/telemetry/**", "Realm=partners")
+                .add("telemetry-acme", acmeCore.uri(), "/telemetry/**", "Claim=tenant_id,acme")
+                .add("telemetry-oidc", microserviceCore.uri(), "/telemetry/**", "Mode=oidc")
+                .add("public-health", microserviceCore.uri(), "/api/public/**")
+                .add("microservice-admin", microserviceCore.uri(), "/api/admin/**")
+                .add("partner-api", partnerCore.uri(), "/api/partners/**", "Realm=partners")
+                .add("microservice-core", microserviceCore.uri(), "/api/**")
+                .add("edge-core", edgeCore.uri(), "/edge/**");
         properties.put("dualcore.routes.telemetry-edge.access.modes", "edge");
         properties.put("dualcore.routes.telemetry-partners.access.modes", "oidc");
         properties.put("dualcore.routes.telemetry-partners.access.issuers", "partners");
@@ -110,17 +110,6 @@ class KeycloakIdentityRoutingIT {
                 .post("/admin/realms/" + client.realm() + "/clients/" + clientUuid + "/protocol-mappers/models", mapper)
                 .statusCode();
         assertThat(status).as("protocol mapper created").isEqualTo(201);
-    }
-
-    private static void route(
-            Map<String, String> properties, int index, String id, EchoCore core, String path, String predicate) {
-        String prefix = ROUTES + "[" + index + "].";
-        properties.put(prefix + "id", id);
-        properties.put(prefix + "uri", core.uri());
-        properties.put(prefix + "predicates[0]", "Path=" + path);
-        if (predicate != null) {
-            properties.put(prefix + "predicates[1]", predicate);
-        }
     }
 
     @AfterAll

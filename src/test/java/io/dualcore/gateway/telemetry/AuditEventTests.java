@@ -10,24 +10,14 @@ import org.junit.jupiter.api.Test;
 class AuditEventTests {
 
     private static AuditEvent event(String sourceIp, InetAddress source) {
-        return new AuditEvent(
-                true,
-                200,
-                null,
-                "microservice-core",
-                "GET",
-                "/api/orders",
-                sourceIp,
-                null,
-                "oidc",
-                null,
-                null,
-                "alice",
-                null,
-                null,
-                null,
-                "gateway",
-                source);
+        return TestAuditEvents.allowed()
+                .route("microservice-core")
+                .request("GET", "/api/orders")
+                .sourceIp(sourceIp)
+                .source(source)
+                .caller("oidc", null, null, "alice")
+                .door("gateway")
+                .build();
     }
 
     @Test

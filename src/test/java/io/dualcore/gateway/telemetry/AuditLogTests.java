@@ -61,21 +61,13 @@ class AuditLogTests {
     }
 
     private static AuditEvent event(boolean allowed) {
-        return new AuditEvent(
-                allowed,
-                allowed ? 200 : 403,
-                allowed ? null : "insufficient_role",
-                "orders",
-                "GET",
-                "/api/orders",
-                "127.0.0.1",
-                null,
-                "oidc",
-                "https://idp.test/realms/dualcore",
-                "dualcore",
-                "user-1",
-                "web-app",
-                null,
-                "rsa-1");
+        TestAuditEvents event = allowed ? TestAuditEvents.allowed() : TestAuditEvents.denied(403, "insufficient_role");
+        return event.route("orders")
+                .request("GET", "/api/orders")
+                .sourceIp("127.0.0.1")
+                .caller("oidc", "https://idp.test/realms/dualcore", "dualcore", "user-1")
+                .clientId("web-app")
+                .keyId("rsa-1")
+                .build();
     }
 }

@@ -47,89 +47,50 @@ class EcsAuditLinesTests {
 
     static Stream<AuditEvent> events() {
         return Stream.of(
-                new AuditEvent(
-                        true,
-                        200,
-                        null,
-                        "microservice-core",
-                        "GET",
-                        "/api/orders/42",
-                        "10.1.2.3",
-                        "4bf92f3577b34da6a3ce929d0e0e4736",
-                        "oidc",
-                        "http://localhost:8180/realms/dualcore",
-                        "dualcore",
-                        "a1b2",
-                        "dualcore-demo",
-                        null,
-                        "Xy"),
-                new AuditEvent(
-                        false,
-                        403,
-                        "insufficient_role",
-                        "microservice-admin",
-                        "DELETE",
-                        "/api/admin/users",
-                        null,
-                        null,
-                        "edge",
-                        "dualcore-edge",
-                        "edge",
-                        "device-7",
-                        null,
-                        "device-7",
-                        "edge-demo-1"),
-                new AuditEvent(
-                        false,
-                        400,
-                        "invalid_path",
-                        null,
-                        "GET",
-                        "/a/../b",
-                        "::1",
-                        null,
-                        "anonymous",
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null),
+                TestAuditEvents.allowed()
+                        .route("microservice-core")
+                        .request("GET", "/api/orders/42")
+                        .sourceIp("10.1.2.3")
+                        .traceId("4bf92f3577b34da6a3ce929d0e0e4736")
+                        .caller("oidc", "http://localhost:8180/realms/dualcore", "dualcore", "a1b2")
+                        .clientId("dualcore-demo")
+                        .keyId("Xy")
+                        .build(),
+                TestAuditEvents.denied(403, "insufficient_role")
+                        .route("microservice-admin")
+                        .request("DELETE", "/api/admin/users")
+                        .caller("edge", "dualcore-edge", "edge", "device-7")
+                        .deviceId("device-7")
+                        .keyId("edge-demo-1")
+                        .build(),
+                TestAuditEvents.denied(400, "invalid_path")
+                        .request("GET", "/a/../b")
+                        .sourceIp("::1")
+                        .build(),
                 // every value a client or an identity provider controls, at its most hostile
-                new AuditEvent(
-                        false,
-                        401,
-                        "invalid_signature",
-                        "r\"oute",
-                        "GET",
-                        "/p\"ath\\x\u00e9\u4e2d",
-                        "1.2.3.4",
-                        null,
-                        "oidc",
-                        "iss\"\\\n\r\t\b\f\u0000\u001f\u007f",
-                        "realm\u2028\u2029",
-                        "sub\",\"admin\":true,\"x\":\"",
-                        "client\ud83d\ude00",
-                        "dev\n{\"forged\":1}",
-                        "kid\\u0022"),
+                TestAuditEvents.denied(401, "invalid_signature")
+                        .route("r\"oute")
+                        .request("GET", "/p\"ath\\x\u00e9\u4e2d")
+                        .sourceIp("1.2.3.4")
+                        .caller(
+                                "oidc",
+                                "iss\"\\\n\r\t\b\f\u0000\u001f\u007f",
+                                "realm\u2028\u2029",
+                                "sub\",\"admin\":true,\"x\":\"")
+                        .clientId("client\ud83d\ude00")
+                        .deviceId("dev\n{\"forged\":1}")
+                        .keyId("kid\\u0022")
+                        .build(),
                 // a decision asked for by a front door (forward-auth), not proxied
-                new AuditEvent(
-                        true,
-                        200,
-                        null,
-                        "microservice-core",
-                        "GET",
-                        "/api/orders",
-                        "203.0.113.9",
-                        null,
-                        "oidc",
-                        "http://localhost:8180/realms/dualcore",
-                        "dualcore",
-                        "a1b2",
-                        "dualcore-demo",
-                        null,
-                        "Xy",
-                        "nginx"));
+                TestAuditEvents.allowed()
+                        .route("microservice-core")
+                        .request("GET", "/api/orders")
+                        .sourceIp("203.0.113.9")
+                        .caller("oidc", "http://localhost:8180/realms/dualcore", "dualcore", "a1b2")
+                        .clientId("dualcore-demo")
+                        .keyId("Xy")
+                        .door("nginx")
+                        .build());
     }
 
     @ParameterizedTest

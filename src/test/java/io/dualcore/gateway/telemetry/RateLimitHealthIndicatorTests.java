@@ -55,7 +55,7 @@ class RateLimitHealthIndicatorTests {
 
         Health health = this.indicator.health();
 
-        assertThat(health.getStatus()).isEqualTo(IssuersHealthIndicator.DEGRADED);
+        assertThat(health.getStatus()).isEqualTo(ModeHealthIndicator.DEGRADED);
         assertThat(health.getDetails()).containsEntry("redis", "unreachable").doesNotContainKey("fallback");
     }
 
@@ -66,7 +66,7 @@ class RateLimitHealthIndicatorTests {
 
         Health health = this.indicator.health();
 
-        assertThat(health.getStatus()).isEqualTo(IssuersHealthIndicator.DEGRADED);
+        assertThat(health.getStatus()).isEqualTo(ModeHealthIndicator.DEGRADED);
         assertThat(health.getDetails())
                 .containsEntry("redis", "unreachable")
                 .containsEntry("fallback", "active")

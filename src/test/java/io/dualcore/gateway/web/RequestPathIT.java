@@ -2,10 +2,9 @@ package io.dualcore.gateway.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.sun.net.httpserver.HttpServer;
 import io.dualcore.gateway.auth.TestTokens;
+import io.dualcore.gateway.testsupport.LocalJwks;
 import io.dualcore.gateway.testsupport.NormalizingUpstream;
 import io.dualcore.gateway.testsupport.NormalizingUpstream.Received;
 import io.dualcore.gateway.testsupport.RawHttp;
@@ -13,9 +12,6 @@ import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,7 +78,7 @@ class RequestPathIT {
 
     private static TestGateway gateway;
 
-    private static HttpServer jwks;
+    private static LocalJwks jwks;
 
     private static String alice;
 
@@ -92,24 +88,11 @@ class RequestPathIT {
     static void start() throws IOException {
         upstream = NormalizingUpstream.start();
         RSAKey key = TestTokens.rsaKey("path-it");
-        byte[] keySet = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
-        jwks = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        jwks.createContext("/certs", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, keySet.length);
-            exchange.getResponseBody().write(keySet);
-            exchange.close();
-        });
-        jwks.start();
-        String base = "http://127.0.0.1:" + jwks.getAddress().getPort();
-        String issuer = base + "/realms/dualcore";
+        jwks = LocalJwks.serve(key);
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("MICROSERVICE_CORE_URI", upstream.uri());
         properties.put("EDGE_CORE_URI", upstream.uri());
-        properties.put("dualcore.auth.oidc.issuers[0].name", "dualcore");
-        properties.put("dualcore.auth.oidc.issuers[0].issuer-uri", issuer);
-        properties.put("dualcore.auth.oidc.issuers[0].jwks-uri", base + "/certs");
-        properties.put("dualcore.auth.oidc.issuers[0].audiences", "dualcore-gateway");
+        String issuer = jwks.trust(properties, 0, "dualcore");
         // the limiter: a plan on the edge route only, to show which route a request is counted on
         properties.put("dualcore.rate-limit.plans.edge-canonical.bandwidths[0].capacity", "2");
         properties.put("dualcore.rate-limit.plans.edge-canonical.bandwidths[0].refill-period", "1h");
@@ -131,7 +114,7 @@ class RequestPathIT {
             upstream.close();
         }
         if (jwks != null) {
-            jwks.stop(0);
+            jwks.close();
         }
     }
 

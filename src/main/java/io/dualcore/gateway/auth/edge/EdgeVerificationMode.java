@@ -2,12 +2,15 @@ package io.dualcore.gateway.auth.edge;
 
 import io.dualcore.gateway.auth.AccessRule;
 import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.ModeHealth;
 import io.dualcore.gateway.auth.VerificationMode;
 import io.dualcore.gateway.web.ErrorCode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +25,21 @@ public final class EdgeVerificationMode implements VerificationMode {
     static final String EDGE_KEY_IDS = "edge-key-ids";
 
     static final String DEVICE_IDS = "device-ids";
+
+    private final ModeHealth health;
+
+    /** The mode without health (the CLI, tests). */
+    public EdgeVerificationMode() {
+        this.health = null;
+    }
+
+    /**
+     * @param ring the key ring in force, or a supplier of {@code null} when edge authentication is off
+     * @param demoProfile whether the {@code demo} profile is active (the published demo key is expected there)
+     */
+    public EdgeVerificationMode(Supplier<ReloadableEdgeKeyRing> ring, boolean demoProfile) {
+        this.health = new EdgeKeysHealth(ring, demoProfile);
+    }
 
     @Override
     public Mode mode() {
@@ -81,6 +99,12 @@ public final class EdgeVerificationMode implements VerificationMode {
             }
         }
         return Pattern.compile(regex.toString());
+    }
+
+    /** The key ring's version, kids and last reload ({@link EdgeKeysHealth}). */
+    @Override
+    public Optional<ModeHealth> health() {
+        return Optional.ofNullable(this.health);
     }
 
     @Override

@@ -2,11 +2,15 @@ package io.dualcore.gateway.auth.oidc;
 
 import io.dualcore.gateway.auth.AccessRule;
 import io.dualcore.gateway.auth.Mode;
+import io.dualcore.gateway.auth.ModeHealth;
 import io.dualcore.gateway.auth.VerificationMode;
 import io.dualcore.gateway.web.ErrorCode;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Access tokens of trusted OpenID Connect issuers (Keycloak realms), verified locally ({@link OidcTokenVerifier})
@@ -19,6 +23,21 @@ public final class OidcVerificationMode implements VerificationMode {
             Mode.define("oidc", identity -> identity.issuer() + "|" + identity.subject(), false);
 
     static final String ISSUERS = "issuers";
+
+    private final ModeHealth health;
+
+    /** The mode without health (the CLI, tests): it has no issuers in force to report on. */
+    public OidcVerificationMode() {
+        this.health = null;
+    }
+
+    /**
+     * @param issuers the OIDC verifiers in force, asked at each health check (a reload may add or remove issuers)
+     * @param clock for how long an issuer's keys have been stale
+     */
+    public OidcVerificationMode(Supplier<List<OidcTokenVerifier>> issuers, Clock clock) {
+        this.health = new IssuersHealth(issuers, clock);
+    }
 
     @Override
     public Mode mode() {
@@ -45,6 +64,12 @@ public final class OidcVerificationMode implements VerificationMode {
     @Override
     public boolean introspectable() {
         return true;
+    }
+
+    /** Per trusted issuer: its JWKS loaded, fresh or stale, and its UserInfo breaker ({@link IssuersHealth}). */
+    @Override
+    public Optional<ModeHealth> health() {
+        return Optional.ofNullable(this.health);
     }
 
     @Override

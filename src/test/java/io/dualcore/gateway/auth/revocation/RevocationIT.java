@@ -7,6 +7,7 @@ import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.cli.GatewayCli;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.GatewayRoutes;
 import io.dualcore.gateway.testsupport.TestGateway;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakExtension;
 import io.dualcore.gateway.testsupport.keycloak.KeycloakServer;
@@ -124,21 +125,15 @@ class RevocationIT {
         properties.put("dualcore.auth.oidc.issuers[1].issuer-uri", keycloak.issuerUri("partners"));
         properties.put("dualcore.auth.oidc.issuers[1].audiences", "dualcore-gateway");
         // the route list replaces config/application.yml's, so every route it has a policy for comes too
-        route(properties, 0, "public-health", microserviceCore, "/api/public/**");
-        route(properties, 1, "microservice-admin", microserviceCore, "/api/admin/**");
-        route(properties, 2, "partner-api", microserviceCore, "/api/partners/**");
-        route(properties, 3, "microservice-core", microserviceCore, "/api/**");
-        route(properties, 4, "edge-core", edgeCore, "/edge/**");
-        route(properties, 5, "telemetry-edge", edgeCore, "/telemetry/edge/**");
-        route(properties, 6, "telemetry-oidc", microserviceCore, "/telemetry/oidc/**");
+        GatewayRoutes.into(properties)
+                .add("public-health", microserviceCore.uri(), "/api/public/**")
+                .add("microservice-admin", microserviceCore.uri(), "/api/admin/**")
+                .add("partner-api", microserviceCore.uri(), "/api/partners/**")
+                .add("microservice-core", microserviceCore.uri(), "/api/**")
+                .add("edge-core", edgeCore.uri(), "/edge/**")
+                .add("telemetry-edge", edgeCore.uri(), "/telemetry/edge/**")
+                .add("telemetry-oidc", microserviceCore.uri(), "/telemetry/oidc/**");
         return properties;
-    }
-
-    private static void route(Map<String, String> properties, int index, String id, EchoCore core, String path) {
-        String prefix = "spring.cloud.gateway.server.webflux.routes[" + index + "].";
-        properties.put(prefix + "id", id);
-        properties.put(prefix + "uri", core.uri());
-        properties.put(prefix + "predicates[0]", "Path=" + path);
     }
 
     @Test

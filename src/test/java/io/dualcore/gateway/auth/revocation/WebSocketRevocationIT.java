@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.testsupport.GatewayRoutes;
 import io.dualcore.gateway.testsupport.TestGateway;
 import java.net.URI;
 import java.time.Duration;
@@ -54,19 +55,13 @@ class WebSocketRevocationIT {
             "telemetry-edge",
             "telemetry-oidc"
         };
-        for (int i = 0; i < ids.length; i++) {
-            route(properties, i, ids[i], core.uri(), "/" + ids[i] + "/**");
+        GatewayRoutes routes = GatewayRoutes.into(properties);
+        for (String id : ids) {
+            routes.add(id, core.uri(), "/" + id + "/**");
         }
-        route(properties, ids.length, "ws-core", "ws://127.0.0.1:" + wsCore.port(), "/ws/**");
+        routes.add("ws-core", "ws://127.0.0.1:" + wsCore.port(), "/ws/**");
         properties.put("dualcore.routes.ws-core.access.modes", "edge");
         gateway = TestGateway.start(properties);
-    }
-
-    private static void route(Map<String, String> properties, int index, String id, String uri, String path) {
-        String prefix = "spring.cloud.gateway.server.webflux.routes[" + index + "].";
-        properties.put(prefix + "id", id);
-        properties.put(prefix + "uri", uri);
-        properties.put(prefix + "predicates[0]", "Path=" + path);
     }
 
     @AfterAll

@@ -1,4 +1,4 @@
-package io.dualcore.gateway.telemetry;
+package io.dualcore.gateway.auth.oidc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

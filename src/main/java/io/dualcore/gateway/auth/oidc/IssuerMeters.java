@@ -1,8 +1,7 @@
-package io.dualcore.gateway.telemetry;
+package io.dualcore.gateway.auth.oidc;
 
 import io.dualcore.gateway.auth.TokenVerifier;
 import io.dualcore.gateway.auth.VerifierChain;
-import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;

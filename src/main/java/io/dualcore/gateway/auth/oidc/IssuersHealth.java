@@ -1,46 +1,39 @@
-package io.dualcore.gateway.telemetry;
+package io.dualcore.gateway.auth.oidc;
 
-import io.dualcore.gateway.auth.oidc.JwksKeySource;
-import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
+import io.dualcore.gateway.auth.ModeHealth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.health.contributor.Status;
+import org.springframework.util.Assert;
 
 /**
- * What the gateway can verify right now, per trusted issuer: keys loaded and fresh ({@code up}), known keys still
+ * What the OIDC mode can verify right now, per trusted issuer: keys loaded and fresh ({@code up}), known keys still
  * verifying while the IdP is unreachable ({@code stale}, with how long), or no keys at all. One realm's IdP
- * blinking makes the gateway {@code DEGRADED}, never {@code DOWN}: edge traffic and other realms still work. So does
- * an issuer's UserInfo endpoint whose circuit breaker is open.
+ * blinking makes the mode degraded, never down: edge traffic and other realms still work. So does an issuer's
+ * UserInfo endpoint whose circuit breaker is open.
  */
-public final class IssuersHealthIndicator implements HealthIndicator {
-
-    /** Some capability is impaired, the gateway still serves: mapped to HTTP 200. */
-    public static final Status DEGRADED = new Status("DEGRADED");
+final class IssuersHealth implements ModeHealth {
 
     /** The issuers of the configuration in force (a reload may add or remove some). */
     private final Supplier<List<OidcTokenVerifier>> verifiers;
 
     private final Clock clock;
 
-    public IssuersHealthIndicator(List<OidcTokenVerifier> verifiers, Clock clock) {
-        this(() -> verifiers, clock);
-    }
-
     /** @param verifiers the OIDC verifiers in force, asked at each health check */
-    public IssuersHealthIndicator(Supplier<List<OidcTokenVerifier>> verifiers, Clock clock) {
+    IssuersHealth(Supplier<List<OidcTokenVerifier>> verifiers, Clock clock) {
+        Assert.notNull(verifiers, "verifiers cannot be null");
+        Assert.notNull(clock, "clock cannot be null");
         this.verifiers = verifiers;
         this.clock = clock;
     }
 
     @Override
-    public Health health() {
+    public Report report() {
         boolean degraded = false;
         Map<String, Object> issuers = new LinkedHashMap<>();
         for (OidcTokenVerifier verifier : this.verifiers.get()) {
@@ -77,8 +70,7 @@ public final class IssuersHealthIndicator implements HealthIndicator {
             }
             issuers.put(verifier.name(), details);
         }
-        return Health.status(degraded ? DEGRADED : Status.UP)
-                .withDetail("issuers", issuers)
-                .build();
+        // LinkedHashMap keeps the issuers in configuration order (Map.copyOf would not)
+        return new Report(degraded, Map.of("issuers", Collections.unmodifiableMap(issuers)));
     }
 }
