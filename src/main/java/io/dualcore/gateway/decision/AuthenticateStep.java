@@ -12,12 +12,16 @@ import io.dualcore.gateway.auth.web.BearerTokenExtractor;
 import io.dualcore.gateway.pipeline.ConfigurationPin;
 import io.dualcore.gateway.pipeline.IdentitySettings;
 import io.dualcore.gateway.web.ErrorCode;
+import io.dualcore.gateway.web.ReceivedHeaders;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -208,9 +212,8 @@ final class AuthenticateStep {
      * hop-by-hop header. Allocation-free when there is nothing to remove (the usual case).
      */
     ServerWebExchange withoutReservedHeaders(ServerWebExchange exchange) {
-        HttpHeaders headers = exchange.getRequest().getHeaders();
         Predicate<String> reservedHeader = reservedHeader(exchange);
-        if (!needsCleaning(headers, reservedHeader)) {
+        if (!needsCleaning(exchange.getRequest(), reservedHeader)) {
             return exchange;
         }
         return exchange.mutate()
@@ -227,11 +230,58 @@ final class AuthenticateStep {
         return (pinned != null) ? pinned.headers().reserved() : this.reservedHeader;
     }
 
-    private static boolean needsCleaning(HttpHeaders headers, Predicate<String> reservedHeader) {
-        for (String name : headers.headerNames()) {
-            if (reservedHeader.test(name) || HttpHeaders.CONNECTION.equalsIgnoreCase(name)) {
+    /**
+     * Whether {@link #clean} has anything to remove: a header in the reserved namespace, or a {@code Connection}
+     * option naming one. Read over Reactor Netty's header lines where they are the request's headers (every line,
+     * every spelling: never fewer names than {@code headerNames()}, which keeps the first spelling of each), else over
+     * {@code headerNames()}, which copies every name into a new map. A {@code Connection} header naming no reserved
+     * header ({@code keep-alive}: every HTTP/1.1 browser request) leaves the request as it came.
+     */
+    private static boolean needsCleaning(ServerHttpRequest request, Predicate<String> reservedHeader) {
+        io.netty.handler.codec.http.HttpHeaders received = ReceivedHeaders.of(request);
+        if (received == null) {
+            HttpHeaders headers = request.getHeaders();
+            for (String name : headers.headerNames()) {
+                if (reservedHeader.test(name)) {
+                    return true;
+                }
+                List<String> values = HttpHeaders.CONNECTION.equalsIgnoreCase(name) ? headers.get(name) : null;
+                if (values != null) {
+                    for (String value : values) {
+                        if (namesReserved(value, reservedHeader)) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        }
+        Iterator<Map.Entry<CharSequence, CharSequence>> lines = received.iteratorCharSequence();
+        while (lines.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> line = lines.next();
+            String name = line.getKey().toString();
+            if (reservedHeader.test(name)
+                    || (HttpHeaders.CONNECTION.equalsIgnoreCase(name)
+                            && namesReserved(line.getValue().toString(), reservedHeader))) {
                 return true;
             }
+        }
+        return false;
+    }
+
+    /** Whether a {@code Connection} value names a reserved header, its options read as {@link #clean} reads them. */
+    private static boolean namesReserved(String connection, Predicate<String> reservedHeader) {
+        int start = 0;
+        while (start <= connection.length()) {
+            int end = connection.indexOf(',', start);
+            if (end < 0) {
+                end = connection.length();
+            }
+            String option = connection.substring(start, end).trim();
+            if (!option.isEmpty() && reservedHeader.test(option)) {
+                return true;
+            }
+            start = end + 1;
         }
         return false;
     }

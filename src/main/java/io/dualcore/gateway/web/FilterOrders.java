@@ -56,9 +56,10 @@ public final class FilterOrders {
     // ---- upstream request headers: Spring Cloud Gateway's HttpHeadersFilters, on the copy that goes upstream ----
 
     /**
-     * The identity headers, the assertion and the {@code Authorization} decision of the route pipeline: after Spring
-     * Cloud Gateway's {@code RemoveHopByHopHeadersFilter} ({@code LOWEST_PRECEDENCE - 1}), which copies the headers,
-     * so they are written into that copy and no {@code Connection} option can remove them.
+     * The identity headers, the assertion and the {@code Authorization} decision of the route pipeline: after the
+     * hop-by-hop filter ({@code LOWEST_PRECEDENCE - 1}; Spring Cloud Gateway's, replaced by {@link HopByHopHeadersFilter}),
+     * which hands on the upstream copy of the headers, so they are written into that copy and no {@code Connection}
+     * option can remove them.
      */
     public static final int IDENTITY_HAND_OVER = Ordered.LOWEST_PRECEDENCE;
 

@@ -24,6 +24,7 @@ import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
 import io.dualcore.gateway.telemetry.TraceContextHeadersFilter;
+import io.dualcore.gateway.web.HopByHopHeadersFilter;
 import io.dualcore.gateway.web.PathCanonicalizer;
 import io.dualcore.gateway.web.ProblemResponses;
 import io.dualcore.gateway.web.RequestPathProperties;
@@ -81,7 +82,7 @@ import reactor.core.publisher.Mono;
  * The gateway's own share of a proxied request (issue 28), as the proxy door runs it on the event loop, one
  * thread: the server span web filter, the authentication web filter (a verified-token cache hit of a reused RS256
  * token), the route pipeline global filter (policy, no rate limit, the identity assertion, the hand-over), the
- * upstream request's header filters (Spring Cloud Gateway's hop-by-hop filter, then the identity headers and
+ * upstream request's header filters (the hop-by-hop filter that replaces Spring Cloud Gateway's, then the identity headers and
  * {@code traceparent}), the completion with its counter and
  * audit event; with the shipped telemetry: the OpenTelemetry SDK sampling 10% of the requests
  * ({@code parentBased(traceIdRatioBased(0.1))}) into a batch exporter that drops, Micrometer counters, audit events
@@ -214,9 +215,9 @@ public class ProxyDoorBenchmark {
         this.serverSpan = new ServerSpanWebFilter(this.tracing.get("bench"), propagator, null);
         this.authentication = new AuthenticationWebFilter(engine, errors, null, java.util.Set.of());
         this.pipeline = new RoutePipelineFilter(engine, errors);
-        // Spring Cloud Gateway's hop-by-hop filter first (it hands on a copy of the client's headers), then ours
+        // the shipped hop-by-hop filter first (it hands on a copy of the client's headers), then ours
         this.headerFilters = List.of(
-                new RemoveHopByHopHeadersFilter(),
+                HopByHopHeadersFilter.of(new RemoveHopByHopHeadersFilter()),
                 new IdentityHandOver(identityHeaders, CredentialCarriers.of(CredentialsProperties.defaults()), pin, 0),
                 new TraceContextHeadersFilter(propagator));
         this.request = MockServerHttpRequest.get("http://gateway.test/api/bench")

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
 import io.dualcore.gateway.auth.web.AuthenticationObserver;
+import io.dualcore.gateway.testsupport.ReactorNettyExchanges;
 import io.dualcore.gateway.web.ErrorCode;
 import io.dualcore.gateway.web.ProblemResponses;
+import io.dualcore.gateway.web.ReceivedHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -16,6 +18,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
@@ -101,6 +104,79 @@ class AuthenticationWebFilterTests {
         assertThat(headers.containsHeader("X-Auth-Subject")).isFalse();
         assertThat(headers.containsHeader("x_auth_roles")).isFalse();
         assertThat(headers.get(HttpHeaders.CONNECTION)).containsExactly("keep-alive");
+    }
+
+    @Test
+    void filterWhenReactorNettyRequestSendsReservedHeadersThenRemovedWithConnectionTokensNamingThem() {
+        List<String> seen = ReactorNettyExchanges.apply(
+                List.of(this.filter),
+                exchange -> headerLines(exchange.getRequest().getHeaders()),
+                "X-Auth-Subject: admin",
+                "x_auth_roles: admin",
+                "X-AUTH-REALM: partners",
+                "Connection: X-Auth-Subject, keep-alive",
+                "X-Kept: 1");
+
+        assertThat(seen).containsExactlyInAnyOrder("Host=[gateway.test]", "X-Kept=[1]", "Connection=[keep-alive]");
+    }
+
+    @Test
+    void filterWhenReactorNettyRequestWithoutReservedHeadersThenPassedUnchanged() {
+        boolean received = ReactorNettyExchanges.apply(
+                List.of(this.filter),
+                exchange -> ReceivedHeaders.of(exchange.getRequest()) != null,
+                "Accept: */*",
+                "X-Authentic: not reserved",
+                "Connection: keep-alive, X-Authentic");
+
+        assertThat(received)
+                .as("the request Reactor Netty received, not a mutated copy")
+                .isTrue();
+    }
+
+    @Test
+    void filterWhenConnectionNamesNoReservedHeaderThenSameExchange() {
+        MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("/api/public/x")
+                .header(HttpHeaders.CONNECTION, "keep-alive,  Upgrade")
+                .header(HttpHeaders.CONNECTION, "x-other"));
+
+        this.filter.filter(exchange, this.next).block();
+
+        assertThat(this.passed).as("nothing to remove: the request as it came").isSameAs(exchange);
+        assertThat(this.passed.getRequest().getHeaders().get(HttpHeaders.CONNECTION))
+                .containsExactly("keep-alive,  Upgrade", "x-other");
+    }
+
+    @Test
+    void filterWhenSecondConnectionLineNamesReservedHeaderThenRemoved() {
+        MockServerWebExchange exchange = exchange(MockServerHttpRequest.get("/api/public/x")
+                .header(HttpHeaders.CONNECTION, "keep-alive")
+                .header(HttpHeaders.CONNECTION, " ,x_AUTH_subject "));
+
+        this.filter.filter(exchange, this.next).block();
+
+        assertThat(this.passed.getRequest().getHeaders().get(HttpHeaders.CONNECTION))
+                .containsExactly("keep-alive");
+    }
+
+    @Test
+    void filterWhenEarlierFilterAddedReservedHeaderThenRemoved() {
+        WebFilter forging = (exchange, next) -> next.filter(exchange.mutate()
+                .request(request -> request.header("X-Auth-Subject", "admin"))
+                .build());
+
+        List<String> seen = ReactorNettyExchanges.apply(
+                List.of(forging, this.filter),
+                exchange -> headerLines(exchange.getRequest().getHeaders()),
+                "X-Kept: 1");
+
+        assertThat(seen).containsExactly("Host=[gateway.test]", "X-Kept=[1]");
+    }
+
+    private static List<String> headerLines(HttpHeaders headers) {
+        List<String> lines = new ArrayList<>();
+        headers.forEach((name, values) -> lines.add(name + "=" + values));
+        return lines;
     }
 
     @Test

@@ -121,9 +121,16 @@ class GatewayRoutingIT {
 
         // server.http2.enabled=false: Spring Cloud Gateway's gRPC filters (a copy of all headers each) are not added
         assertThat(filters).doesNotContain("GRPCRequestHeadersFilter", "GRPCResponseHeadersFilter");
+        // the stock copying filters replaced by their cheaper equivalents (config.UpstreamHeadersConfiguration)
+        assertThat(filters)
+                .contains("ForwardedHeadersRemovalFilter", "XForwardedHeadersRemovalFilter", "HopByHopHeadersFilter")
+                .doesNotContain(
+                        "RemoveForwardedHeadersFilter", "RemoveXForwardedHeadersFilter", "RemoveHopByHopHeadersFilter");
         assertThat(filters.indexOf("IdentityHandOver"))
-                .isGreaterThan(filters.indexOf("RemoveHopByHopHeadersFilter"))
-                .isGreaterThan(-1);
+                .isGreaterThan(filters.indexOf("HopByHopHeadersFilter"))
+                .isGreaterThan(filters.indexOf("XForwardedHeadersRemovalFilter"))
+                .isGreaterThan(filters.indexOf("ForwardedHeadersRemovalFilter"));
+        assertThat(filters.indexOf("ForwardedHeadersRemovalFilter")).isGreaterThan(-1);
     }
 
     @Test

@@ -1,0 +1,116 @@
+package io.dualcore.gateway.web;
+
+import java.io.Serial;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.springframework.http.HttpHeaders;
+import org.springframework.util.CollectionUtils;
+import org.springframework.util.LinkedCaseInsensitiveMap;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * The copy of the headers a Spring Cloud Gateway header filter hands on, without some of them, made as the stock
+ * filters make it (a new {@code HttpHeaders}; the kept names in their order, first spelling, every value) but read
+ * without copying the input first: the stock filters read it through {@code headerSet()}, which copies every name
+ * into a new case-insensitive map per call. Read here from Reactor Netty's header lines when the input is the
+ * request's headers as received ({@link ReceivedHeaders}), else through {@code headerSet()} as the stock filters do;
+ * a copy made here, handed to the next of these filters, is changed in place.
+ */
+final class UpstreamHeaderCopy extends HttpHeaders {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    /** Room for what the gateway adds after the copies (identity headers, assertion, traceparent). */
+    private static final int ADDED_HEADERS = 12;
+
+    private final LinkedCaseInsensitiveMap<List<String>> names;
+
+    private UpstreamHeaderCopy(int expectedSize) {
+        this(new LinkedCaseInsensitiveMap<>(expectedSize + ADDED_HEADERS, Locale.ROOT));
+    }
+
+    private UpstreamHeaderCopy(LinkedCaseInsensitiveMap<List<String>> names) {
+        super(CollectionUtils.toMultiValueMap(names));
+        this.names = names;
+    }
+
+    /**
+     * {@code input} without the headers whose name {@code removed} accepts (asked once per name, or once per header
+     * line of Reactor Netty's headers: the test must not depend on the spelling): a new copy, or {@code input}
+     * itself, changed in place, when it is a copy made here. Such a copy belongs to the chain of header filters that
+     * is making it (each filter hands its result to the next one only, as {@code IdentityHandOver} relies on too), so
+     * the stock filters' copy at each step would only be thrown away.
+     */
+    static HttpHeaders without(HttpHeaders input, ServerWebExchange exchange, Predicate<String> removed) {
+        if (input instanceof UpstreamHeaderCopy copy) {
+            copy.names.keySet().removeIf(removed);
+            return copy;
+        }
+        io.netty.handler.codec.http.HttpHeaders received =
+                (input == exchange.getRequest().getHeaders()) ? ReceivedHeaders.of(exchange.getRequest()) : null;
+        if (received != null) {
+            // line by line: a name's first spelling keeps its place, the values of all its spellings follow in
+            // order, as headerSet() (first spelling, getAll of every spelling) hands them to the stock filters
+            UpstreamHeaderCopy filtered = new UpstreamHeaderCopy(received.size());
+            Iterator<Map.Entry<CharSequence, CharSequence>> lines = received.iteratorCharSequence();
+            while (lines.hasNext()) {
+                Map.Entry<CharSequence, CharSequence> line = lines.next();
+                String name = line.getKey().toString();
+                if (!removed.test(name)) {
+                    filtered.add(name, line.getValue().toString());
+                }
+            }
+            return filtered;
+        }
+        UpstreamHeaderCopy filtered = new UpstreamHeaderCopy(8);
+        for (Map.Entry<String, List<String>> header : input.headerSet()) {
+            if (!removed.test(header.getKey())) {
+                filtered.addAll(header.getKey(), header.getValue());
+            }
+        }
+        return filtered;
+    }
+
+    /** Whether {@code name.toLowerCase(Locale.ROOT)} equals {@code lowerCase}, without lower-casing ASCII names. */
+    static boolean equalsLowerCase(String name, String lowerCase) {
+        if (!isAscii(name)) {
+            return name.toLowerCase(Locale.ROOT).equals(lowerCase);
+        }
+        return name.length() == lowerCase.length() && asciiRegionEqualsLowerCase(name, lowerCase, lowerCase.length());
+    }
+
+    /** Whether {@code name.toLowerCase(Locale.ROOT)} starts with {@code lowerCase}, likewise. */
+    static boolean startsWithLowerCase(String name, String lowerCase) {
+        if (!isAscii(name)) {
+            return name.toLowerCase(Locale.ROOT).startsWith(lowerCase);
+        }
+        return name.length() >= lowerCase.length() && asciiRegionEqualsLowerCase(name, lowerCase, lowerCase.length());
+    }
+
+    /** An ASCII name's first {@code length} characters, lower-cased, against a lower-case string (of any script). */
+    private static boolean asciiRegionEqualsLowerCase(String asciiName, String lowerCase, int length) {
+        for (int i = 0; i < length; i++) {
+            char c = asciiName.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + ('a' - 'A'));
+            }
+            if (c != lowerCase.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAscii(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
