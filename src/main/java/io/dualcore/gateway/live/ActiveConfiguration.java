@@ -60,50 +60,6 @@ public final class ActiveConfiguration {
             List<Route> routes,
             CompiledRoutes compiledRoutes,
             Map<String, RatePlan> plans,
-            Sources sources) {
-        this(version, loadedAt, routes, compiledRoutes, plans, null, sources);
-    }
-
-    ActiveConfiguration(
-            String version,
-            Instant loadedAt,
-            List<Route> routes,
-            CompiledRoutes compiledRoutes,
-            Map<String, RatePlan> plans,
-            VerifierChain verifiers,
-            Sources sources) {
-        this(version, loadedAt, routes, compiledRoutes, plans, verifiers, sources, null, Map.of());
-    }
-
-    ActiveConfiguration(
-            String version,
-            Instant loadedAt,
-            List<Route> routes,
-            CompiledRoutes compiledRoutes,
-            Map<String, RatePlan> plans,
-            VerifierChain verifiers,
-            Sources sources,
-            IdentitySettings identitySettings,
-            Map<String, List<String>> logoutClients) {
-        this(
-                version,
-                loadedAt,
-                routes,
-                compiledRoutes,
-                plans,
-                verifiers,
-                sources,
-                identitySettings,
-                logoutClients,
-                null);
-    }
-
-    ActiveConfiguration(
-            String version,
-            Instant loadedAt,
-            List<Route> routes,
-            CompiledRoutes compiledRoutes,
-            Map<String, RatePlan> plans,
             VerifierChain verifiers,
             Sources sources,
             IdentitySettings identitySettings,

@@ -72,6 +72,10 @@ class ActiveConfigurationWebFilterTests {
                 List.of(route),
                 compiled,
                 Map.of(),
-                new ActiveConfiguration.Sources(Map.of(), Map.of(), Map.of(), Map.of(), Map.of()));
+                null,
+                new ActiveConfiguration.Sources(Map.of(), Map.of(), Map.of(), Map.of(), Map.of()),
+                null,
+                Map.of(),
+                null);
     }
 }

@@ -314,7 +314,8 @@ class LiveIdentitySettingsTests {
                 new VerifierChain(List.of(verifiers)),
                 base.sources(),
                 base.identitySettings(),
-                base.logoutClients());
+                base.logoutClients(),
+                null);
     }
 
     /** Keeps the exchange a step hands on, or the problem it refused with. */

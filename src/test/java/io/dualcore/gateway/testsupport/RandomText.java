@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Generated inputs for property-style tests: any valid UTF-16 text, biased towards the parts that break encoders
@@ -78,7 +79,7 @@ public final class RandomText {
     }
 
     /** Up to {@code maxSize} distinct values of the generator. */
-    public List<String> distinct(int maxSize, java.util.function.Supplier<String> values) {
+    public List<String> distinct(int maxSize, Supplier<String> values) {
         int size = this.random.nextInt(maxSize + 1);
         Set<String> distinct = new LinkedHashSet<>();
         for (int tries = 0; distinct.size() < size && tries < size * 10; tries++) {
