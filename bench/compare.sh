@@ -46,6 +46,7 @@ RSS_MINUTES=${RSS_MINUTES:-3}        # load RSS_CASES until they have had this m
 RSS_CASES=${RSS_CASES:-gw_shipped}
 JFR_CASES=${JFR_CASES:-gw_shipped}   # after all measurements: a JFR profile of these cases under the same load
 JFR_SECONDS=${JFR_SECONDS:-30}       # 0: no profile
+ASYNC_PROFILER=${ASYNC_PROFILER:-}    # path to libasyncProfiler.so: profile JFR_CASES with it (collapsed stacks) instead of JFR
 TOKENS=${TOKENS:-1000}
 TOKEN_LIFETIME=${TOKEN_LIFETIME:-PT12H}
 GW_CPU=${GW_CPU:-0}
@@ -1077,6 +1078,16 @@ if ((JFR_SECONDS > 0)); then
         [[ " ${ACTIVE[*]} " == *" $c "* && ${C_KIND[$c]} != nginx && ${C_KIND[$c]} != haproxy ]] || continue
         rm -f "$RUN/$c.jfr"
         ((REWARM > 0)) && { run_wrk "$c" "$REWARM" || true; }
+        if [[ -n $ASYNC_PROFILER ]]; then
+            # async-profiler instead of JFR: CPU samples every 1 ms (itimer: no perf_events needed), collapsed stacks
+            rm -f "$RUN/$c.collapsed"
+            jcmd "${S_PID[$c]}" JVMTI.agent_load "$ASYNC_PROFILER" "\"start,event=itimer,interval=1ms\"" >"$RUN/jfr-$c.log" 2>&1 || continue
+            run_wrk "$c" "$JFR_SECONDS" || true
+            rps=$(record jfr 1 "$c")
+            jcmd "${S_PID[$c]}" JVMTI.agent_load "$ASYNC_PROFILER" "\"stop,file=$RUN/$c.collapsed,collapsed\"" >>"$RUN/jfr-$c.log" 2>&1 || continue
+            log "$c: async-profiler ${JFR_SECONDS}s ($rps req/s under the profiler): $RUN/$c.collapsed"
+            continue
+        fi
         jcmd "${S_PID[$c]}" JFR.start name=bench settings=profile filename="$RUN/$c.jfr" >"$RUN/jfr-$c.log" 2>&1 || continue
         run_wrk "$c" "$JFR_SECONDS" || true
         rps=$(record jfr 1 "$c")
