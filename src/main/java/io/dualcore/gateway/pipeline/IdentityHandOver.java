@@ -152,7 +152,7 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
             IdentityHeaders names = (decision.headers() != null) ? decision.headers() : this.identityHeaders;
             names.write(identity, headers);
             if (decision.assertion() != null) {
-                headers.set(names.assertion, decision.assertion());
+                names.writeAssertion(decision.assertion(), headers);
             }
         }
     }
