@@ -56,7 +56,7 @@ import org.springframework.web.server.ServerWebExchange;
  *       identity namespace or is {@code Connection}, over {@code HttpHeaders.headerNames()} (before) and over Netty's
  *       header lines (the authentication step's check now);
  *   <li>{@code handOver}: the hop-by-hop filter, then {@link IdentityHandOver} writing a cached identity's headers
- *       and a ~750-character assertion (the client's {@code Authorization} removed), then what Spring Cloud
+ *       and a ~720-character assertion (the client's {@code Authorization} removed), then what Spring Cloud
  *       Gateway's {@code NettyRoutingFilter} does with the result ({@code forEach} into Netty's headers).
  * </ul>
  *
