@@ -13,13 +13,15 @@ import org.springframework.util.Assert;
  */
 public final class HeaderBlock {
 
-    private static final HeaderBlock EMPTY = new HeaderBlock(new HeaderName[0], List.of());
+    @SuppressWarnings("unchecked")
+    private static final HeaderBlock EMPTY = new HeaderBlock(new HeaderName[0], new List[0]);
 
     private final HeaderName[] names;
 
-    private final List<List<String>> values;
+    /** One unmodifiable list per name (arrays, not lists: a block is kept with every cached identity). */
+    private final List<String>[] values;
 
-    private HeaderBlock(HeaderName[] names, List<List<String>> values) {
+    private HeaderBlock(HeaderName[] names, List<String>[] values) {
         this.names = names;
         this.values = values;
     }
@@ -32,7 +34,7 @@ public final class HeaderBlock {
     /** Writes every header of the block, each replacing any value of the same name (in any spelling). */
     public void writeTo(HttpHeaders headers) {
         for (int i = 0; i < this.names.length; i++) {
-            this.names[i].put(headers, this.values.get(i));
+            this.names[i].put(headers, this.values[i]);
         }
     }
 
@@ -49,7 +51,7 @@ public final class HeaderBlock {
     public String value(String name) {
         for (int i = 0; i < this.names.length; i++) {
             if (this.names[i].name().equals(name)) {
-                return this.values.get(i).get(0);
+                return this.values[i].get(0);
             }
         }
         return null;
@@ -77,7 +79,9 @@ public final class HeaderBlock {
             if (this.names.isEmpty()) {
                 return EMPTY;
             }
-            return new HeaderBlock(this.names.toArray(HeaderName[]::new), List.copyOf(this.values));
+            @SuppressWarnings("unchecked")
+            List<String>[] values = this.values.toArray(new List[0]);
+            return new HeaderBlock(this.names.toArray(HeaderName[]::new), values);
         }
     }
 }
