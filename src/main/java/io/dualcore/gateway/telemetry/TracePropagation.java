@@ -25,9 +25,10 @@ import org.springframework.util.Assert;
  * every request, even with no remote field, and was most of the cost of both steps. When Boot's propagation is the
  * only one ({@code fields()} names no other header), it writes W3C only and has no remote field, then:
  * <ul>
- *   <li>a request with none of the headers any of Boot's formats reads ({@code traceparent}, {@code tracestate},
- *       {@code baggage}, {@code b3}, {@code X-B3-*}) has no parent context: nothing is extracted, exactly what the
- *       propagator would find (an empty baggage aside);
+ *   <li>a request with none of the headers of baggage and B3 ({@code baggage}, {@code b3}, {@code X-B3-*}) has the
+ *       parent context OpenTelemetry's W3C trace context propagator reads from its {@code traceparent} (when W3C is
+ *       read at all), or none without one: what Boot's propagator would find (an empty baggage aside); any other
+ *       request goes through Boot's propagator;
  *   <li>the upstream's headers are what Boot's W3C injector writes: {@code traceparent} ({@code tracestate} when
  *       there is one) and, with baggage on, {@code baggage} when the context has any; the remote-field propagator
  *       would write nothing.
@@ -37,9 +38,12 @@ import org.springframework.util.Assert;
  */
 public final class TracePropagation {
 
-    /** Every header one of Boot's formats reads (B3's single-header propagator reads the multi headers too). */
-    private static final List<String> READ = List.of(
-            "traceparent", "tracestate", "baggage", "b3", "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags");
+    /** The headers of W3C trace context. */
+    private static final List<String> W3C_TRACE = List.of("traceparent", "tracestate");
+
+    /** Every other header one of Boot's formats reads (B3's single-header propagator reads the multi headers too). */
+    private static final List<String> OTHERS =
+            List.of("baggage", "b3", "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags");
 
     /** Every header one of Boot's formats writes or reads, lower case. */
     private static final Set<String> BOOT_FIELDS = Set.of(
@@ -78,18 +82,22 @@ public final class TracePropagation {
     /** Boot's propagation, W3C written, no remote field: the direct path applies. */
     private final boolean w3cOnly;
 
+    /** Whether W3C trace context is read (the direct path: from a request with no other trace header). */
+    private final boolean w3cRead;
+
     private final boolean baggage;
 
-    private TracePropagation(TextMapPropagator propagator, boolean w3cOnly, boolean baggage) {
+    private TracePropagation(TextMapPropagator propagator, boolean w3cOnly, boolean w3cRead, boolean baggage) {
         Assert.notNull(propagator, "propagator cannot be null");
         this.propagator = propagator;
         this.w3cOnly = w3cOnly;
+        this.w3cRead = w3cRead;
         this.baggage = baggage;
     }
 
     /** Every request through the propagators. */
     public static TracePropagation of(TextMapPropagator propagator) {
-        return new TracePropagation(propagator, false, false);
+        return new TracePropagation(propagator, false, false, false);
     }
 
     /**
@@ -101,14 +109,20 @@ public final class TracePropagation {
             return of(propagator);
         }
         TracingProperties.Propagation propagation = tracing.getPropagation();
-        // Boot's rule: management.tracing.propagation.type, else .produce
+        // Boot's rule: management.tracing.propagation.type, else .produce / .consume
         List<TracingProperties.Propagation.PropagationType> produced =
                 (propagation.getType() != null) ? propagation.getType() : propagation.getProduce();
+        List<TracingProperties.Propagation.PropagationType> consumed =
+                (propagation.getType() != null) ? propagation.getType() : propagation.getConsume();
         boolean w3cOnly =
                 List.of(TracingProperties.Propagation.PropagationType.W3C).equals(produced)
                         && tracing.getBaggage().getRemoteFields().isEmpty()
                         && onlyBootFields(propagator);
-        return new TracePropagation(propagator, w3cOnly, tracing.getBaggage().isEnabled());
+        return new TracePropagation(
+                propagator,
+                w3cOnly,
+                consumed.contains(TracingProperties.Propagation.PropagationType.W3C),
+                tracing.getBaggage().isEnabled());
     }
 
     /** Whether the propagator reads and writes W3C trace context and no header Boot's formats do not know. */
@@ -131,15 +145,19 @@ public final class TracePropagation {
 
     /** The client's trace context in the request's headers, or the root context. */
     public Context extract(HttpHeaders request) {
-        if (this.w3cOnly && !carriesTraceHeaders(request)) {
-            return Context.root();
+        if (this.w3cOnly && !any(request, OTHERS)) {
+            // no baggage or B3 header: Boot's propagator would find W3C trace context, when it reads it, or nothing
+            if (!this.w3cRead || !any(request, W3C_TRACE)) {
+                return Context.root();
+            }
+            return W3CTraceContextPropagator.getInstance().extract(Context.root(), request, GETTER);
         }
         return this.propagator.extract(Context.root(), request, GETTER);
     }
 
-    private static boolean carriesTraceHeaders(HttpHeaders request) {
-        for (int i = 0; i < READ.size(); i++) {
-            if (request.containsHeader(READ.get(i))) {
+    private static boolean any(HttpHeaders request, List<String> names) {
+        for (int i = 0; i < names.size(); i++) {
+            if (request.containsHeader(names.get(i))) {
                 return true;
             }
         }

@@ -47,7 +47,15 @@ class TracePropagationTests {
                 Map.of("traceparent", "00-" + TRACE_ID + "-" + SPAN_ID + "-01", "baggage", "tenant=acme"),
                 Map.of("b3", TRACE_ID + "-" + SPAN_ID + "-1"),
                 Map.of("X-B3-TraceId", TRACE_ID, "X-B3-SpanId", SPAN_ID, "X-B3-Sampled", "1"),
-                Map.of("x-b3-traceid", TRACE_ID, "x-b3-spanid", SPAN_ID, "x-b3-flags", "1"));
+                Map.of("x-b3-traceid", TRACE_ID, "x-b3-spanid", SPAN_ID, "x-b3-flags", "1"),
+                Map.of("traceparent", "ff-" + TRACE_ID + "-" + SPAN_ID + "-01"),
+                Map.of("traceparent", "00-" + TRACE_ID + "-" + SPAN_ID + "-01-extra", "tracestate", "a=b"),
+                Map.of("traceparent", "00-00000000000000000000000000000000-" + SPAN_ID + "-01"),
+                Map.of(
+                        "traceparent",
+                        "00-" + TRACE_ID + "-" + SPAN_ID + "-00",
+                        "b3",
+                        "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1"));
     }
 
     static Stream<TracingProperties> bootConfigurations() {
@@ -57,7 +65,12 @@ class TracePropagationTests {
         noBaggage.getBaggage().setEnabled(false);
         TracingProperties consumeB3Only = new TracingProperties();
         consumeB3Only.getPropagation().setConsume(List.of(PropagationType.B3));
-        return Stream.of(new TracingProperties(), consumeW3cAndB3Single, noBaggage, consumeB3Only);
+        TracingProperties typeW3c = new TracingProperties();
+        typeW3c.getPropagation().setType(List.of(PropagationType.W3C));
+        TracingProperties consumeB3First = new TracingProperties();
+        consumeB3First.getPropagation().setConsume(List.of(PropagationType.B3, PropagationType.W3C));
+        return Stream.of(
+                new TracingProperties(), consumeW3cAndB3Single, noBaggage, consumeB3Only, typeW3c, consumeB3First);
     }
 
     static Stream<Object[]> cases() {
