@@ -26,9 +26,10 @@ import org.springframework.boot.logging.logback.StructuredLogEncoder;
  * an event whose shape never changes. The members every line shares ({@code log}, {@code process},
  * {@code service}, {@code ecs}, with every {@code logging.structured.ecs.*} setting) come from Spring Boot's own ECS
  * encoder, which formats a template event once; the event's members are written here, JSON-escaped, as nested
- * objects with the same names Boot gives the key-value pairs of {@link AuditLog}'s logging path. A batch of lines
- * is written with one call to the console stream (the same {@link System#out} and lock Boot's console appender
- * uses, so lines of the two never interleave).
+ * objects with the same names Boot gives the key-value pairs of {@link AuditLog}'s logging path, encoded as UTF-8
+ * straight into one reused byte buffer (no string per line or batch). A batch is written to the console stream in
+ * chunks of {@link #CHUNK} bytes, one call each, a chunk always ending with a line (the same {@link System#out} and
+ * lock Boot's console appender uses, so lines of the two never interleave).
  *
  * <p>Used only when the {@code dualcore.audit} logger writes to the console appender alone and that appender
  * writes Boot's ECS JSON; any other logging set-up (plain text, another format, a log file, an appender of its own,
@@ -177,7 +178,7 @@ final class EcsAuditLines implements AuditLog.Sink {
         return new String(out.bytes, 0, out.length, StandardCharsets.UTF_8);
     }
 
-    /** Appends one line as UTF-8 (also the benchmarks' sink); {@code now} is the timestamp's ASCII. */
+    /** Appends one line as UTF-8; {@code now} is the timestamp's ASCII. */
     void append(Buffer out, AuditEvent event, byte[] now) {
         out.raw(this.head).raw(now).raw(this.middle);
         // the message, AuditLog.message(event) escaped, without building it first
