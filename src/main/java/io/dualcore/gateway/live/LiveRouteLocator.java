@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.util.Assert;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 
 /**
@@ -68,6 +69,15 @@ public final class LiveRouteLocator implements RouteLocator {
             this.resolved = true;
         }
         return this.others;
+    }
+
+    /**
+     * The exchange's routes in order, without Reactor: those of the configuration pinned to it; {@code null} when it
+     * has none pinned or the application has route locators of its own (then {@link #getRoutes()} has them all).
+     */
+    public List<Route> routes(ServerWebExchange exchange) {
+        ActiveConfiguration active = exchange.getAttribute(ActiveConfiguration.ATTRIBUTE);
+        return (active != null && others() == null) ? active.routes() : null;
     }
 
     @Override

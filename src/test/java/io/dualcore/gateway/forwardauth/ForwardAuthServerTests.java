@@ -26,33 +26,42 @@ class ForwardAuthServerTests {
 
     private final ConnectionLimits limits = new ConnectionLimits("decision-api", 1);
 
-    private final ForwardAuthServer server = new ForwardAuthServer(
-            new ForwardAuthHandler(
-                    mock(DecisionEngine.class),
-                    new ProblemResponses("dualcore", 5),
-                    new DecisionApiProperties(true, "127.0.0.1", 0, List.of(), "/envoy", 16384)),
-            new DecisionApiProperties(true, "127.0.0.1", 0, List.of(), "/envoy", 16384),
-            new ConnectionLimitsCustomizer(
-                    new ConnectionProperties(
-                            Duration.ofMillis(300),
-                            Duration.ofSeconds(30),
-                            Duration.ofSeconds(75),
-                            1,
-                            100,
-                            100,
-                            200,
-                            Duration.ofSeconds(30)),
-                    this.limits,
-                    new ProblemResponses("dualcore", 5)));
+    private ForwardAuthServer server;
+
+    /** A decision listener whose connections must send their request head within {@code headerReadTimeout}. */
+    private ForwardAuthServer start(Duration headerReadTimeout) {
+        this.server = new ForwardAuthServer(
+                new ForwardAuthHandler(
+                        mock(DecisionEngine.class),
+                        new ProblemResponses("dualcore", 5),
+                        new DecisionApiProperties(true, "127.0.0.1", 0, List.of(), "/envoy", 16384)),
+                new DecisionApiProperties(true, "127.0.0.1", 0, List.of(), "/envoy", 16384),
+                new ConnectionLimitsCustomizer(
+                        new ConnectionProperties(
+                                headerReadTimeout,
+                                Duration.ofSeconds(30),
+                                Duration.ofSeconds(75),
+                                1,
+                                100,
+                                100,
+                                200,
+                                Duration.ofSeconds(30)),
+                        this.limits,
+                        new ProblemResponses("dualcore", 5)));
+        this.server.start();
+        return this.server;
+    }
 
     @AfterEach
     void stop() {
-        this.server.stop();
+        if (this.server != null) {
+            this.server.stop();
+        }
     }
 
     @Test
     void startWhenClientSendsNothingThenClosedAfterTheHeaderReadTimeout() throws Exception {
-        this.server.start();
+        start(Duration.ofMillis(300));
         try (Socket idle = connect()) {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> this.limits.closedCount(CloseReason.HEADER_TIMEOUT) == 1);
@@ -64,7 +73,8 @@ class ForwardAuthServerTests {
 
     @Test
     void startWhenMoreConnectionsThanTheMaximumThenTheNextIsClosedAtOnce() throws Exception {
-        this.server.start();
+        // a header read timeout far beyond the test: the first connection stays open while the second is refused
+        start(Duration.ofMinutes(5));
         try (Socket first = connect()) {
             await().atMost(Duration.ofSeconds(10)).until(() -> this.limits.open() == 1);
             try (Socket second = connect()) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.cloud.gateway.handler.RoutePredicateHandlerMapping;
 import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -95,6 +96,12 @@ class IdentityRoutingIT {
         EDGE_CORE.close();
         PARTNER_CORE.close();
         ACME_CORE.close();
+    }
+
+    @Test
+    void routesAreMatchedByTheGatewaysLookUpOfThePinnedRoutes() {
+        // Spring Cloud Gateway's own handler mapping backs off for it (the tests here then run through it)
+        assertThat(gateway.bean(RoutePredicateHandlerMapping.class)).isInstanceOf(FirstRouteHandlerMapping.class);
     }
 
     @Test
