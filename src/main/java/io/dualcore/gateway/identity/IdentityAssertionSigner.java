@@ -95,7 +95,8 @@ public final class IdentityAssertionSigner {
     public String assertionFor(GatewayIdentity identity, String routeId, IdentityProperties.Assertion settings) {
         IdentityProperties.Assertion applied = (settings != null) ? settings : this.settings;
         SigningKey key = this.current;
-        Instant now = this.clock.instant();
+        // the clock's millis, not an Instant: nothing allocated on a reuse
+        long now = this.clock.millis();
         ConcurrentMap<String, Signed> byRoute = identity.derived(this.byInstance);
         Signed signed = byRoute.get(routeId);
         if (reusable(signed, key, now, identity, applied)) {
@@ -104,7 +105,7 @@ public final class IdentityAssertionSigner {
         Subject subject = Subject.of(identity, routeId);
         signed = this.recent.getIfPresent(subject);
         if (!reusable(signed, key, now, identity, applied)) {
-            signed = sign(identity, routeId, key, now, applied);
+            signed = sign(identity, routeId, key, this.clock.instant(), applied);
             this.recent.put(subject, signed);
         }
         byRoute.put(routeId, signed);
@@ -114,13 +115,13 @@ public final class IdentityAssertionSigner {
     private boolean reusable(
             Signed signed,
             SigningKey key,
-            Instant now,
+            long nowMillis,
             GatewayIdentity identity,
             IdentityProperties.Assertion settings) {
         return signed != null
                 && signed.key() == key
                 && (signed.settings() == settings || signed.settings().equals(settings))
-                && now.isBefore(signed.renewAt())
+                && nowMillis < signed.renewAtMillis()
                 && !signed.expiresAt().isAfter(identity.expiresAt());
     }
 
@@ -171,7 +172,12 @@ public final class IdentityAssertionSigner {
         } catch (JOSEException ex) {
             throw new IllegalStateException("Could not sign an identity assertion", ex);
         }
-        return new Signed(jwt.serialize(), key, settings, expiresAt, renewAt(now, expiresAt));
+        return new Signed(
+                jwt.serialize(),
+                key,
+                settings,
+                expiresAt,
+                renewAt(now, expiresAt).toEpochMilli());
     }
 
     /**
@@ -238,8 +244,16 @@ public final class IdentityAssertionSigner {
         return signedAt.plusNanos(reuse);
     }
 
+    /**
+     * @param renewAtMillis when reuse ends, in epoch milliseconds (rounded down: reuse ends at most a millisecond
+     *     early, never late)
+     */
     private record Signed(
-            String token, SigningKey key, IdentityProperties.Assertion settings, Instant expiresAt, Instant renewAt) {}
+            String token,
+            SigningKey key,
+            IdentityProperties.Assertion settings,
+            Instant expiresAt,
+            long renewAtMillis) {}
 
     /** Everything an assertion says about its caller, and the route: assertions are equal when these are. */
     private record Subject(

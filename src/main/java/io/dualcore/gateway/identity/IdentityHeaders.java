@@ -1,7 +1,8 @@
 package io.dualcore.gateway.identity;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
-import java.util.ArrayList;
+import io.dualcore.gateway.web.HeaderBlock;
+import io.dualcore.gateway.web.HeaderName;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -55,6 +56,27 @@ public final class IdentityHeaders {
     /** The prefix of the UserInfo claim headers ({@code X-Auth-Claim-Email} for {@code email}). */
     public final String claimPrefix;
 
+    /** The names above with their lower-case forms, for the header blocks. */
+    private final HeaderName subjectName;
+
+    private final HeaderName modeName;
+
+    private final HeaderName issuerName;
+
+    private final HeaderName realmName;
+
+    private final HeaderName clientName;
+
+    private final HeaderName rolesName;
+
+    private final HeaderName scopesName;
+
+    private final HeaderName deviceName;
+
+    private final HeaderName keyIdName;
+
+    private final HeaderName assertionName;
+
     public IdentityHeaders(String prefix) {
         this(prefix, List.of());
     }
@@ -82,6 +104,16 @@ public final class IdentityHeaders {
         this.keyId = prefix + "Key-Id";
         this.assertion = prefix + "Assertion";
         this.claimPrefix = prefix + "Claim-";
+        this.subjectName = HeaderName.of(this.subject);
+        this.modeName = HeaderName.of(this.mode);
+        this.issuerName = HeaderName.of(this.issuer);
+        this.realmName = HeaderName.of(this.realm);
+        this.clientName = HeaderName.of(this.client);
+        this.rolesName = HeaderName.of(this.roles);
+        this.scopesName = HeaderName.of(this.scopes);
+        this.deviceName = HeaderName.of(this.device);
+        this.keyIdName = HeaderName.of(this.keyId);
+        this.assertionName = HeaderName.of(this.assertion);
     }
 
     /**
@@ -156,54 +188,46 @@ public final class IdentityHeaders {
 
     /**
      * Writes the identity into upstream headers, one value each, replacing any value of the same name. The header
-     * block is computed once per identity: names and one-value lists, put as they are (an unmodifiable list per
-     * header: no list is made per request; nothing after the hand-over adds to an identity header).
+     * block is computed once per identity and per these names (memoized on the identity instance for this
+     * {@code IdentityHeaders}: a reload that changes the prefix makes another one, whose blocks are computed afresh)
+     * and written in one pass: no list made and no name lower-cased per request (nothing after the hand-over adds to
+     * an identity header).
      */
     public void write(GatewayIdentity identity, HttpHeaders headers) {
-        Block block = identity.derived(this.block);
-        String[] names = block.names;
-        List<String>[] values = block.values;
-        for (int i = 0; i < names.length; i++) {
-            headers.put(names[i], values[i]);
-        }
+        block(identity).writeTo(headers);
+    }
+
+    /** Writes the identity assertion, replacing any value of its name. */
+    public void writeAssertion(String assertion, HttpHeaders headers) {
+        this.assertionName.set(headers, assertion);
+    }
+
+    /** The identity's headers under these names: computed on first use, then memoized on the identity instance. */
+    public HeaderBlock block(GatewayIdentity identity) {
+        return identity.derived(this.block);
     }
 
     /** The identity's header block; memoized per identity instance. */
-    private final GatewayIdentity.Derived<Block> block = GatewayIdentity.Derived.of(this::block);
+    private final GatewayIdentity.Derived<HeaderBlock> block = GatewayIdentity.Derived.of(this::headerBlock);
 
-    private Block block(GatewayIdentity identity) {
-        String[] pairs = headerValues(identity);
-        String[] names = new String[pairs.length / 2];
-        @SuppressWarnings("unchecked")
-        List<String>[] values = new List[names.length];
-        for (int i = 0; i < names.length; i++) {
-            names[i] = pairs[2 * i];
-            values[i] = List.of(pairs[2 * i + 1]);
-        }
-        return new Block(names, values);
-    }
-
-    /** Header names and their values (one each, unmodifiable), in writing order. */
-    private record Block(String[] names, List<String>[] values) {}
-
-    /** Name/value pairs of the identity's headers, encoded. */
-    private String[] headerValues(GatewayIdentity identity) {
-        List<String> pairs = new ArrayList<>(18);
-        add(pairs, this.subject, encode(identity.subject()));
-        add(pairs, this.mode, encode(identity.mode().name()));
-        add(pairs, this.issuer, encode(identity.issuer()));
-        add(pairs, this.realm, encode(identity.realm()));
-        add(pairs, this.client, encode(identity.clientId()));
-        add(pairs, this.roles, list(identity.roles(), ","));
-        add(pairs, this.scopes, list(identity.scopes(), " "));
-        add(pairs, this.device, encode(identity.deviceId()));
-        add(pairs, this.keyId, encode(identity.keyId()));
+    /** The identity's headers, encoded. */
+    private HeaderBlock headerBlock(GatewayIdentity identity) {
+        HeaderBlock.Builder block = HeaderBlock.builder()
+                .add(this.subjectName, encode(identity.subject()))
+                .add(this.modeName, encode(identity.mode().name()))
+                .add(this.issuerName, encode(identity.issuer()))
+                .add(this.realmName, encode(identity.realm()))
+                .add(this.clientName, encode(identity.clientId()))
+                .add(this.rolesName, list(identity.roles(), ","))
+                .add(this.scopesName, list(identity.scopes(), " "))
+                .add(this.deviceName, encode(identity.deviceId()))
+                .add(this.keyIdName, encode(identity.keyId()));
         if (identity.userInfo() != null) {
             for (Map.Entry<String, Object> claim : new TreeMap<>(identity.userInfo()).entrySet()) {
-                add(pairs, claimHeader(claim.getKey()), claimValue(claim.getValue()));
+                block.add(HeaderName.of(claimHeader(claim.getKey())), claimValue(claim.getValue()));
             }
         }
-        return pairs.toArray(String[]::new);
+        return block.build();
     }
 
     /**
@@ -235,13 +259,6 @@ public final class IdentityHeaders {
 
     private static String encode(String value) {
         return (value != null) ? HeaderValues.encode(value) : null;
-    }
-
-    private static void add(List<String> pairs, String name, String value) {
-        if (value != null && !value.isEmpty()) {
-            pairs.add(name);
-            pairs.add(value);
-        }
     }
 
     /** Members sorted, each encoded (so none holds the separator), joined by the separator. */

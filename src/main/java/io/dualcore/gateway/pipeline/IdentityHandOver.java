@@ -7,6 +7,7 @@ import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.web.UpstreamHeaders;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -45,6 +46,10 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
     private final ConfigurationPin pin;
 
     private final int order;
+
+    /** {@link #write} for a decided exchange (every routed request): made once, so nothing is captured per request. */
+    private final BiConsumer<HttpHeaders, Decision> writeDecided = (headers, decision) ->
+            write(headers, decision.identity(), decision, decision.authorization(), decision.clientCredentials());
 
     /** A hand-over with the default credential carriers ({@code dualcore.credentials} unset). */
     public IdentityHandOver(IdentityHeaders identityHeaders, int order) {
@@ -133,7 +138,10 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
                 && (authorization || !input.containsHeader(HttpHeaders.AUTHORIZATION))) {
             return input;
         }
-        return UpstreamHeaders.write(input, headers -> write(headers, identity, decision, authorization, credentials));
+        if (decision != null) {
+            return UpstreamHeaders.write(input, decision, this.writeDecided);
+        }
+        return UpstreamHeaders.write(input, headers -> write(headers, null, null, false, credentials));
     }
 
     private void write(
@@ -152,7 +160,7 @@ public final class IdentityHandOver implements HttpHeadersFilter, Ordered {
             IdentityHeaders names = (decision.headers() != null) ? decision.headers() : this.identityHeaders;
             names.write(identity, headers);
             if (decision.assertion() != null) {
-                headers.set(names.assertion, decision.assertion());
+                names.writeAssertion(decision.assertion(), headers);
             }
         }
     }

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.CollectionUtils;
@@ -17,7 +18,10 @@ import org.springframework.web.server.ServerWebExchange;
  * without copying the input first: the stock filters read it through {@code headerSet()}, which copies every name
  * into a new case-insensitive map per call. Read here from Reactor Netty's header lines when the input is the
  * request's headers as received ({@link ReceivedHeaders}), else through {@code headerSet()} as the stock filters do;
- * a copy made here, handed to the next of these filters, is changed in place.
+ * a copy made here, handed to the next of these filters, is changed in place. Its names are already unique
+ * case-insensitively, so it is iterated as it is ({@link #forEach}: Spring Cloud Gateway's routing filter copies the
+ * headers into Netty's that way), and the gateway's own header names are put with their lower-case form computed
+ * once ({@link HeaderName}).
  */
 final class UpstreamHeaderCopy extends HttpHeaders {
 
@@ -27,15 +31,29 @@ final class UpstreamHeaderCopy extends HttpHeaders {
     /** Room for what the gateway adds after the copies (identity headers, assertion, traceparent). */
     private static final int ADDED_HEADERS = 12;
 
-    private final LinkedCaseInsensitiveMap<List<String>> names;
+    private final Names names;
 
     private UpstreamHeaderCopy(int expectedSize) {
-        this(new LinkedCaseInsensitiveMap<>(expectedSize + ADDED_HEADERS, Locale.ROOT));
+        this(new Names(expectedSize + ADDED_HEADERS));
     }
 
-    private UpstreamHeaderCopy(LinkedCaseInsensitiveMap<List<String>> names) {
+    private UpstreamHeaderCopy(Names names) {
         super(CollectionUtils.toMultiValueMap(names));
         this.names = names;
+    }
+
+    /**
+     * Every header, as {@code HttpHeaders.forEach} hands them (first spelling of each name, all its values, in order)
+     * without its copy of every name into a new case-insensitive set: the names here are unique already.
+     */
+    @Override
+    public void forEach(BiConsumer<? super String, ? super List<String>> action) {
+        this.names.forEach(action);
+    }
+
+    /** {@code put(name, values)} with the name's lower-case form known. */
+    void put(String name, String lowerCase, List<String> values) {
+        this.names.put(name, lowerCase, values);
     }
 
     /**
@@ -112,5 +130,40 @@ final class UpstreamHeaderCopy extends HttpHeaders {
             }
         }
         return true;
+    }
+
+    /**
+     * The case-insensitive map of the copy: for a name whose lower-case form the caller knows ({@link HeaderName}),
+     * that form instead of a new lower-cased string. Confined to the one filter chain making the copy, as the copy.
+     */
+    private static final class Names extends LinkedCaseInsensitiveMap<List<String>> {
+
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        /** The name being put by {@link #put(String, String, List)} (the same instance), and its lower-case form. */
+        private transient String known;
+
+        private transient String knownLowerCase;
+
+        Names(int expectedSize) {
+            super(expectedSize, Locale.ROOT);
+        }
+
+        void put(String name, String lowerCase, List<String> values) {
+            this.known = name;
+            this.knownLowerCase = lowerCase;
+            try {
+                put(name, values);
+            } finally {
+                this.known = null;
+                this.knownLowerCase = null;
+            }
+        }
+
+        @Override
+        protected String convertKey(String key) {
+            return (key == this.known) ? this.knownLowerCase : super.convertKey(key);
+        }
     }
 }

@@ -1,14 +1,20 @@
 package io.dualcore.gateway.bench;
 
+import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.pipeline.IdentityHandOver;
 import io.dualcore.gateway.testsupport.ReactorNettyExchanges;
 import io.dualcore.gateway.web.ForwardedHeadersRemovalFilter;
 import io.dualcore.gateway.web.HopByHopHeadersFilter;
 import io.dualcore.gateway.web.ReceivedHeaders;
 import io.dualcore.gateway.web.XForwardedHeadersRemovalFilter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,7 +54,10 @@ import org.springframework.web.server.ServerWebExchange;
  *       Gateway's, and the gateway's replacements ({@code config.UpstreamHeadersConfiguration});
  *   <li>{@code reservedCheckHeaderNames} / {@code reservedCheckNettyLines}: whether any header is in the reserved
  *       identity namespace or is {@code Connection}, over {@code HttpHeaders.headerNames()} (before) and over Netty's
- *       header lines (the authentication step's check now).
+ *       header lines (the authentication step's check now);
+ *   <li>{@code handOver}: the hop-by-hop filter, then {@link IdentityHandOver} writing a cached identity's headers
+ *       and a ~720-character assertion (the client's {@code Authorization} removed), then what Spring Cloud
+ *       Gateway's {@code NettyRoutingFilter} does with the result ({@code forEach} into Netty's headers).
  * </ul>
  *
  * <p>{@code headers}: {@code wrk} sends {@code Host} and a ~1 KB {@code Authorization} ({@code bench/compare.sh}'s
@@ -80,6 +89,25 @@ public class UpstreamHeadersBenchmark {
 
     private final IdentityHeaders identityHeaders = new IdentityHeaders("X-Auth-");
 
+    private List<HttpHeadersFilter> handOverFilters;
+
+    /** A cached identity (the same instance every request, as the verified-token cache hands it out). */
+    private final GatewayIdentity identity = new GatewayIdentity(
+            OidcVerificationMode.MODE,
+            "https://idp.example.com/realms/a",
+            "a",
+            "f3b2c1d0-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "web-app",
+            Set.of("user", "orders:read"),
+            Set.of("openid", "profile"),
+            null,
+            "kid-2026-12",
+            Instant.now().plusSeconds(3600),
+            Map.of("sub", "f3b2c1d0-5e6f-4a7b-8c9d-0e1f2a3b4c5d"));
+
+    private final String assertion = "eyJraWQiOiJrIiwidHlwIjoiZHVhbGNvcmUtaWRlbnRpdHkrand0IiwiYWxnIjoiRVMyNTYifQ."
+            + "e".repeat(560) + "." + "s".repeat(86);
+
     @Setup(Level.Trial)
     public void setUp() {
         String authorization = "Authorization: Bearer " + "e".repeat(1060);
@@ -110,6 +138,7 @@ public class UpstreamHeadersBenchmark {
                 new XForwardedHeadersRemovalFilter(),
                 new TransferEncodingNormalizationHeadersFilter(),
                 this.hopByHop);
+        this.handOverFilters = List.of(this.hopByHop, new IdentityHandOver(this.identityHeaders, 0));
     }
 
     @Benchmark
@@ -153,6 +182,15 @@ public class UpstreamHeadersBenchmark {
             }
         }
         return false;
+    }
+
+    @Benchmark
+    public DefaultHttpHeaders handOver() {
+        IdentityHandOver.decide(this.exchange, this.identity, this.assertion, false);
+        HttpHeaders filtered = HttpHeadersFilter.filterRequest(this.handOverFilters, this.exchange);
+        DefaultHttpHeaders netty = new DefaultHttpHeaders();
+        filtered.forEach(netty::set);
+        return netty;
     }
 
     /** Arguments as JMH's own: {@code [regex] [-prof gc]}; no regex: every case of this class. */

@@ -131,6 +131,22 @@ class IdentityAssertionSignerTests {
     }
 
     @Test
+    void assertionForWhenReusedThenNeverPastThirteenSixteenthsOfItsLifetime() throws Exception {
+        GatewayIdentity alice = identity("alice", Duration.ofMinutes(10));
+
+        for (int step = 0; step < 600; step++) {
+            String assertion = this.signer.assertionFor(alice, "orders");
+            Instant expiresAt = SignedJWT.parse(assertion)
+                    .getJWTClaimsSet()
+                    .getExpirationTime()
+                    .toInstant();
+            // 3/16 of 60 s = 11.25 s; the exp claim is in whole seconds (at most 1 s earlier than the real expiry)
+            assertThat(expiresAt).isAfterOrEqualTo(this.clock.instant().plusMillis(11_250 - 1_000));
+            this.clock.advance(Duration.ofMillis(499));
+        }
+    }
+
+    @Test
     void renewAtWhenManySignedTogetherThenSpreadOverAnEighthOfTheLifetime() {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         Instant expiresAt = now.plus(TTL);

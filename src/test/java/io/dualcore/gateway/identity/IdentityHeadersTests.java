@@ -73,6 +73,42 @@ class IdentityHeadersTests {
     }
 
     @Test
+    void blockWhenSameIdentityThenComputedOnceAndReused() {
+        GatewayIdentity alice = identity("alice", Set.of("user"));
+
+        assertThat(this.identityHeaders.block(alice)).isSameAs(this.identityHeaders.block(alice));
+    }
+
+    @Test
+    void blockWhenAnotherIdentityThenItsOwnNeverTheCachedOne() {
+        GatewayIdentity alice = identity("alice", Set.of("user"));
+        GatewayIdentity bob = identity("bob", Set.of("admin"));
+        this.identityHeaders.block(alice);
+
+        assertThat(this.identityHeaders.block(bob)).isNotSameAs(this.identityHeaders.block(alice));
+        assertThat(this.identityHeaders.block(bob).value("X-Auth-Subject")).isEqualTo("bob");
+        assertThat(this.identityHeaders.block(bob).value("X-Auth-Roles")).isEqualTo("admin");
+    }
+
+    @Test
+    void blockWhenOtherHeaderNamesThenOwnBlockWithThoseNamesAndTheFirstKept() {
+        GatewayIdentity alice = identity("alice", Set.of("user"));
+        IdentityHeaders renamed = new IdentityHeaders("X-Gw-", List.of("X-Auth-"));
+        this.identityHeaders.block(alice);
+        HttpHeaders headers = new HttpHeaders();
+
+        renamed.write(alice, headers);
+        renamed.writeAssertion("signed.assertion", headers);
+
+        assertThat(renamed.block(alice).names()).allMatch(name -> name.startsWith("X-Gw-"));
+        assertThat(headers.getFirst("X-Gw-Subject")).isEqualTo("alice");
+        assertThat(headers.getFirst("X-Gw-Assertion")).isEqualTo("signed.assertion");
+        assertThat(headers.headerNames()).noneMatch(name -> name.startsWith("X-Auth-"));
+        // a request still on the configuration before gets its names, from its own cached block
+        assertThat(this.identityHeaders.block(alice).names()).allMatch(name -> name.startsWith("X-Auth-"));
+    }
+
+    @Test
     void isReservedWhenPrefixesRetiredThenEachStillReservedHoweverSpelledAndNamesUseTheNewPrefix() {
         IdentityHeaders headers = new IdentityHeaders("X-Id-", List.of("X-Auth-", "x_legacy_"));
 

@@ -8,8 +8,11 @@ import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
 import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.identity.IdentityHeaders;
+import io.dualcore.gateway.identity.IdentityProperties;
 import io.dualcore.gateway.route.RouteProperties;
 import io.dualcore.gateway.web.FilterOrders;
+import io.dualcore.gateway.web.HopByHopHeadersFilter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -187,6 +190,58 @@ class IdentityHandOverTests {
         assertThat(out.getFirst("X-Auth-Subject")).isEqualTo("alice");
         assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
         assertThat(out.containsHeader(HttpHeaders.CONNECTION)).isFalse();
+    }
+
+    @Test
+    void filterWhenAfterTheGatewaysHopByHopCopyThenSameHeadersAsIntoPlainHeaders() {
+        HttpHeaders in = upstream();
+        in.add("accept", "text/html");
+        MockServerWebExchange routed = MockServerWebExchange.from(
+                MockServerHttpRequest.get("/api/orders").headers(in).build());
+        IdentityHandOver.decide(routed, alice(), "signed.assertion.jwt", false);
+        List<HttpHeadersFilter> filters = List.of(
+                HopByHopHeadersFilter.of(new RemoveHopByHopHeadersFilter()),
+                new IdentityHandOver(new IdentityHeaders("X-Auth-"), FilterOrders.IDENTITY_HAND_OVER));
+
+        HttpHeaders out = HttpHeadersFilter.filterRequest(filters, routed);
+        HttpHeaders plain = this.handOver.filter(upstreamOf(routed), routed);
+
+        assertThat(describe(out)).isEqualTo(describe(plain));
+        assertThat(out.getFirst("x-auth-assertion")).isEqualTo("signed.assertion.jwt");
+        assertThat(out.getFirst("X-AUTH-SUBJECT")).isEqualTo("alice");
+        assertThat(out.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+    }
+
+    @Test
+    void filterWhenPrefixReloadedThenTheNewNamesNeverTheBlockCachedUnderTheOldOnes() {
+        IdentityProperties.Assertion assertion =
+                new IdentityProperties.Assertion("dualcore-gateway", Duration.ofSeconds(60), Duration.ofHours(24));
+        IdentitySettings before = IdentitySettings.of(
+                new IdentityProperties("X-Auth-", assertion), CredentialsProperties.defaults(), null);
+        IdentitySettings after = IdentitySettings.of(
+                new IdentityProperties("X-Gw-", assertion), CredentialsProperties.defaults(), before);
+        IdentitySettings unchanged = IdentitySettings.of(
+                new IdentityProperties("X-Gw-", assertion), CredentialsProperties.defaults(), after);
+        GatewayIdentity alice = alice();
+        IdentityHandOver.decide(this.exchange, alice, "signed.assertion.jwt", false, null, before.headers());
+        assertThat(this.handOver.filter(upstream(), this.exchange).getFirst("X-Auth-Subject"))
+                .isEqualTo("alice");
+
+        IdentityHandOver.decide(this.exchange, alice, "signed.assertion.jwt", false, null, after.headers());
+        HttpHeaders out = this.handOver.filter(upstream(), this.exchange);
+
+        assertThat(out.getFirst("X-Gw-Subject")).isEqualTo("alice");
+        assertThat(out.getFirst("X-Gw-Assertion")).isEqualTo("signed.assertion.jwt");
+        assertThat(out.headerNames()).noneMatch(name -> name.startsWith("X-Auth-"));
+        // a reload that keeps the prefix keeps the names, and the blocks cached with them
+        assertThat(unchanged.headers()).isSameAs(after.headers());
+        assertThat(unchanged.headers().block(alice)).isSameAs(after.headers().block(alice));
+    }
+
+    private static List<String> describe(HttpHeaders headers) {
+        List<String> lines = new ArrayList<>();
+        headers.forEach((name, values) -> lines.add(name + "=" + values));
+        return lines;
     }
 
     private static final String JWS = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzZW5zb3ItMSJ9.c2lnbmF0dXJlLWJ5dGVz";
