@@ -12,8 +12,9 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Gives the upstream request the trace context of the gateway's server span ({@link ServerSpanWebFilter}):
- * {@code traceparent} (and {@code tracestate}, baggage, as the propagators write them: {@link TracePropagation}) replace what the client sent,
- * so the upstream continues the same trace under the gateway's span, with the same sampling decision.
+ * {@code traceparent} (and {@code tracestate}, baggage, as the propagators write them: {@link TracePropagation})
+ * replace what the client sent, so the upstream continues the same trace under the gateway's span, with the same
+ * sampling decision.
  *
  * <p>Last of Spring Cloud Gateway's request header filters: the headers it receives are already the copy that
  * goes upstream (the hop-by-hop filter copies them), so it writes into them instead of copying them again.
