@@ -18,6 +18,7 @@ import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
 import io.dualcore.gateway.telemetry.TelemetryProperties;
 import io.dualcore.gateway.telemetry.TraceContextHeadersFilter;
+import io.dualcore.gateway.telemetry.TracePropagation;
 import io.dualcore.gateway.web.ConnectionLimits;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,6 +36,7 @@ import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.micrometer.tracing.autoconfigure.TracingProperties;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -64,22 +66,26 @@ public class TelemetryConfiguration {
         return builder -> builder.observationRegistry(ObservationRegistry.NOOP);
     }
 
+    /** The client's and the upstream's trace context: the application's propagators, as Boot configures them. */
     @Bean
-    ServerSpanWebFilter serverSpanWebFilter(
-            Tracer dualcoreTracer, ObjectProvider<OpenTelemetry> openTelemetry, ApplicationContext context) {
-        return new ServerSpanWebFilter(dualcoreTracer, propagator(openTelemetry), context);
-    }
-
-    @Bean
-    TraceContextHeadersFilter traceContextHeadersFilter(ObjectProvider<OpenTelemetry> openTelemetry) {
-        return new TraceContextHeadersFilter(propagator(openTelemetry));
-    }
-
-    private static TextMapPropagator propagator(ObjectProvider<OpenTelemetry> openTelemetry) {
-        return openTelemetry
+    TracePropagation tracePropagation(
+            ObjectProvider<OpenTelemetry> openTelemetry, ObjectProvider<TracingProperties> tracingProperties) {
+        TextMapPropagator propagator = openTelemetry
                 .getIfAvailable(OpenTelemetry::noop)
                 .getPropagators()
                 .getTextMapPropagator();
+        return TracePropagation.of(propagator, tracingProperties.getIfAvailable());
+    }
+
+    @Bean
+    ServerSpanWebFilter serverSpanWebFilter(
+            Tracer dualcoreTracer, TracePropagation tracePropagation, ApplicationContext context) {
+        return new ServerSpanWebFilter(dualcoreTracer, tracePropagation, context);
+    }
+
+    @Bean
+    TraceContextHeadersFilter traceContextHeadersFilter(TracePropagation tracePropagation) {
+        return new TraceContextHeadersFilter(tracePropagation);
     }
 
     @Bean(destroyMethod = "close")

@@ -57,10 +57,13 @@ public final class AuditLog implements AutoCloseable {
         }
     };
 
-    private static final int BATCH = 512;
+    private static final int BATCH = 1024;
 
-    /** How long the idle writer sleeps: lines reach the log within about this delay, in batches. */
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /**
+     * How long the writer waits after a batch that did not fill up (the queue was drained): lines reach the log
+     * within about this delay, in batches of what queued up meanwhile.
+     */
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final boolean logAllowed;
 
@@ -181,16 +184,21 @@ public final class AuditLog implements AutoCloseable {
         List<AuditEvent> batch = new ArrayList<>(BATCH);
         while (this.running || !this.queue.isEmpty()) {
             this.queue.drainTo(batch, BATCH);
-            if (batch.isEmpty()) {
+            int drained = batch.size();
+            if (drained > 0) {
+                try {
+                    this.sink.write(batch);
+                } catch (RuntimeException ex) {
+                    // a broken console or appender must not stop auditing
+                }
+                batch.clear();
+            }
+            if (drained < BATCH && this.running) {
+                // the queue is (nearly) empty: let the next batch gather for a while rather than write the one or
+                // two events that arrive while a batch is written (one write system call per batch); close()
+                // unparks the writer, which then writes whatever is left
                 LockSupport.parkNanos(IDLE_PARK_NANOS);
-                continue;
             }
-            try {
-                this.sink.write(batch);
-            } catch (RuntimeException ex) {
-                // a broken console or appender must not stop auditing
-            }
-            batch.clear();
         }
     }
 

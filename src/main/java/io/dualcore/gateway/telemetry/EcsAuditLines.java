@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -25,9 +26,10 @@ import org.springframework.boot.logging.logback.StructuredLogEncoder;
  * an event whose shape never changes. The members every line shares ({@code log}, {@code process},
  * {@code service}, {@code ecs}, with every {@code logging.structured.ecs.*} setting) come from Spring Boot's own ECS
  * encoder, which formats a template event once; the event's members are written here, JSON-escaped, as nested
- * objects with the same names Boot gives the key-value pairs of {@link AuditLog}'s logging path. A batch of lines
- * is written with one call to the console stream (the same {@link System#out} and lock Boot's console appender
- * uses, so lines of the two never interleave).
+ * objects with the same names Boot gives the key-value pairs of {@link AuditLog}'s logging path, encoded as UTF-8
+ * straight into one reused byte buffer (no string per line or batch). A batch is written to the console stream in
+ * chunks of {@link #CHUNK} bytes, one call each, a chunk always ending with a line (the same {@link System#out} and
+ * lock Boot's console appender uses, so lines of the two never interleave).
  *
  * <p>Used only when the {@code dualcore.audit} logger writes to the console appender alone and that appender
  * writes Boot's ECS JSON; any other logging set-up (plain text, another format, a log file, an appender of its own,
@@ -39,20 +41,26 @@ final class EcsAuditLines implements AuditLog.Sink {
 
     private static final Instant TEMPLATE_TIME = Instant.parse("2000-01-02T03:04:05.123456789Z");
 
-    /** A batch is written to the console in chunks of about this size. */
-    private static final int CHUNK = 64 * 1024;
+    /** A batch is written to the console in chunks of about this size (one write system call each). */
+    static final int CHUNK = 256 * 1024;
 
-    /** Up to the timestamp's value, between it and the message's value, after the message's closing quote. */
-    private final String head;
+    /**
+     * Up to the timestamp's value, between it and the message's value, after the message's closing quote: UTF-8 of
+     * the template line Boot's encoder wrote.
+     */
+    private final byte[] head;
 
-    private final String middle;
+    private final byte[] middle;
 
-    private final String tail;
+    private final byte[] tail;
+
+    /** The writer thread's chunk, reused batch after batch. */
+    private final Buffer buffer = new Buffer(CHUNK + 16 * 1024);
 
     EcsAuditLines(String head, String middle, String tail) {
-        this.head = head;
-        this.middle = middle;
-        this.tail = tail;
+        this.head = head.getBytes(StandardCharsets.UTF_8);
+        this.middle = middle.getBytes(StandardCharsets.UTF_8);
+        this.tail = tail.getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -129,125 +137,262 @@ final class EcsAuditLines implements AuditLog.Sink {
 
     @Override
     public void write(List<AuditEvent> batch) {
-        StringBuilder chunk = new StringBuilder(Math.min(CHUNK + 2048, batch.size() * 900));
-        // the time the batch is written, as the logging path stamps each line with the time it writes it; formatted
-        // once per batch (a batch holds what queued up within a few milliseconds)
-        String now = Instant.now().toString();
-        for (AuditEvent event : batch) {
-            append(chunk, event, now);
-            if (chunk.length() >= CHUNK) {
-                flush(chunk);
-            }
-        }
-        flush(chunk);
+        write(batch, System.out);
     }
 
-    private static void flush(StringBuilder chunk) {
-        if (chunk.isEmpty()) {
+    /** Writes the batch to this console stream (the benchmarks' is a stream that drops the bytes). */
+    void write(List<AuditEvent> batch, PrintStream console) {
+        // the time the batch is written, as the logging path stamps each line with the time it writes it; formatted
+        // once per batch (a batch holds what queued up within a few milliseconds)
+        byte[] now = asciiBytes(Instant.now().toString());
+        synchronized (this.buffer) {
+            Buffer out = this.buffer;
+            try {
+                for (AuditEvent event : batch) {
+                    append(out, event, now);
+                    if (out.length >= CHUNK) {
+                        flush(out, console);
+                    }
+                }
+                flush(out, console);
+            } finally {
+                // a failed line or write loses this batch only
+                out.length = 0;
+            }
+        }
+    }
+
+    private static void flush(Buffer chunk, PrintStream console) {
+        if (chunk.length == 0) {
             return;
         }
-        byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
-        PrintStream out = System.out;
-        out.write(bytes, 0, bytes.length);
-        out.flush();
-        chunk.setLength(0);
+        console.write(chunk.bytes, 0, chunk.length);
+        console.flush();
+        chunk.length = 0;
     }
 
     /** One line, as Boot's ECS encoder would write it for {@link AuditLog}'s logging path. */
     String format(AuditEvent event, Instant now) {
-        StringBuilder out = new StringBuilder(1024);
-        append(out, event, now.toString());
-        return out.toString();
+        Buffer out = new Buffer(1024);
+        append(out, event, asciiBytes(now.toString()));
+        return new String(out.bytes, 0, out.length, StandardCharsets.UTF_8);
     }
 
-    /** Appends one line (also the benchmarks' sink). */
-    void append(StringBuilder out, AuditEvent event, String now) {
-        out.append(this.head).append(now).append(this.middle);
-        escape(out, AuditLog.message(event));
-        out.append('"');
-        out.append(",\"event\":{\"action\":\"access\",\"outcome\":\"")
-                .append(event.allowed() ? "success" : "failure")
-                .append('"');
-        member(out, "reason", event.code());
-        out.append("},\"http\":{\"request\":{\"method\":");
-        string(out, event.method());
-        out.append("},\"response\":{\"status_code\":").append(event.status()).append("}}");
-        out.append(",\"url\":{\"path\":");
-        string(out, event.path());
-        out.append('}');
-        object(out, "user", "id", event.subject());
-        object(out, "source", "ip", event.sourceIp());
-        object(out, "trace", "id", event.traceId());
-        out.append(",\"dualcore\":{\"mode\":");
-        string(out, event.mode());
-        member(out, "code", event.code());
-        member(out, "route", event.route());
-        member(out, "issuer", event.issuer());
-        member(out, "realm", event.realm());
-        member(out, "client_id", event.clientId());
-        member(out, "device_id", event.deviceId());
-        member(out, "key_id", event.keyId());
-        member(out, "door", event.door());
-        out.append('}');
-        out.append(this.tail);
+    /** Appends one line as UTF-8; {@code now} is the timestamp's ASCII. */
+    void append(Buffer out, AuditEvent event, byte[] now) {
+        out.raw(this.head).raw(now).raw(this.middle);
+        // the message, AuditLog.message(event) escaped, without building it first
+        out.escaped(String.valueOf(event.method())).ascii(' ');
+        out.escaped(String.valueOf(event.path())).ascii(' ');
+        out.number(event.status());
+        if (event.allowed()) {
+            out.raw(ALLOWED);
+        } else {
+            out.raw(DENIED).escaped(String.valueOf(event.code()));
+        }
+        out.ascii('"').raw(event.allowed() ? EVENT_SUCCESS : EVENT_FAILURE);
+        member(out, REASON, event.code());
+        out.raw(HTTP_METHOD).string(event.method());
+        out.raw(STATUS_CODE).number(event.status());
+        out.raw(URL_PATH).string(event.path());
+        out.ascii('}');
+        object(out, USER_ID, event.subject());
+        object(out, SOURCE_IP, event.sourceIp());
+        object(out, TRACE_ID, event.traceId());
+        out.raw(DUALCORE_MODE).string(event.mode());
+        member(out, CODE, event.code());
+        member(out, ROUTE, event.route());
+        member(out, ISSUER, event.issuer());
+        member(out, REALM, event.realm());
+        member(out, CLIENT_ID, event.clientId());
+        member(out, DEVICE_ID, event.deviceId());
+        member(out, KEY_ID, event.keyId());
+        member(out, DOOR, event.door());
+        out.ascii('}');
+        out.raw(this.tail);
     }
 
-    private static void object(StringBuilder out, String name, String member, String value) {
+    private static final byte[] ALLOWED = asciiBytes(" allowed");
+
+    private static final byte[] DENIED = asciiBytes(" denied ");
+
+    private static final byte[] EVENT_SUCCESS = asciiBytes(",\"event\":{\"action\":\"access\",\"outcome\":\"success\"");
+
+    private static final byte[] EVENT_FAILURE = asciiBytes(",\"event\":{\"action\":\"access\",\"outcome\":\"failure\"");
+
+    private static final byte[] HTTP_METHOD = asciiBytes("},\"http\":{\"request\":{\"method\":");
+
+    private static final byte[] STATUS_CODE = asciiBytes("},\"response\":{\"status_code\":");
+
+    private static final byte[] URL_PATH = asciiBytes("}},\"url\":{\"path\":");
+
+    private static final byte[] USER_ID = asciiBytes(",\"user\":{\"id\":");
+
+    private static final byte[] SOURCE_IP = asciiBytes(",\"source\":{\"ip\":");
+
+    private static final byte[] TRACE_ID = asciiBytes(",\"trace\":{\"id\":");
+
+    private static final byte[] DUALCORE_MODE = asciiBytes(",\"dualcore\":{\"mode\":");
+
+    private static final byte[] REASON = asciiBytes(",\"reason\":");
+
+    private static final byte[] CODE = asciiBytes(",\"code\":");
+
+    private static final byte[] ROUTE = asciiBytes(",\"route\":");
+
+    private static final byte[] ISSUER = asciiBytes(",\"issuer\":");
+
+    private static final byte[] REALM = asciiBytes(",\"realm\":");
+
+    private static final byte[] CLIENT_ID = asciiBytes(",\"client_id\":");
+
+    private static final byte[] DEVICE_ID = asciiBytes(",\"device_id\":");
+
+    private static final byte[] KEY_ID = asciiBytes(",\"key_id\":");
+
+    private static final byte[] DOOR = asciiBytes(",\"door\":");
+
+    /** {@code ,"name":{"member":"value"}} when there is a value; {@code prefix} is {@code ,"name":{"member":}. */
+    private static void object(Buffer out, byte[] prefix, String value) {
         if (value != null) {
-            out.append(",\"").append(name).append("\":{\"").append(member).append("\":");
-            string(out, value);
-            out.append('}');
+            out.raw(prefix).string(value).ascii('}');
         }
     }
 
-    private static void member(StringBuilder out, String name, String value) {
+    /** {@code ,"name":"value"} when there is a value; {@code prefix} is {@code ,"name":}. */
+    private static void member(Buffer out, byte[] prefix, String value) {
         if (value != null) {
-            out.append(",\"").append(name).append("\":");
-            string(out, value);
+            out.raw(prefix).string(value);
         }
     }
 
-    private static void string(StringBuilder out, String value) {
-        out.append('"');
-        escape(out, value);
-        out.append('"');
+    private static byte[] asciiBytes(String value) {
+        return value.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** JSON string escaping (RFC 8259), plus the line and paragraph separators that break line-based collectors. */
-    static void escape(StringBuilder out, String value) {
-        int length = value.length();
-        int plain = 0;
-        while (plain < length && !escaped(value.charAt(plain))) {
-            plain++;
+    /**
+     * A growable byte buffer the writer thread reuses for every chunk: lines are encoded into it as UTF-8 directly
+     * (no StringBuilder, String and byte array per chunk), JSON-escaped as they go.
+     */
+    static final class Buffer {
+
+        private static final byte[] HEX = asciiBytes("0123456789abcdef");
+
+        byte[] bytes;
+
+        int length;
+
+        Buffer(int capacity) {
+            this.bytes = new byte[capacity];
         }
-        if (plain == length) {
-            // the usual value: nothing to escape, appended in one copy
-            out.append(value);
-            return;
-        }
-        out.append(value, 0, plain);
-        for (int i = plain; i < length; i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (escaped(c)) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+
+        private void ensure(int more) {
+            if (this.length + more > this.bytes.length) {
+                this.bytes = Arrays.copyOf(this.bytes, Math.max(this.bytes.length * 2, this.length + more));
             }
         }
-    }
 
-    private static boolean escaped(char c) {
-        return c < 0x20 || c == '"' || c == '\\' || c == 0x7F || c == '\u2028' || c == '\u2029';
+        Buffer raw(byte[] value) {
+            ensure(value.length);
+            System.arraycopy(value, 0, this.bytes, this.length, value.length);
+            this.length += value.length;
+            return this;
+        }
+
+        Buffer ascii(char c) {
+            ensure(1);
+            this.bytes[this.length++] = (byte) c;
+            return this;
+        }
+
+        Buffer number(int value) {
+            if (value < 0) {
+                return raw(asciiBytes(Integer.toString(value)));
+            }
+            int digits = 1;
+            for (int rest = value / 10; rest > 0; rest /= 10) {
+                digits++;
+            }
+            ensure(digits);
+            int p = this.length + digits;
+            this.length = p;
+            int rest = value;
+            do {
+                this.bytes[--p] = (byte) ('0' + rest % 10);
+                rest /= 10;
+            } while (rest > 0);
+            return this;
+        }
+
+        /** The value as a JSON string; {@code null} fails as it did through a StringBuilder. */
+        Buffer string(String value) {
+            ascii('"');
+            escaped(value);
+            return ascii('"');
+        }
+
+        /**
+         * The value JSON-escaped (RFC 8259, plus the line and paragraph separators that break line-based
+         * collectors) as UTF-8, a lone surrogate as {@code ?} (what {@link String#getBytes} writes for it).
+         */
+        Buffer escaped(String value) {
+            int count = value.length();
+            // at most 6 bytes per char (a backslash-u escape); 3 for a char of UTF-8, 4 for a surrogate pair
+            ensure(count * 6);
+            byte[] b = this.bytes;
+            int p = this.length;
+            for (int i = 0; i < count; i++) {
+                char c = value.charAt(i);
+                if (c < 0x80) {
+                    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
+                        b[p++] = (byte) c;
+                        continue;
+                    }
+                    b[p++] = '\\';
+                    switch (c) {
+                        case '"' -> b[p++] = '"';
+                        case '\\' -> b[p++] = '\\';
+                        case '\n' -> b[p++] = 'n';
+                        case '\r' -> b[p++] = 'r';
+                        case '\t' -> b[p++] = 't';
+                        case '\b' -> b[p++] = 'b';
+                        case '\f' -> b[p++] = 'f';
+                        default -> p = unicode(b, p, c);
+                    }
+                } else if (c < 0x800) {
+                    b[p++] = (byte) (0xC0 | (c >> 6));
+                    b[p++] = (byte) (0x80 | (c & 0x3F));
+                } else if (c == '\u2028' || c == '\u2029') {
+                    b[p++] = '\\';
+                    p = unicode(b, p, c);
+                } else if (Character.isHighSurrogate(c)
+                        && i + 1 < count
+                        && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    int code = Character.toCodePoint(c, value.charAt(++i));
+                    b[p++] = (byte) (0xF0 | (code >> 18));
+                    b[p++] = (byte) (0x80 | ((code >> 12) & 0x3F));
+                    b[p++] = (byte) (0x80 | ((code >> 6) & 0x3F));
+                    b[p++] = (byte) (0x80 | (code & 0x3F));
+                } else if (Character.isSurrogate(c)) {
+                    b[p++] = '?';
+                } else {
+                    b[p++] = (byte) (0xE0 | (c >> 12));
+                    b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                    b[p++] = (byte) (0x80 | (c & 0x3F));
+                }
+            }
+            this.length = p;
+            return this;
+        }
+
+        /** {@code u} and four lowercase hex digits, after the backslash. */
+        private static int unicode(byte[] b, int p, char c) {
+            b[p++] = 'u';
+            b[p++] = HEX[(c >> 12) & 0xF];
+            b[p++] = HEX[(c >> 8) & 0xF];
+            b[p++] = HEX[(c >> 4) & 0xF];
+            b[p++] = HEX[c & 0xF];
+            return p;
+        }
     }
 }

@@ -7,17 +7,12 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.InetSocketAddress;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.List;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.context.ApplicationContext;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.util.Assert;
@@ -29,7 +24,8 @@ import reactor.core.publisher.Mono;
 /**
  * The request's server span, the gateway's own (it replaces Spring Boot's HTTP server observation and Spring Cloud
  * Gateway's observability, which cost more than the rest of the pipeline together): continues the client's
- * {@code traceparent} (W3C trace context, with the propagators the application's OpenTelemetry has), lets the
+ * {@code traceparent} (W3C trace context, with the propagators the application's OpenTelemetry has:
+ * {@link TracePropagation}), lets the
  * sampler decide, and puts the span's context into the exchange ({@link GatewayTelemetry#TRACE_CONTEXT}) for the
  * gateway's own spans, the audit line and the upstream's {@code traceparent} ({@link TraceContextHeadersFilter}).
  *
@@ -51,27 +47,9 @@ public final class ServerSpanWebFilter implements WebFilter, Ordered {
 
     private static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
 
-    private static final TextMapGetter<HttpHeaders> HEADERS = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(HttpHeaders carrier) {
-            return carrier.headerNames();
-        }
-
-        @Override
-        public String get(HttpHeaders carrier, String key) {
-            return (carrier != null) ? carrier.getFirst(key) : null;
-        }
-
-        @Override
-        public Iterator<String> getAll(HttpHeaders carrier, String key) {
-            List<String> values = (carrier != null) ? carrier.get(key) : null;
-            return (values != null) ? values.iterator() : Collections.emptyIterator();
-        }
-    };
-
     private final Tracer tracer;
 
-    private final TextMapPropagator propagator;
+    private final TracePropagation propagation;
 
     private final ApplicationContext gatewayContext;
 
@@ -79,12 +57,17 @@ public final class ServerSpanWebFilter implements WebFilter, Ordered {
      * @param gatewayContext the context whose server is the gateway port (the management server is not traced), or
      *     {@code null} to trace every server
      */
-    public ServerSpanWebFilter(Tracer tracer, TextMapPropagator propagator, ApplicationContext gatewayContext) {
+    public ServerSpanWebFilter(Tracer tracer, TracePropagation propagation, ApplicationContext gatewayContext) {
         Assert.notNull(tracer, "tracer cannot be null");
-        Assert.notNull(propagator, "propagator cannot be null");
+        Assert.notNull(propagation, "propagation cannot be null");
         this.tracer = tracer;
-        this.propagator = propagator;
+        this.propagation = propagation;
         this.gatewayContext = gatewayContext;
+    }
+
+    /** Every request through the propagator (tests, benchmarks). */
+    public ServerSpanWebFilter(Tracer tracer, TextMapPropagator propagator, ApplicationContext gatewayContext) {
+        this(tracer, TracePropagation.of(propagator), gatewayContext);
     }
 
     @Override
@@ -93,7 +76,7 @@ public final class ServerSpanWebFilter implements WebFilter, Ordered {
             return chain.filter(exchange);
         }
         ServerHttpRequest request = exchange.getRequest();
-        Context parent = this.propagator.extract(Context.root(), request.getHeaders(), HEADERS);
+        Context parent = this.propagation.extract(request.getHeaders());
         String method = request.getMethod().name();
         Span span = this.tracer
                 .spanBuilder(method)

@@ -4,7 +4,6 @@ import io.dualcore.gateway.web.FilterOrders;
 import io.dualcore.gateway.web.UpstreamHeaders;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -13,21 +12,25 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Gives the upstream request the trace context of the gateway's server span ({@link ServerSpanWebFilter}):
- * {@code traceparent} (and {@code tracestate}, baggage, as the propagators write them) replace what the client sent,
- * so the upstream continues the same trace under the gateway's span, with the same sampling decision.
+ * {@code traceparent} (and {@code tracestate}, baggage, as the propagators write them: {@link TracePropagation})
+ * replace what the client sent, so the upstream continues the same trace under the gateway's span, with the same
+ * sampling decision.
  *
  * <p>Last of Spring Cloud Gateway's request header filters: the headers it receives are already the copy that
  * goes upstream (the hop-by-hop filter copies them), so it writes into them instead of copying them again.
  */
 public final class TraceContextHeadersFilter implements HttpHeadersFilter, Ordered {
 
-    private static final TextMapSetter<HttpHeaders> SETTER = HttpHeaders::set;
+    private final TracePropagation propagation;
 
-    private final TextMapPropagator propagator;
+    public TraceContextHeadersFilter(TracePropagation propagation) {
+        Assert.notNull(propagation, "propagation cannot be null");
+        this.propagation = propagation;
+    }
 
+    /** Every request through the propagator (tests, benchmarks). */
     public TraceContextHeadersFilter(TextMapPropagator propagator) {
-        Assert.notNull(propagator, "propagator cannot be null");
-        this.propagator = propagator;
+        this(TracePropagation.of(propagator));
     }
 
     @Override
@@ -36,7 +39,7 @@ public final class TraceContextHeadersFilter implements HttpHeadersFilter, Order
         if (context == null) {
             return input;
         }
-        return UpstreamHeaders.write(input, headers -> this.propagator.inject(context, headers, SETTER));
+        return UpstreamHeaders.write(input, headers -> this.propagation.inject(context, headers));
     }
 
     @Override

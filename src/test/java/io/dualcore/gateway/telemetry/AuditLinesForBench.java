@@ -22,18 +22,17 @@ public final class AuditLinesForBench {
     public static AuditLog ecsAuditLogToNowhere() {
         EcsAuditLines lines = EcsAuditLines.parse(ECS_TEMPLATE).orElseThrow();
         java.time.Duration denialWait = java.time.Duration.ofMillis(20);
-        return new AuditLog(true, 16_384, denialWait, true, batch -> {
-            // EcsAuditLines.write without the console: the same chunk, its bytes dropped
-            StringBuilder chunk = new StringBuilder(Math.min(64 * 1024 + 2048, batch.size() * 900));
-            String now = Instant.now().toString();
-            for (AuditEvent event : batch) {
-                lines.append(chunk, event, now);
-            }
-            byte[] bytes = chunk.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            if (bytes.length == 1) {
-                throw new IllegalStateException("not a line");
-            }
-        });
+        java.io.PrintStream nowhere = new java.io.PrintStream(java.io.OutputStream.nullOutputStream(), false);
+        return new AuditLog(true, 16_384, denialWait, true, batch -> lines.write(batch, nowhere));
+    }
+
+    /**
+     * The writer thread's ECS sink itself ({@code EcsAuditLines.write}: format a batch and write it to
+     * {@link System#out}; the benchmark points {@code System.out} at a stream that drops the bytes).
+     */
+    public static java.util.function.Consumer<java.util.List<AuditEvent>> ecsWriter() {
+        EcsAuditLines lines = EcsAuditLines.parse(ECS_TEMPLATE).orElseThrow();
+        return lines::write;
     }
 
     /** Formats one event as the writer thread does for the console (ECS JSON). */

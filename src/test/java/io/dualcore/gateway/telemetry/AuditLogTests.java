@@ -3,6 +3,9 @@ package io.dualcore.gateway.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The audit queue's policy when the writer cannot keep up: allowed lines go first, denials wait, drops are counted. */
@@ -50,6 +53,25 @@ class AuditLogTests {
         log.close();
         assertThat(log.pending()).isZero();
         assertThat(log.droppedAllowed() + log.droppedDenied()).isZero();
+    }
+
+    @Test
+    void closeWhenEventsArriveWhileTheWriterWaitsThenEveryEventWrittenOnceInOrder() {
+        List<AuditEvent> written = Collections.synchronizedList(new ArrayList<>());
+        AuditLog log = new AuditLog(true, 16_384, Duration.ofMillis(5), true, written::addAll);
+        List<AuditEvent> submitted = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            AuditEvent event = ((i % 3 == 0)
+                            ? TestAuditEvents.denied(403, "insufficient_role")
+                            : TestAuditEvents.allowed())
+                    .request("GET", "/api/orders/" + i)
+                    .build();
+            submitted.add(event);
+            log.submit(event);
+        }
+        log.close();
+        assertThat(log.droppedAllowed() + log.droppedDenied()).isZero();
+        assertThat(written).containsExactlyElementsOf(submitted);
     }
 
     @Test

@@ -34,6 +34,11 @@ class EcsAuditLinesTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    private static final String TEMPLATE = "{\"@timestamp\":\"2000-01-02T03:04:05.123456789Z\",\"log\":{\"level\":"
+            + "\"INFO\",\"logger\":\"dualcore.audit\"},\"process\":{\"pid\":4242,\"thread\":{\"name\":"
+            + "\"dualcore-audit\"}},\"service\":{\"name\":\"dualcore-gateway \u00e9\u4e2d\"},\"message\":"
+            + "\"dualcore-audit-message-7f3a\",\"ecs\":{\"version\":\"8.11\"}}\n";
+
     private final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
 
     private final Logger audit = this.context.getLogger(AuditLog.LOGGER);
@@ -114,6 +119,97 @@ class EcsAuditLinesTests {
         JsonNode actual = JSON.readTree(ours);
         assertThat(actual).isEqualTo(expected);
         assertThat(actual.path("service").path("version").asString()).isEqualTo("1.2.3");
+    }
+
+    /** Values that exercise every branch of the byte encoder: each control char, escapes, 2-, 3- and 4-byte UTF-8. */
+    static Stream<AuditEvent> encodedValues() {
+        StringBuilder controls = new StringBuilder();
+        for (char c = 0; c < 0x20; c++) {
+            controls.append(c);
+        }
+        controls.append('\u007f')
+                .append('\u0080')
+                .append('\u009f')
+                .append('\u00ff')
+                .append('\u07ff');
+        controls.append('\u0800')
+                .append('\u2027')
+                .append('\u2028')
+                .append('\u2029')
+                .append('\u202a');
+        controls.append('\ufffd').append('\uffff').append("\ud83d\ude00").append("\udbff\udfff");
+        String lone = "a\ud83db\ude00c\ud83d";
+        return Stream.concat(
+                events(),
+                Stream.of(
+                        TestAuditEvents.denied(431, "header_too_large\u00e9\"")
+                                .route(controls.toString())
+                                .request("P\u00d6ST", "/" + controls + "/x")
+                                .sourceIp(lone)
+                                .traceId("\\\"")
+                                .caller("oidc", lone, "\u0000", controls.toString())
+                                .clientId("")
+                                .deviceId("\ud800")
+                                .keyId("\udc00")
+                                .door("envoy-http")
+                                .build(),
+                        TestAuditEvents.denied(0, null).request("GET", "").build(),
+                        TestAuditEvents.allowed()
+                                .request("GET", "/" + "\u4e2d\"".repeat(5_000))
+                                .build()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("encodedValues")
+    void formatWhenAnyValueThenExactlyTheBytesOfTheStringFormatterItReplaced(AuditEvent event) {
+        EcsAuditLines lines = EcsAuditLines.parse(TEMPLATE).orElseThrow();
+        Instant now = Instant.parse("2026-12-08T00:01:02.000345Z");
+
+        byte[] ours = lines.format(event, now).getBytes(StandardCharsets.UTF_8);
+        var written = new java.io.ByteArrayOutputStream();
+        lines.write(List.of(event), new java.io.PrintStream(written, false, StandardCharsets.UTF_8));
+
+        byte[] expected = StringLines.format(event, now.toString()).getBytes(StandardCharsets.UTF_8);
+        assertThat(ours).isEqualTo(expected);
+        assertThat(written.toByteArray()).startsWith(ascii(TEMPLATE.substring(0, TEMPLATE.indexOf("2000"))));
+        String line = written.toString(StandardCharsets.UTF_8);
+        String stamp = line.substring(TEMPLATE.indexOf("2000"), line.indexOf('"', TEMPLATE.indexOf("2000")));
+        assertThat(written.toByteArray())
+                .isEqualTo(StringLines.format(event, stamp).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writeWhenBatchLargerThanAChunkThenEveryLineOnceInOrderSplitBetweenLines() {
+        EcsAuditLines lines = EcsAuditLines.parse(TEMPLATE).orElseThrow();
+        List<AuditEvent> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_500; i++) {
+            batch.add(TestAuditEvents.allowed()
+                    .request("GET", "/api/orders/" + i + "/\u00e9".repeat(i % 7))
+                    .build());
+        }
+        List<Integer> chunks = new java.util.ArrayList<>();
+        var written = new java.io.ByteArrayOutputStream();
+        var console = new java.io.PrintStream(written, false, StandardCharsets.UTF_8) {
+            @Override
+            public void write(byte[] buf, int off, int len) {
+                chunks.add(len);
+                assertThat(buf[off + len - 1]).as("a chunk ends with a line").isEqualTo((byte) '\n');
+                super.write(buf, off, len);
+            }
+        };
+
+        lines.write(batch, console);
+        lines.write(batch.subList(0, 3), console);
+
+        assertThat(chunks.size()).as("several chunks, then one").isGreaterThan(2);
+        List<String> paths = written.toString(StandardCharsets.UTF_8)
+                .lines()
+                .map(line -> JSON.readTree(line).path("url").path("path").asString())
+                .toList();
+        List<String> expected = java.util.stream.Stream.concat(batch.stream(), batch.subList(0, 3).stream())
+                .map(AuditEvent::path)
+                .toList();
+        assertThat(paths).containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -233,5 +329,113 @@ class EcsAuditLinesTests {
         assertThat(failure.get()).isNull();
         assertThat(capture.list).hasSize(1);
         return capture.list.get(0);
+    }
+
+    private static byte[] ascii(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The writer's former formatter (StringBuilder, then {@code String.getBytes(UTF_8)}), kept as the reference the
+     * byte encoder must match byte for byte.
+     */
+    private static final class StringLines {
+
+        private static final EcsAuditLinesTemplate PARTS = EcsAuditLinesTemplate.of(TEMPLATE);
+
+        static String format(AuditEvent event, String now) {
+            StringBuilder out = new StringBuilder();
+            out.append(PARTS.head()).append(now).append(PARTS.middle());
+            escape(out, AuditLog.message(event));
+            out.append('"');
+            out.append(",\"event\":{\"action\":\"access\",\"outcome\":\"")
+                    .append(event.allowed() ? "success" : "failure")
+                    .append('"');
+            member(out, "reason", event.code());
+            out.append("},\"http\":{\"request\":{\"method\":");
+            string(out, event.method());
+            out.append("},\"response\":{\"status_code\":")
+                    .append(event.status())
+                    .append("}}");
+            out.append(",\"url\":{\"path\":");
+            string(out, event.path());
+            out.append('}');
+            object(out, "user", "id", event.subject());
+            object(out, "source", "ip", event.sourceIp());
+            object(out, "trace", "id", event.traceId());
+            out.append(",\"dualcore\":{\"mode\":");
+            string(out, event.mode());
+            member(out, "code", event.code());
+            member(out, "route", event.route());
+            member(out, "issuer", event.issuer());
+            member(out, "realm", event.realm());
+            member(out, "client_id", event.clientId());
+            member(out, "device_id", event.deviceId());
+            member(out, "key_id", event.keyId());
+            member(out, "door", event.door());
+            out.append('}');
+            out.append(PARTS.tail());
+            return out.toString();
+        }
+
+        private static void object(StringBuilder out, String name, String member, String value) {
+            if (value != null) {
+                out.append(",\"").append(name).append("\":{\"").append(member).append("\":");
+                string(out, value);
+                out.append('}');
+            }
+        }
+
+        private static void member(StringBuilder out, String name, String value) {
+            if (value != null) {
+                out.append(",\"").append(name).append("\":");
+                string(out, value);
+            }
+        }
+
+        private static void string(StringBuilder out, String value) {
+            out.append('"');
+            escape(out, value);
+            out.append('"');
+        }
+
+        private static void escape(StringBuilder out, String value) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                switch (c) {
+                    case '"' -> out.append("\\\"");
+                    case '\\' -> out.append("\\\\");
+                    case '\n' -> out.append("\\n");
+                    case '\r' -> out.append("\\r");
+                    case '\t' -> out.append("\\t");
+                    case '\b' -> out.append("\\b");
+                    case '\f' -> out.append("\\f");
+                    default -> {
+                        if (c < 0x20 || c == 0x7F || c == '\u2028' || c == '\u2029') {
+                            out.append(String.format("\\u%04x", (int) c));
+                        } else {
+                            out.append(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The template split as EcsAuditLines.parse splits it. */
+    private record EcsAuditLinesTemplate(String head, String middle, String tail) {
+
+        static EcsAuditLinesTemplate of(String encoded) {
+            String timestamp = "\"@timestamp\":\"";
+            String stamp = "2000-01-02T03:04:05.123456789Z";
+            String message = "\"message\":\"";
+            String marker = "dualcore-audit-message-7f3a";
+            int t = encoded.indexOf(timestamp) + timestamp.length();
+            int m = encoded.indexOf(message) + message.length();
+            return new EcsAuditLinesTemplate(
+                    encoded.substring(0, t),
+                    encoded.substring(t + stamp.length(), m),
+                    encoded.substring(m + marker.length() + 1));
+        }
     }
 }

@@ -170,6 +170,9 @@ class TelemetryIT {
         assertThat(upstreamTraceparent)
                 .as("upstream continues the client's trace")
                 .startsWith("00-" + traceId + "-");
+        assertThat(gateway.bean(TracePropagation.class).direct())
+                .as("the shipped propagation takes the direct path")
+                .isTrue();
 
         SpanData authentication = awaitSpan(named("dualcore.authenticate"));
         SpanData rateLimit = awaitSpan(named("dualcore.ratelimit"));
