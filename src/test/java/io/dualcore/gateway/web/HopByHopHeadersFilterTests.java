@@ -13,6 +13,7 @@ import org.springframework.cloud.gateway.filter.headers.RemoveForwardedHeadersFi
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveXForwardedHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.TransferEncodingNormalizationHeadersFilter;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
@@ -175,6 +176,53 @@ class HopByHopHeadersFilterTests {
 
         assertThat(results.get(1)).isEqualTo(results.get(0));
         assertThat(results.get(1)).containsExactly("Content-Type=[application/json]", "X-Forwarded-For=[10.0.0.1]");
+    }
+
+    @Test
+    void filterWhenUpstreamResponseCopyThenHopByHopHeadersRemovedInPlaceAsTheStockFilterRemovesThem() {
+        MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/api/x"));
+        exchange.getAttributes().put(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR, new Object());
+        HttpHeaders expected = this.stock.filter(upstreamResponse(), exchange);
+        HttpHeaders response = upstreamResponse();
+
+        HttpHeaders filtered = this.filter.filter(response, exchange);
+
+        assertThat(filtered).as("no copy of the routing filter's own headers").isSameAs(response);
+        assertThat(describe(filtered))
+                .isEqualTo(describe(expected))
+                .containsExactly("Content-Type=[application/json]", "x-kept=[1, 2]", "X-Forwarded-For=[10.0.0.1]");
+    }
+
+    @Test
+    void filterWhenResponseHeadersReadOnlyOrNoUpstreamAnswerYetThenCopiedAndLeftAsTheyWere() {
+        MockServerWebExchange answered = MockServerWebExchange.from(MockServerHttpRequest.get("/api/x"));
+        answered.getAttributes().put(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR, new Object());
+        HttpHeaders readOnly = HttpHeaders.readOnlyHttpHeaders(upstreamResponse());
+        HttpHeaders beforeAnswer = upstreamResponse();
+
+        HttpHeaders fromReadOnly = this.filter.filter(readOnly, answered);
+        HttpHeaders fromPlain =
+                this.filter.filter(beforeAnswer, MockServerWebExchange.from(MockServerHttpRequest.get("/api/x")));
+
+        assertThat(fromReadOnly).isNotSameAs(readOnly);
+        assertThat(describe(readOnly)).isEqualTo(describe(upstreamResponse()));
+        assertThat(fromPlain).isNotSameAs(beforeAnswer);
+        assertThat(describe(beforeAnswer)).isEqualTo(describe(upstreamResponse()));
+        assertThat(describe(fromReadOnly)).isEqualTo(describe(fromPlain)).doesNotContain("Keep-Alive=[timeout=5]");
+    }
+
+    /** An upstream response's headers as Spring Cloud Gateway's routing filter copies them (a new HttpHeaders). */
+    private static HttpHeaders upstreamResponse() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add("Content-Type", "application/json");
+        headers.add("Connection", "keep-alive, X-Hop");
+        headers.add("Keep-Alive", "timeout=5");
+        headers.add("x-kept", "1");
+        headers.add("X-HOP", "1");
+        headers.add("X-Kept", "2");
+        headers.add("Transfer-Encoding", "chunked");
+        headers.add("X-Forwarded-For", "10.0.0.1");
+        return headers;
     }
 
     @Test
