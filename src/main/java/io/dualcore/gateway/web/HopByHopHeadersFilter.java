@@ -2,9 +2,7 @@ package io.dualcore.gateway.web;
 
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
-import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
@@ -36,28 +34,7 @@ public final class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
     public HttpHeaders filter(HttpHeaders originalHeaders, ServerWebExchange exchange) {
         String[] removed = names().names();
         String[] options = connectionOptions(originalHeaders);
-        Predicate<String> hopByHop = name -> removes(name, removed, options);
-        if (isUpstreamResponseCopy(originalHeaders, exchange)) {
-            // the names of a plain HttpHeaders are unique case-insensitively: each asked once, as in a copy
-            originalHeaders.asMultiValueMap().keySet().removeIf(hopByHop);
-            return originalHeaders;
-        }
-        return UpstreamHeaderCopy.without(originalHeaders, exchange, hopByHop);
-    }
-
-    /**
-     * Whether {@code headers} are the upstream response's headers as Spring Cloud Gateway's routing filter copies them
-     * for its response header filters: a plain, writable {@code HttpHeaders} of its own (not the request's nor the
-     * client response's), made after the upstream answered, which only the chain of header filters reads (each filter
-     * hands its result to the next one). Then the hop-by-hop headers are removed from it in place, with the same
-     * result as the stock filter's copy without them (the others keep their order, spelling and values); anything
-     * else (the request's headers, a read-only view such as a {@code WebClient} response's) is copied as before.
-     */
-    private static boolean isUpstreamResponseCopy(HttpHeaders headers, ServerWebExchange exchange) {
-        return headers.getClass() == HttpHeaders.class
-                && exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) != null
-                && headers != exchange.getRequest().getHeaders()
-                && headers != exchange.getResponse().getHeaders();
+        return UpstreamHeaderCopy.without(originalHeaders, exchange, name -> removes(name, removed, options));
     }
 
     private Names names() {

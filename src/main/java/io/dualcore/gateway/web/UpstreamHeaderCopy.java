@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.util.CollectionUtils;
 import org.springframework.util.LinkedCaseInsensitiveMap;
@@ -59,7 +60,8 @@ final class UpstreamHeaderCopy extends HttpHeaders {
     /**
      * {@code input} without the headers whose name {@code removed} accepts (asked once per name, or once per header
      * line of Reactor Netty's headers: the test must not depend on the spelling): a new copy, or {@code input}
-     * itself, changed in place, when it is a copy made here. Such a copy belongs to the chain of header filters that
+     * itself, changed in place, when it is a copy made here or Spring Cloud Gateway's own copy of the upstream
+     * response's headers ({@link #isUpstreamResponseCopy}). Such a copy belongs to the chain of header filters that
      * is making it (each filter hands its result to the next one only, as {@code IdentityHandOver} relies on too), so
      * the stock filters' copy at each step would only be thrown away.
      */
@@ -67,6 +69,11 @@ final class UpstreamHeaderCopy extends HttpHeaders {
         if (input instanceof UpstreamHeaderCopy copy) {
             copy.names.keySet().removeIf(removed);
             return copy;
+        }
+        if (isUpstreamResponseCopy(input, exchange)) {
+            // the names of a plain HttpHeaders are unique case-insensitively: each asked once, as in a copy
+            input.asMultiValueMap().keySet().removeIf(removed);
+            return input;
         }
         io.netty.handler.codec.http.HttpHeaders received =
                 (input == exchange.getRequest().getHeaders()) ? ReceivedHeaders.of(exchange.getRequest()) : null;
@@ -91,6 +98,21 @@ final class UpstreamHeaderCopy extends HttpHeaders {
             }
         }
         return filtered;
+    }
+
+    /**
+     * Whether {@code headers} are the upstream response's headers as Spring Cloud Gateway's routing filter copies them
+     * for its response header filters: a plain, writable {@code HttpHeaders} of its own (not the request's nor the
+     * client response's), made after the upstream answered, which only the chain of header filters reads (each filter
+     * hands its result to the next one). Such a copy is changed in place, with the same result as a copy without the
+     * removed headers (the others keep their order, spelling and values); anything else (the request's headers, a
+     * read-only view such as a {@code WebClient} response's) is copied.
+     */
+    private static boolean isUpstreamResponseCopy(HttpHeaders headers, ServerWebExchange exchange) {
+        return headers.getClass() == HttpHeaders.class
+                && exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) != null
+                && headers != exchange.getRequest().getHeaders()
+                && headers != exchange.getResponse().getHeaders();
     }
 
     /** Whether {@code name.toLowerCase(Locale.ROOT)} equals {@code lowerCase}, without lower-casing ASCII names. */
