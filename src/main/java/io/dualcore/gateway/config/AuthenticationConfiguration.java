@@ -10,6 +10,7 @@ import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
 import io.dualcore.gateway.auth.dpop.DpopProperties;
@@ -141,7 +142,8 @@ public class AuthenticationConfiguration {
             ObjectProvider<IssuerJwtValidator> issuerValidators,
             ObjectProvider<Converter<Jwt, Collection<GrantedAuthority>>> authorities,
             ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
-            ReplayGuard replayGuard) {
+            ReplayGuard replayGuard,
+            SignatureProvider signatureProvider) {
         Tracer dualcoreTracer = tracer.getIfAvailable(
                 () -> OpenTelemetry.noop().getTracer(TelemetryConfiguration.INSTRUMENTATION_SCOPE));
         List<OAuth2TokenValidator<Jwt>> global = validators.orderedStream().toList();
@@ -162,7 +164,8 @@ public class AuthenticationConfiguration {
                     new JwtExtensions(
                             issuerChecks.isEmpty() ? null : new DelegatingOAuth2TokenValidator<>(issuerChecks),
                             authoritiesConverter),
-                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null);
+                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null,
+                    signatureProvider);
         };
         // loads an issuer's keys as soon as its configuration is in force (without waiting) and keeps them fresh
         Function<TokenVerifier, Disposable> keepWarm = verifier -> {
@@ -283,9 +286,13 @@ public class AuthenticationConfiguration {
      * configured), and an unchanged issuer's introspection client.
      */
     @Bean
-    RequestChecksCompiler requestChecksCompiler(DpopProperties dpopProperties, ReplayGuard replayGuard, Clock clock) {
+    RequestChecksCompiler requestChecksCompiler(
+            DpopProperties dpopProperties, ReplayGuard replayGuard, Clock clock, SignatureProvider signatureProvider) {
         return new RequestChecksCompiler(
-                new DpopProofVerifier(dpopProperties, clock), replayGuard, dpopProperties.externalBaseUrl(), clock);
+                new DpopProofVerifier(dpopProperties, clock, signatureProvider),
+                replayGuard,
+                dpopProperties.externalBaseUrl(),
+                clock);
     }
 
     /**
