@@ -67,6 +67,7 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.Profiles;
@@ -88,6 +89,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({CredentialsProperties.class, DpopProperties.class})
+@Import(CryptoConfiguration.class)
 public class AuthenticationConfiguration {
 
     private static final Log logger = LogFactory.getLog(AuthenticationConfiguration.class);
