@@ -1,8 +1,8 @@
 package io.dualcore.gateway.config;
 
-import io.dualcore.gateway.auth.crypto.CryptoInfoContributor;
 import io.dualcore.gateway.auth.crypto.CryptoProperties;
 import io.dualcore.gateway.auth.crypto.SignatureProvider;
+import io.dualcore.gateway.telemetry.CryptoInfoContributor;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationListener;

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
-import org.springframework.boot.actuate.info.Info;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -138,24 +137,6 @@ class SignatureProviderTests {
         assertThat(bind(Map.of("dualcore.crypto.provider", "accp")).provider()).isEqualTo(CryptoProvider.ACCP);
         assertThatThrownBy(() -> bind(Map.of("dualcore.crypto.provider", "bouncycastle")))
                 .isInstanceOf(BindException.class);
-    }
-
-    @Test
-    void infoWhenContributedThenProviderImplementationAndReason() {
-        Info.Builder builder = new Info.Builder();
-
-        new CryptoInfoContributor(SignatureProvider.choose(CryptoProvider.AUTO, () -> HEALTHY)).contribute(builder);
-
-        assertThat(builder.build().getDetails())
-                .containsEntry(
-                        "crypto",
-                        Map.of(
-                                "signatureProvider",
-                                "accp",
-                                "implementation",
-                                "FakeNative 1.0",
-                                "reason",
-                                "auto: Amazon Corretto Crypto Provider loaded and healthy"));
     }
 
     private static CryptoProperties bind(Map<String, String> values) {

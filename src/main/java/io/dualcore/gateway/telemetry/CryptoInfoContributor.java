@@ -1,5 +1,6 @@
-package io.dualcore.gateway.auth.crypto;
+package io.dualcore.gateway.telemetry;
 
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.actuate.info.Info;
@@ -8,7 +9,8 @@ import org.springframework.util.Assert;
 
 /**
  * {@code /actuator/info} {@code crypto}: the provider that verifies RSA and EC JWS signatures, its implementation and
- * why it was chosen (an operator asking "does this pod verify with ACCP?" needs no log search).
+ * why it was chosen (an operator asking "does this pod verify with ACCP?" needs no log search). Here, not in
+ * {@code auth.crypto}: no actuator type in {@code auth}.
  */
 public final class CryptoInfoContributor implements InfoContributor {
 
