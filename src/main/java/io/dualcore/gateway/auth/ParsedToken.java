@@ -1,23 +1,17 @@
 package io.dualcore.gateway.auth;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.util.Base64URL;
-import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.web.ErrorCode;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.springframework.util.Assert;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.ObjectReadContext;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.json.JsonFactory;
 
 /**
  * A bearer token that passed the structural checks every verifier relies on: a compact JWS (RFC 7515 §7.1) with
@@ -34,22 +28,32 @@ public final class ParsedToken {
     /** RFC 4648 §5 without padding, as RFC 7515 §2 requires: a look-up per character of a token of ~1 KB. */
     private static final boolean[] BASE64URL_ALPHABET = base64UrlAlphabet();
 
-    private static final Base64.Decoder URL_DECODER = Base64.getUrlDecoder();
+    /** The compact serialization as received. */
+    private final String serialized;
 
-    /** Streams a header or payload once more to refuse duplicate member names at any depth. */
-    private static final JsonFactory STRICT_JSON = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /** Where the signing input (RFC 7515 §5.2: the header and payload parts with their dot) ends. */
+    private final int signingInputEnd;
 
-    private final SignedJWT jwt;
+    private final JWSHeader header;
+
+    private final Base64URL signature;
 
     private final JWTClaimsSet claims;
 
     /** Whether {@code sub} is absent or a JSON string (Nimbus turns a JSON number into text; RFC 7519 does not). */
     private final boolean subjectIsText;
 
-    private ParsedToken(SignedJWT jwt, JWTClaimsSet claims, boolean subjectIsText) {
-        this.jwt = jwt;
+    private ParsedToken(
+            String serialized,
+            int signingInputEnd,
+            JWSHeader header,
+            Base64URL signature,
+            JWTClaimsSet claims,
+            boolean subjectIsText) {
+        this.serialized = serialized;
+        this.signingInputEnd = signingInputEnd;
+        this.header = header;
+        this.signature = signature;
         this.claims = claims;
         this.subjectIsText = subjectIsText;
     }
@@ -89,28 +93,27 @@ public final class ParsedToken {
             throw reject(ErrorCode.MALFORMED_TOKEN, "The token has an empty header or payload");
         }
         Base64URL headerPart = new Base64URL(token.substring(0, first));
-        Base64URL payloadPart = new Base64URL(token.substring(first + 1, second));
-        Base64URL signaturePart = new Base64URL(token.substring(second + 1));
-        checkHeader(parseJson(headerPart, "header"));
+        Map<String, Object> headerJson = TokenJson.parseObject(headerPart.toString(), "header");
+        checkHeader(headerJson);
         if (second == token.length() - 1) {
             throw reject(ErrorCode.INVALID_SIGNATURE, "The token is not signed");
         }
-        SignedJWT jwt;
-        JWTClaimsSet claims;
+        JWSHeader header;
         try {
-            jwt = new SignedJWT(headerPart, payloadPart, signaturePart);
+            // from the one parse above: Nimbus' SignedJWT would decode and parse the header again
+            header = JWSHeader.parse(headerJson, headerPart);
         } catch (ParseException ex) {
             throw reject(ErrorCode.MALFORMED_TOKEN, "The token header is not a valid JWS header");
         }
-        Map<String, Object> payload = parseJson(payloadPart, "payload");
+        Map<String, Object> payload = TokenJson.parseObject(token.substring(first + 1, second), "payload");
         Object subject = payload.get("sub");
         boolean subjectIsText = subject == null || subject instanceof String;
         if (!subjectIsText) {
             // Nimbus would turn a number into text and refuse other types as malformed; the verifier refuses it as
             // invalid_claim after the signature (subject())
-            payload = new HashMap<>(payload);
             payload.remove("sub");
         }
+        JWTClaimsSet claims;
         try {
             claims = JWTClaimsSet.parse(payload);
         } catch (ParseException ex) {
@@ -120,31 +123,8 @@ public final class ParsedToken {
         if (!(issuer instanceof String text) || text.isEmpty()) {
             throw reject(ErrorCode.MISSING_CLAIM, "The token has no iss claim");
         }
-        return new ParsedToken(jwt, claims, subjectIsText);
-    }
-
-    private static Map<String, Object> parseJson(Base64URL part, String what) {
-        try {
-            // Nimbus' JSON parser rejects excessive nesting and duplicate member names at the top level only; a
-            // nested duplicate (realm_access.roles twice) would be read last-wins here and maybe first-wins
-            // downstream, so every depth is checked
-            // the JDK's decoder: strict (a part of impossible length is refused, not truncated) and several times
-            // faster than Nimbus' constant-time codec, which a token nobody has verified yet does not need
-            String json = new String(URL_DECODER.decode(part.toString()), StandardCharsets.UTF_8);
-            Map<String, Object> parsed = JSONObjectUtils.parse(json);
-            rejectDuplicateNames(json);
-            return parsed;
-        } catch (ParseException | RuntimeException ex) {
-            throw reject(ErrorCode.MALFORMED_TOKEN, "The token " + what + " is not a valid JSON object");
-        }
-    }
-
-    private static void rejectDuplicateNames(String json) {
-        try (JsonParser parser = STRICT_JSON.createParser(ObjectReadContext.empty(), json)) {
-            while (parser.nextToken() != null) {
-                // STRICT_DUPLICATE_DETECTION throws on the second occurrence of a name within one object
-            }
-        }
+        return new ParsedToken(
+                token, second, header, new Base64URL(token.substring(second + 1)), claims, subjectIsText);
     }
 
     private static void checkHeader(Map<String, Object> header) {
@@ -209,21 +189,41 @@ public final class ParsedToken {
         return new TokenRejectedException(code, description);
     }
 
-    public SignedJWT jwt() {
-        return this.jwt;
+    /**
+     * Checks the signature with a verifier for one key, as Nimbus' {@code JWSObject.verify} does: the verifier sees
+     * the parsed header, the signing input (the header and payload parts as received: {@code b64} is refused, so the
+     * payload part is always the base64url encoding the signature covers) and the signature part.
+     *
+     * @return whether the signature is valid for the verifier's key
+     * @throws JOSEException when the verifier cannot check it (an algorithm its key does not fit, an unusable key)
+     */
+    public boolean verify(JWSVerifier verifier) throws JOSEException {
+        byte[] signingInput = this.serialized.substring(0, this.signingInputEnd).getBytes(StandardCharsets.US_ASCII);
+        try {
+            return verifier.verify(this.header, signingInput, this.signature);
+        } catch (JOSEException ex) {
+            throw ex;
+        } catch (RuntimeException ex) {
+            throw new JOSEException(ex.getMessage(), ex);
+        }
+    }
+
+    /** The token as received (its compact serialization). */
+    public String serialized() {
+        return this.serialized;
     }
 
     public JWSHeader header() {
-        return this.jwt.getHeader();
+        return this.header;
     }
 
     public JWSAlgorithm algorithm() {
-        return this.jwt.getHeader().getAlgorithm();
+        return this.header.getAlgorithm();
     }
 
     /** The {@code kid} header, or {@code null}. */
     public String keyId() {
-        return this.jwt.getHeader().getKeyID();
+        return this.header.getKeyID();
     }
 
     public JWTClaimsSet claims() {

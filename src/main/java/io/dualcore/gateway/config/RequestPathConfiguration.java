@@ -6,6 +6,8 @@ import io.dualcore.gateway.web.ProblemResponses;
 import io.dualcore.gateway.web.RequestPathProperties;
 import io.dualcore.gateway.web.RequestPathWebFilter;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -31,8 +33,18 @@ public class RequestPathConfiguration {
                 observer.getIfAvailable(() -> RequestPathWebFilter.RefusalObserver.NONE));
     }
 
+    /**
+     * Spring Cloud Gateway's {@code RouteToRequestUrlFilter} (its exact class, not a subclass someone declared on
+     * purpose) replaced by the one that keeps the request's raw path and query; switched off with Spring Cloud
+     * Gateway's own {@code global-filter.route-to-request-url.enabled}, as the stock one.
+     */
     @Bean
-    CanonicalUpstreamUrlFilter canonicalUpstreamUrlFilter() {
-        return new CanonicalUpstreamUrlFilter();
+    static BeanPostProcessor canonicalUpstreamUrlFilterReplacement() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String beanName) {
+                return (bean.getClass() == RouteToRequestUrlFilter.class) ? new CanonicalUpstreamUrlFilter() : bean;
+            }
+        };
     }
 }

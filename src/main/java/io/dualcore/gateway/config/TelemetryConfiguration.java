@@ -15,6 +15,7 @@ import io.dualcore.gateway.ratelimit.ResilientRateLimiter;
 import io.dualcore.gateway.telemetry.AuditLog;
 import io.dualcore.gateway.telemetry.GatewayTelemetry;
 import io.dualcore.gateway.telemetry.RateLimitHealthIndicator;
+import io.dualcore.gateway.telemetry.RouteRequestTimers;
 import io.dualcore.gateway.telemetry.ServerSpanWebFilter;
 import io.dualcore.gateway.telemetry.TelemetryProperties;
 import io.dualcore.gateway.telemetry.TraceContextHeadersFilter;
@@ -34,10 +35,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.micrometer.tracing.autoconfigure.TracingProperties;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
+import org.springframework.cloud.gateway.filter.GatewayMetricsFilter;
+import org.springframework.cloud.gateway.support.tagsprovider.GatewayTagsProvider;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -51,6 +55,31 @@ public class TelemetryConfiguration {
 
     /** The instrumentation scope of the gateway's own spans. */
     public static final String INSTRUMENTATION_SCOPE = "io.dualcore.gateway";
+
+    /**
+     * Spring Cloud Gateway's {@code GatewayMetricsFilter} (its exact class) replaced by {@link RouteRequestTimers}
+     * (the same timer, tags and timing, each timer looked up once per tag combination) when every tags provider is
+     * Spring Cloud Gateway's own; with any other provider, and with {@code metrics.enabled=false}, as the stock one.
+     */
+    @Bean
+    static BeanPostProcessor routeRequestTimersReplacement(
+            ObjectProvider<MeterRegistry> registry, ObjectProvider<GatewayTagsProvider> tagsProviders) {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessAfterInitialization(Object bean, String beanName) {
+                if (bean.getClass() != GatewayMetricsFilter.class) {
+                    return bean;
+                }
+                List<GatewayTagsProvider> providers =
+                        tagsProviders.orderedStream().toList();
+                MeterRegistry meters = registry.getIfUnique();
+                if (meters == null || !RouteRequestTimers.appliesTo(providers)) {
+                    return bean;
+                }
+                return new RouteRequestTimers(meters, providers, ((GatewayMetricsFilter) bean).getMetricsPrefix());
+            }
+        };
+    }
 
     @Bean
     Tracer dualcoreTracer(ObjectProvider<OpenTelemetry> openTelemetry) {

@@ -4,20 +4,26 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Objects;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
-import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
+import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
-import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * Keeps the upstream URL's path and query exactly as the exchange's request carries them (the canonical path, the
- * client's query). Spring Cloud Gateway's {@code RouteToRequestUrlFilter} rebuilds the URL and treats it as not yet
- * encoded when any part fails Spring's strict check (a query such as {@code a[]=1}), and then encodes every
- * {@code %} again: {@code /api/a%20b} would reach the upstream as {@code /api/a%2520b}. Only such URLs are rebuilt;
- * for every other request this is two reference comparisons of already parsed strings.
+ * Spring Cloud Gateway's {@link RouteToRequestUrlFilter} (it replaces that bean, same order), with the upstream URL's
+ * path and query kept exactly as the exchange's request carries them (the canonical path, the client's query).
+ *
+ * <p>Spring Cloud Gateway rebuilds the URL with a {@code UriComponentsBuilder} and treats it as not yet encoded when
+ * any part fails Spring's strict check (a query such as {@code a[]=1}), and then encodes every {@code %} again:
+ * {@code /api/a%20b} would reach the upstream as {@code /api/a%2520b}. Here the URL of a plain {@code http}/{@code
+ * https} route is the route's scheme, host and port followed by the request's raw path and raw query, in one string
+ * (about a microsecond less per request than the builder); any other route URI ({@code lb:}, a scheme-specific
+ * prefix such as {@code lb:ws://}, no host) goes through Spring Cloud Gateway's own filter, whose result gets the
+ * request's raw path and query the same way. The request URI's user-info and fragment are never carried over (a
+ * request target has neither; Spring Cloud Gateway would keep them).
  */
-public final class CanonicalUpstreamUrlFilter implements GlobalFilter, Ordered {
+public final class CanonicalUpstreamUrlFilter extends RouteToRequestUrlFilter {
 
     @Override
     public int getOrder() {
@@ -26,6 +32,55 @@ public final class CanonicalUpstreamUrlFilter implements GlobalFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+        Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+        if (route == null) {
+            return chain.filter(exchange);
+        }
+        URI direct = direct(route.getUri(), exchange.getRequest().getURI());
+        if (direct == null) {
+            return super.filter(exchange, canonical -> {
+                keepRawPathAndQuery(canonical);
+                return chain.filter(canonical);
+            });
+        }
+        exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, direct);
+        return chain.filter(exchange);
+    }
+
+    /** The upstream URL of a plain http(s) route with a host, or {@code null} for Spring Cloud Gateway's way. */
+    static URI direct(URI route, URI request) {
+        String scheme = route.getScheme();
+        String host = route.getHost();
+        if (host == null || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+            return null;
+        }
+        String rawPath = request.getRawPath();
+        String rawQuery = request.getRawQuery();
+        StringBuilder text = new StringBuilder(scheme.length()
+                + host.length()
+                + 16
+                + ((rawPath != null) ? rawPath.length() : 0)
+                + ((rawQuery != null) ? rawQuery.length() : 0));
+        text.append(scheme).append("://").append(host);
+        if (route.getPort() != -1) {
+            text.append(':').append(route.getPort());
+        }
+        if (rawPath != null) {
+            text.append(rawPath);
+        }
+        if (rawQuery != null) {
+            text.append('?').append(rawQuery);
+        }
+        try {
+            return new URI(text.toString());
+        } catch (URISyntaxException ex) {
+            // every part comes from URIs that parsed; should one not combine, Spring Cloud Gateway's way decides
+            return null;
+        }
+    }
+
+    /** Spring Cloud Gateway's URL with the request's raw path and query, where it changed them. */
+    static void keepRawPathAndQuery(ServerWebExchange exchange) {
         URI url = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
         if (url != null && url.getRawAuthority() != null) {
             URI request = exchange.getRequest().getURI();
@@ -36,7 +91,6 @@ public final class CanonicalUpstreamUrlFilter implements GlobalFilter, Ordered {
                         .put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, rebuild(url, rawPath, rawQuery));
             }
         }
-        return chain.filter(exchange);
     }
 
     private static URI rebuild(URI url, String rawPath, String rawQuery) {

@@ -48,10 +48,10 @@ public final class FilterOrders {
     public static final int UPSTREAM_FAILURE_FILTER = Ordered.HIGHEST_PRECEDENCE + 10;
 
     /**
-     * Right after Spring Cloud Gateway's {@code RouteToRequestUrlFilter} (order 10000) built the upstream URL: keeps
-     * its path and query exactly the exchange request's (the canonical path).
+     * Where Spring Cloud Gateway's {@code RouteToRequestUrlFilter} (order 10000) builds the upstream URL: the filter
+     * that replaces it builds it with the path and query exactly the exchange request's (the canonical path).
      */
-    public static final int CANONICAL_UPSTREAM_URL_FILTER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 1;
+    public static final int CANONICAL_UPSTREAM_URL_FILTER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER;
 
     // ---- upstream request headers: Spring Cloud Gateway's HttpHeadersFilters, on the copy that goes upstream ----
 

@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.demo.EchoCore;
+import io.dualcore.gateway.telemetry.RouteRequestTimers;
 import io.dualcore.gateway.testsupport.GatewayRoutes;
 import io.dualcore.gateway.testsupport.LocalJwks;
 import io.dualcore.gateway.testsupport.TestGateway;
+import io.dualcore.gateway.web.CanonicalUpstreamUrlFilter;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.cloud.gateway.filter.GatewayMetricsFilter;
+import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
 import org.springframework.cloud.gateway.handler.RoutePredicateHandlerMapping;
 import org.springframework.http.ResponseEntity;
 import tools.jackson.databind.json.JsonMapper;
@@ -102,6 +106,13 @@ class IdentityRoutingIT {
     void routesAreMatchedByTheGatewaysLookUpOfThePinnedRoutes() {
         // Spring Cloud Gateway's own handler mapping backs off for it (the tests here then run through it)
         assertThat(gateway.bean(RoutePredicateHandlerMapping.class)).isInstanceOf(FirstRouteHandlerMapping.class);
+    }
+
+    @Test
+    void upstreamUrlAndRequestTimersAreTheGatewaysOwnInPlaceOfSpringCloudGateways() {
+        // the routing tests here then run through them: the URL built once, the timers looked up once
+        assertThat(gateway.bean(RouteToRequestUrlFilter.class)).isInstanceOf(CanonicalUpstreamUrlFilter.class);
+        assertThat(gateway.bean(GatewayMetricsFilter.class)).isInstanceOf(RouteRequestTimers.class);
     }
 
     @Test

@@ -246,7 +246,12 @@ class TelemetryIT {
                 .containsPattern(
                         "dualcore_ratelimit_decisions_total\\{backend=\"redis\",door=\"gateway\",fallback=\"false\",outcome=\"allowed\",plan=\"devices\"}")
                 .containsPattern("dualcore_ratelimit_degraded [0-9]")
-                .containsPattern("spring_cloud_gateway_requests_seconds_count\\{[^}]*routeId=\"edge-core\"");
+                .containsPattern("spring_cloud_gateway_requests_seconds_count\\{[^}]*routeId=\"edge-core\"")
+                // the gateway's timers (RouteRequestTimers) carry Spring Cloud Gateway's tags, the final status
+                // included
+                .containsPattern(
+                        "spring_cloud_gateway_requests_seconds_count\\{[^}]*httpMethod=\"GET\",httpStatusCode=\"200\","
+                                + "outcome=\"SUCCESSFUL\",routeId=\"edge-core\",routeUri=\"[^\"]+\",status=\"OK\"[^}]*} [1-9]");
     }
 
     @Test

@@ -139,7 +139,7 @@ public final class EdgeTokenVerifier implements TokenVerifier {
                     ErrorCode.UNKNOWN_KEY, "The token was signed with a key that is not active now");
         }
         try {
-            if (!token.jwt().verify(key.verifier())) {
+            if (!token.verify(key.verifier())) {
                 throw new TokenRejectedException(ErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
             }
         } catch (JOSEException | IllegalStateException ex) {

@@ -239,7 +239,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
                     return toIdentity(token);
                 })
                 .flatMap(identity -> (this.userInfo != null)
-                        ? this.userInfo.enrich(token.jwt().getParsedString(), identity)
+                        ? this.userInfo.enrich(token.serialized(), identity)
                         : Mono.just(identity));
     }
 
@@ -339,7 +339,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
                 this.publicKeys.put(jwk, key);
             }
             JWSVerifier verifier = this.verifierFactory.createJWSVerifier(token.header(), key);
-            if (!token.jwt().verify(verifier)) {
+            if (!token.verify(verifier)) {
                 throw new TokenRejectedException(ErrorCode.INVALID_SIGNATURE, "The token signature is invalid");
             }
         } catch (JOSEException | IllegalStateException ex) {
@@ -406,7 +406,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
     private static Jwt toJwt(ParsedToken token) {
         try {
             Map<String, Object> claims = CLAIMS.convert(token.claims().getClaims());
-            return Jwt.withTokenValue(token.jwt().getParsedString())
+            return Jwt.withTokenValue(token.serialized())
                     .headers(headers -> headers.putAll(token.header().toJSONObject()))
                     .claims(values -> values.putAll(claims))
                     .build();
