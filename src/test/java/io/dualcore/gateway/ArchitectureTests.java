@@ -8,6 +8,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import java.security.Provider;
+import java.security.Security;
 
 /**
  * The house's layering (README, "Packages"): dependencies flow one way, from {@code config} (which only wires) down
@@ -181,4 +183,24 @@ class ArchitectureTests {
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage("org.springframework.web..", "org.springframework.http..", ROOT + "auth.web..");
+
+    /**
+     * The native JCA provider verifies JWS signatures only, given to each verifier ({@code auth.crypto}): never installed
+     * for the whole JVM, where TLS, HMAC and key generation would pick it up too.
+     */
+    @ArchTest
+    static final ArchRule noProviderInstalledGlobally = noClasses()
+            .should()
+            .callMethod(Security.class, "insertProviderAt", Provider.class, int.class)
+            .orShould()
+            .callMethod(Security.class, "addProvider", Provider.class);
+
+    /** Only {@code auth.crypto} knows Amazon Corretto Crypto Provider; verifiers get a {@code SignatureProvider}. */
+    @ArchTest
+    static final ArchRule onlyCryptoKnowsAccp = noClasses()
+            .that()
+            .resideOutsideOfPackage(ROOT + "auth.crypto..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("com.amazon.corretto.crypto..");
 }

@@ -10,6 +10,7 @@ import io.dualcore.gateway.auth.VerifiedTokenCache;
 import io.dualcore.gateway.auth.VerifierChains;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
 import io.dualcore.gateway.auth.credentials.CredentialsProperties;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.auth.dpop.DpopBinding;
 import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
 import io.dualcore.gateway.auth.dpop.DpopProperties;
@@ -66,6 +67,7 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.Profiles;
@@ -87,6 +89,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({CredentialsProperties.class, DpopProperties.class})
+@Import(CryptoConfiguration.class)
 public class AuthenticationConfiguration {
 
     private static final Log logger = LogFactory.getLog(AuthenticationConfiguration.class);
@@ -141,7 +144,8 @@ public class AuthenticationConfiguration {
             ObjectProvider<IssuerJwtValidator> issuerValidators,
             ObjectProvider<Converter<Jwt, Collection<GrantedAuthority>>> authorities,
             ObjectProvider<ReloadableEdgeKeyRing> edgeKeyRing,
-            ReplayGuard replayGuard) {
+            ReplayGuard replayGuard,
+            SignatureProvider signatureProvider) {
         Tracer dualcoreTracer = tracer.getIfAvailable(
                 () -> OpenTelemetry.noop().getTracer(TelemetryConfiguration.INSTRUMENTATION_SCOPE));
         List<OAuth2TokenValidator<Jwt>> global = validators.orderedStream().toList();
@@ -162,7 +166,8 @@ public class AuthenticationConfiguration {
                     new JwtExtensions(
                             issuerChecks.isEmpty() ? null : new DelegatingOAuth2TokenValidator<>(issuerChecks),
                             authoritiesConverter),
-                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null);
+                    issuer.userinfo().enabled() ? UserInfoEnricher.of(issuer, clock) : null,
+                    signatureProvider);
         };
         // loads an issuer's keys as soon as its configuration is in force (without waiting) and keeps them fresh
         Function<TokenVerifier, Disposable> keepWarm = verifier -> {
@@ -283,9 +288,13 @@ public class AuthenticationConfiguration {
      * configured), and an unchanged issuer's introspection client.
      */
     @Bean
-    RequestChecksCompiler requestChecksCompiler(DpopProperties dpopProperties, ReplayGuard replayGuard, Clock clock) {
+    RequestChecksCompiler requestChecksCompiler(
+            DpopProperties dpopProperties, ReplayGuard replayGuard, Clock clock, SignatureProvider signatureProvider) {
         return new RequestChecksCompiler(
-                new DpopProofVerifier(dpopProperties, clock), replayGuard, dpopProperties.externalBaseUrl(), clock);
+                new DpopProofVerifier(dpopProperties, clock, signatureProvider),
+                replayGuard,
+                dpopProperties.externalBaseUrl(),
+                clock);
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.dualcore.gateway.bench;
 
 import com.nimbusds.jose.jwk.ECKey;
+import io.dualcore.gateway.auth.crypto.CryptoProvider;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.auth.dpop.DpopProof;
 import io.dualcore.gateway.auth.dpop.DpopProofVerifier;
 import io.dualcore.gateway.auth.dpop.DpopProofs;
@@ -8,6 +10,7 @@ import io.dualcore.gateway.auth.dpop.DpopProperties;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -15,6 +18,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -50,6 +54,13 @@ public class DpopProofBenchmark {
 
     private static final Instant NOW = Instant.parse("2026-12-07T12:00:00Z");
 
+    /**
+     * The JCA provider of the proof's signature check ({@code dualcore.crypto.provider}): {@code accp} (the shipped
+     * choice on Linux x86_64) or {@code jdk}; {@code -p signatureProvider=jdk} runs one.
+     */
+    @Param({"accp", "jdk"})
+    public String signatureProvider;
+
     private DpopProofVerifier verifier;
 
     private String proof;
@@ -57,7 +68,10 @@ public class DpopProofBenchmark {
     @Setup
     public void setUp() {
         ECKey key = DpopProofs.ecKey();
-        this.verifier = new DpopProofVerifier(DpopProperties.defaults(), Clock.fixed(NOW, ZoneOffset.UTC));
+        this.verifier = new DpopProofVerifier(
+                DpopProperties.defaults(),
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                SignatureProvider.choose(CryptoProvider.valueOf(this.signatureProvider.toUpperCase(Locale.ROOT))));
         this.proof = DpopProofs.proof(key, "GET", URL, TOKEN, NOW).sign();
     }
 

@@ -2,6 +2,10 @@ package io.dualcore.gateway.bench;
 
 import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.TestChain;
+import io.dualcore.gateway.auth.crypto.CryptoProvider;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
+import io.dualcore.gateway.auth.oidc.JwtExtensions;
+import io.dualcore.gateway.auth.oidc.OidcTokenVerifier;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
@@ -13,6 +17,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,6 +27,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -33,6 +39,7 @@ import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.springframework.http.HttpHeaders;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The per-step cost table of an allowed request on the cache-hit path (issue 28), one thread, ns/op; with
@@ -64,6 +71,13 @@ import org.springframework.http.HttpHeaders;
 @State(Scope.Benchmark)
 public class HotPathStepsBenchmark {
 
+    /**
+     * The JCA provider of {@code newIdentityRs256}'s signature check ({@code dualcore.crypto.provider}): {@code accp}
+     * (the shipped choice on Linux x86_64) or {@code jdk}; {@code -p signatureProvider=jdk} runs one.
+     */
+    @Param({"accp", "jdk"})
+    public String signatureProvider;
+
     private TestChain chain;
 
     private TestChain uncachedChain;
@@ -92,8 +106,17 @@ public class HotPathStepsBenchmark {
     public void setUp() throws Exception {
         this.chain = TestChain.create();
         this.uncachedChain = TestChain.create();
+        OidcTokenVerifier realmA = new OidcTokenVerifier(
+                this.uncachedChain.realmA.settings(),
+                this.uncachedChain.keysA,
+                Schedulers.immediate(),
+                Clock.systemUTC(),
+                TestChain.CLOCK_SKEW,
+                JwtExtensions.none(),
+                null,
+                SignatureProvider.choose(CryptoProvider.valueOf(this.signatureProvider.toUpperCase(Locale.ROOT))));
         this.uncached = new io.dualcore.gateway.auth.TokenAuthenticator(
-                java.util.List.of(this.uncachedChain.realmA), null, TestChain.MAX_TOKEN_LENGTH);
+                java.util.List.of(realmA), null, TestChain.MAX_TOKEN_LENGTH);
         this.token = TestChain.realmAToken()
                 .claim("realm_access", java.util.Map.of("roles", java.util.List.of("user", "orders:read")))
                 .claim("scope", "openid profile")

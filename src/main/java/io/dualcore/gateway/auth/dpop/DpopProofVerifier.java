@@ -14,6 +14,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.web.ErrorCode;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -71,8 +72,22 @@ public final class DpopProofVerifier {
     /** The server nonces every proof must carry, or {@code null} when nonces are off. */
     private final DpopNonces nonces;
 
+    /** The JCA provider that verifies the proofs' signatures. */
+    private final SignatureProvider signatureProvider;
+
     public DpopProofVerifier(DpopProperties properties, Clock clock) {
+        this(properties, clock, SignatureProvider.jdk());
+    }
+
+    /**
+     * @param properties the DPoP settings
+     * @param clock the clock of {@code iat}
+     * @param signatureProvider the JCA provider that verifies the proofs' RSA and EC signatures
+     */
+    public DpopProofVerifier(DpopProperties properties, Clock clock, SignatureProvider signatureProvider) {
         Assert.notNull(properties, "properties cannot be null");
+        Assert.notNull(signatureProvider, "signatureProvider cannot be null");
+        this.signatureProvider = signatureProvider;
         Assert.notEmpty(properties.algorithms(), "dualcore.auth.dpop.algorithms cannot be empty");
         Set<JWSAlgorithm> allowed = new LinkedHashSet<>();
         for (String name : properties.algorithms()) {
@@ -193,7 +208,7 @@ public final class DpopProofVerifier {
         return new DpopProof(thumbprint, jti, issuedAt);
     }
 
-    private static void verifySignature(SignedJWT jwt, JWSAlgorithm algorithm, JWK jwk) {
+    private void verifySignature(SignedJWT jwt, JWSAlgorithm algorithm, JWK jwk) {
         boolean valid;
         try {
             JWSVerifier verifier;
@@ -204,6 +219,7 @@ public final class DpopProofVerifier {
             } else {
                 throw invalid("The DPoP proof's jwk does not fit its algorithm");
             }
+            this.signatureProvider.applyTo(verifier.getJCAContext());
             valid = jwt.verify(verifier);
         } catch (JOSEException | RuntimeException ex) {
             if (ex instanceof TokenRejectedException rejected) {

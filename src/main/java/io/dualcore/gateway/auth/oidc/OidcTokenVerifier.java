@@ -19,6 +19,7 @@ import io.dualcore.gateway.auth.GatewayIdentity;
 import io.dualcore.gateway.auth.ParsedToken;
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.TokenVerifier;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.auth.dpop.DpopMode;
 import io.dualcore.gateway.web.ErrorCode;
 import io.opentelemetry.context.Context;
@@ -143,7 +144,29 @@ public final class OidcTokenVerifier implements TokenVerifier {
             Duration clockSkew,
             JwtExtensions extensions,
             UserInfoEnricher userInfo) {
+        this(settings, keys, blockingScheduler, clock, clockSkew, extensions, userInfo, SignatureProvider.jdk());
+    }
+
+    /**
+     * @param settings the issuer's configuration
+     * @param keys the issuer's JWKS
+     * @param blockingScheduler where key look-ups that may fetch run, off the event loop
+     * @param extensions Spring Security validators and authorities mapping applied after the gateway's own checks
+     * @param userInfo completes identities from the issuer's UserInfo endpoint, or {@code null}
+     * @param signatureProvider the JCA provider that verifies the RSA and EC signatures
+     */
+    public OidcTokenVerifier(
+            AuthProperties.Issuer settings,
+            JwksKeySource keys,
+            Scheduler blockingScheduler,
+            Clock clock,
+            Duration clockSkew,
+            JwtExtensions extensions,
+            UserInfoEnricher userInfo,
+            SignatureProvider signatureProvider) {
         Assert.notNull(settings, "settings cannot be null");
+        Assert.notNull(signatureProvider, "signatureProvider cannot be null");
+        signatureProvider.applyTo(this.verifierFactory.getJCAContext());
         Assert.notNull(keys, "keys cannot be null");
         Assert.notNull(blockingScheduler, "blockingScheduler cannot be null");
         Assert.notNull(extensions, "extensions cannot be null");

@@ -5,22 +5,31 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
 import io.dualcore.gateway.auth.TestTokens;
 import io.dualcore.gateway.auth.TokenRejectedException;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.testsupport.MutableClock;
 import io.dualcore.gateway.web.ErrorCode;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Every rule of RFC 9449 §4.3 the proof verifier applies, and hostile proofs: each one 401 invalid_dpop_proof. */
+/**
+ * Every rule of RFC 9449 §4.3 the proof verifier applies, and hostile proofs: each one 401 invalid_dpop_proof. With
+ * the JDK's providers here; {@link DpopProofVerifierAccpTests} runs every case again with Amazon Corretto Crypto
+ * Provider.
+ */
 class DpopProofVerifierTests {
 
     private static final String HTU = "https://api.example.com/api/orders";
@@ -31,7 +40,13 @@ class DpopProofVerifierTests {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-07T12:00:00Z"));
 
-    private final DpopProofVerifier verifier = new DpopProofVerifier(DpopProperties.defaults(), this.clock);
+    private final DpopProofVerifier verifier =
+            new DpopProofVerifier(DpopProperties.defaults(), this.clock, signatureProvider());
+
+    /** The provider that verifies the proofs' signatures. */
+    SignatureProvider signatureProvider() {
+        return SignatureProvider.jdk();
+    }
 
     private DpopProofs.Builder proof() {
         return DpopProofs.proof(KEY, "GET", HTU, TOKEN, this.clock.instant());
@@ -83,7 +98,8 @@ class DpopProofVerifierTests {
     void verifyWhenAlgorithmNotInAllowListThenRefused() {
         DpopProofVerifier esOnly = new DpopProofVerifier(
                 new DpopProperties(List.of("ES256"), Duration.ofSeconds(60), Duration.ofSeconds(5), 4096, null),
-                this.clock);
+                this.clock,
+                signatureProvider());
         String rsaProof = DpopProofs.proof(DpopProofs.rsaKey(), "GET", HTU, TOKEN, this.clock.instant())
                 .sign();
 
@@ -127,6 +143,64 @@ class DpopProofVerifierTests {
     @Test
     void verifyWhenSignedByAnotherKeyThanTheJwkThenRefused() {
         assertRefused(proof().signedBy(DpopProofs.ecKey()).sign(), "signature");
+    }
+
+    @Test
+    void verifyWhenValidPsAndEs384ProofsThenAccepted() {
+        RSAKey rsa = DpopProofs.rsaKey();
+        String ps256 = DpopProofs.proof(rsa, "GET", HTU, TOKEN, this.clock.instant())
+                .header(h -> new JWSHeader.Builder(JWSAlgorithm.PS256)
+                        .type(new JOSEObjectType("dpop+jwt"))
+                        .jwk(rsa.toPublicJWK()))
+                .sign();
+        ECKey p384 = DpopProofs.ecKey(Curve.P_384);
+        String es384 = DpopProofs.proof(p384, "GET", HTU, TOKEN, this.clock.instant())
+                .header(h -> new JWSHeader.Builder(JWSAlgorithm.ES384)
+                        .type(new JOSEObjectType("dpop+jwt"))
+                        .jwk(p384.toPublicJWK()))
+                .sign();
+
+        assertThat(verify(ps256).thumbprint()).isEqualTo(DpopProofs.thumbprint(rsa));
+        assertThat(verify(es384).thumbprint()).isEqualTo(DpopProofs.thumbprint(p384));
+    }
+
+    @Test
+    void verifyWhenSignatureBitFlippedTruncatedOrExtendedThenRefused() {
+        String proof = proof().sign();
+        byte[] signature = signature(proof);
+        byte[] flipped = signature.clone();
+        flipped[signature.length / 3] ^= 0x10;
+
+        assertRefused(withSignature(proof, flipped), "signature");
+        assertRefused(withSignature(proof, Arrays.copyOf(signature, signature.length - 1)), "signature");
+        assertRefused(withSignature(proof, Arrays.copyOf(signature, signature.length + 1)), "signature");
+    }
+
+    /** CVE-2022-21449 ("psychic signatures"): r or s of zero or not below the curve order never verify. */
+    @Test
+    void verifyWhenEcdsaRorSZeroOrNotBelowOrderThenRefused() {
+        String proof = proof().sign();
+        byte[] signature = signature(proof);
+        byte[] order = Curve.P_256.toECParameterSpec().getOrder().toByteArray();
+        byte[] n = Arrays.copyOfRange(order, order.length - 32, order.length);
+        byte[] r = Arrays.copyOf(signature, 32);
+        byte[] s = Arrays.copyOfRange(signature, 32, 64);
+        byte[] zero = new byte[32];
+
+        for (byte[][] pair : new byte[][][] {{zero, zero}, {zero, s}, {r, zero}, {n, s}, {r, n}, {n, n}}) {
+            byte[] forged = new byte[64];
+            System.arraycopy(pair[0], 0, forged, 0, 32);
+            System.arraycopy(pair[1], 0, forged, 32, 32);
+            assertRefused(withSignature(proof, forged), "signature");
+        }
+    }
+
+    private static byte[] signature(String proof) {
+        return Base64URL.from(proof.substring(proof.lastIndexOf('.') + 1)).decode();
+    }
+
+    private static String withSignature(String proof, byte[] signature) {
+        return proof.substring(0, proof.lastIndexOf('.') + 1) + Base64URL.encode(signature);
     }
 
     @Test

@@ -28,8 +28,12 @@ public final class DpopProofs {
     private DpopProofs() {}
 
     public static ECKey ecKey() {
+        return ecKey(Curve.P_256);
+    }
+
+    public static ECKey ecKey(Curve curve) {
         try {
-            return new ECKeyGenerator(Curve.P_256).generate();
+            return new ECKeyGenerator(curve).generate();
         } catch (JOSEException ex) {
             throw new IllegalStateException(ex);
         }

@@ -3,6 +3,8 @@ package io.dualcore.gateway.auth.oidc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.demo.EchoCore;
 import io.dualcore.gateway.testsupport.TestClients;
 import io.dualcore.gateway.testsupport.TestGateway;
@@ -106,6 +108,31 @@ class OidcAuthenticationIT {
         assertThat(identity.get("x-auth-roles").split(",")).contains("user", "dualcore-gateway:orders.read");
         assertThat(identity).doesNotContainKey("x-auth-device");
         assertThat(headers(response)).doesNotContainKey("authorization");
+    }
+
+    /**
+     * Every test here verifies Keycloak's RS256 tokens on the shipped default {@code dualcore.crypto.provider: auto}:
+     * Amazon Corretto Crypto Provider wherever its native library loads (Linux x86_64), the JDK's elsewhere.
+     */
+    @Test
+    void actuatorInfoWhenShippedCryptoDefaultThenKeycloakTokensVerifiedWithAccpWhereItLoads() {
+        String expected = (AmazonCorrettoCryptoProvider.INSTANCE.getLoadingError() == null) ? "accp" : "jdk";
+        ResponseEntity<String> info = gateway.management("/actuator/info");
+        assertThat(info.getStatusCode().value()).isEqualTo(200);
+        JsonNode crypto = JSON.readTree(info.getBody()).path("crypto");
+        assertThat(crypto.path("signatureProvider").asString()).isEqualTo(expected);
+        assertThat(crypto.path("reason").asString()).startsWith("auto:");
+        assertThat(gateway.bean(SignatureProvider.class).name()).isEqualTo(expected);
+
+        String token =
+                this.keycloak.clientCredentialsToken("dualcore", "dualcore-service", "dualcore-service-demo-secret");
+        assertThat(gateway.get("/api/orders", token).getStatusCode().value()).isEqualTo(200);
+        String[] parts = token.split("\\.");
+        byte[] signature = Base64.getUrlDecoder().decode(parts[2]);
+        signature[signature.length / 2] ^= 0x01;
+        String altered = parts[0] + "." + parts[1] + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+        assertProblem(gateway.get("/api/orders", altered), 401, "invalid_signature");
     }
 
     @Test
