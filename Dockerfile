@@ -25,7 +25,11 @@ COPY config/ ./config/
 # CDS training run (Spring Boot's recipe): start the application context once, exit after refresh, and archive the
 # classes it loaded. Start to ready on one core: about 11 s instead of 19 s for the packaged jar (README "Startup").
 # The archive only serves this JVM and this class path; a JVM that cannot use it starts without it.
-RUN java -XX:ArchiveClassesAtExit=application.jsa -Xlog:cds=off -Dspring.context.exit=onRefresh -jar application.jar
+# The training run verifies with the JDK's provider: Amazon Corretto Crypto Provider's jar is signed, CDS leaves its
+# classes out, and JDK 17's dynamic archive dump then crashes (SIGSEGV in adjust_lambda_proxy_class_dictionary) on
+# the lambdas its self-tests ran. The image itself runs the shipped default (auto: ACCP, loaded from its jar, not
+# from the archive). ImageTrainingRunIT runs this line.
+RUN DUALCORE_CRYPTO_PROVIDER=jdk java -XX:ArchiveClassesAtExit=application.jsa -Xlog:cds=off -Dspring.context.exit=onRefresh -jar application.jar
 USER 10001:10001
 # 8080: gateway, 8081: management (health, info, prometheus)
 EXPOSE 8080 8081

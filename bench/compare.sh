@@ -546,7 +546,8 @@ if [[ " ${SELECTED[*]} " == *" gw_image "* ]]; then
     for layer in dependencies spring-boot-loader snapshot-dependencies application; do
         cp -r "$RUN/image-build/extracted/$layer/." "$IMAGE_DIR/"
     done
-    env SERVER_PORT=0 MANAGEMENT_PORT=0 REDIS_URL= java -XX:ArchiveClassesAtExit="$IMAGE_DIR/application.jsa" -Xlog:cds=off \
+    # as the Dockerfile: the training run on the JDK's provider (ACCP's signed jar crashes JDK 17's dynamic dump)
+    env SERVER_PORT=0 MANAGEMENT_PORT=0 REDIS_URL= DUALCORE_CRYPTO_PROVIDER=jdk java -XX:ArchiveClassesAtExit="$IMAGE_DIR/application.jsa" -Xlog:cds=off \
         -Dspring.context.exit=onRefresh -jar "$IMAGE_DIR/application.jar" >>"$RUN/image-build.log" 2>&1 \
         || die "CDS training run failed; see $RUN/image-build.log"
 fi

@@ -341,7 +341,8 @@ class KubernetesManifestsTests {
         // class data sharing: the archive the entrypoint maps is the one the build's training run wrote, from the
         // same extracted application jar (a dynamic archive only serves the class path it was made with)
         Matcher training = Pattern.compile(
-                        "(?m)^RUN java -XX:ArchiveClassesAtExit=(\\S+) .*-Dspring.context.exit=onRefresh -jar (\\S+)$")
+                        "(?m)^RUN (?:DUALCORE_CRYPTO_PROVIDER=jdk )?java -XX:ArchiveClassesAtExit=(\\S+) "
+                                + ".*-Dspring.context.exit=onRefresh -jar (\\S+)$")
                 .matcher(dockerfile);
         assertThat(training.find()).as("CDS training run").isTrue();
         assertThat(dockerfile)
