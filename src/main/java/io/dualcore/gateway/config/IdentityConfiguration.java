@@ -2,6 +2,7 @@ package io.dualcore.gateway.config;
 
 import io.dualcore.gateway.auth.VerificationModes;
 import io.dualcore.gateway.auth.credentials.CredentialCarriers;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.identity.IdentityAssertionSigner;
 import io.dualcore.gateway.identity.IdentityHeaders;
 import io.dualcore.gateway.identity.IdentityProperties;
@@ -9,6 +10,7 @@ import io.dualcore.gateway.policy.RoutePolicies;
 import io.dualcore.gateway.route.RouteProperties;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.route.RouteDefinition;
 import org.springframework.context.annotation.Bean;
@@ -49,8 +51,11 @@ public class IdentityConfiguration {
     }
 
     @Bean
-    IdentityAssertionSigner identityAssertionSigner(IdentityProperties properties, Clock clock) {
-        return new IdentityAssertionSigner(properties.assertion(), clock);
+    IdentityAssertionSigner identityAssertionSigner(
+            IdentityProperties properties, Clock clock, ObjectProvider<SignatureProvider> signatureProvider) {
+        // the provider chosen for JWS signatures (dualcore.crypto.provider) signs the assertions too
+        SignatureProvider chosen = signatureProvider.getIfAvailable();
+        return new IdentityAssertionSigner(properties.assertion(), clock, (chosen != null) ? chosen.provider() : null);
     }
 
     @Bean(destroyMethod = "dispose")

@@ -96,6 +96,11 @@ public class HotPathStepsBenchmark {
 
     private IdentityAssertionSigner signer;
 
+    /** Signs with the {@code signatureProvider} parameter's provider, as the gateway's signer does. */
+    private IdentityAssertionSigner signingSigner;
+
+    private int route;
+
     private BiFunction<AuditEvent, Instant, String> auditFormatter;
 
     private AuditEvent auditEvent;
@@ -106,6 +111,8 @@ public class HotPathStepsBenchmark {
     public void setUp() throws Exception {
         this.chain = TestChain.create();
         this.uncachedChain = TestChain.create();
+        SignatureProvider chosen =
+                SignatureProvider.choose(CryptoProvider.valueOf(this.signatureProvider.toUpperCase(Locale.ROOT)));
         OidcTokenVerifier realmA = new OidcTokenVerifier(
                 this.uncachedChain.realmA.settings(),
                 this.uncachedChain.keysA,
@@ -114,7 +121,7 @@ public class HotPathStepsBenchmark {
                 TestChain.CLOCK_SKEW,
                 JwtExtensions.none(),
                 null,
-                SignatureProvider.choose(CryptoProvider.valueOf(this.signatureProvider.toUpperCase(Locale.ROOT))));
+                chosen);
         this.uncached = new io.dualcore.gateway.auth.TokenAuthenticator(
                 java.util.List.of(realmA), null, TestChain.MAX_TOKEN_LENGTH);
         this.token = TestChain.realmAToken()
@@ -134,6 +141,10 @@ public class HotPathStepsBenchmark {
         this.signer = new IdentityAssertionSigner(
                 new IdentityProperties.Assertion("dualcore-gateway", Duration.ofSeconds(60), Duration.ofHours(24)),
                 Clock.systemUTC());
+        this.signingSigner = new IdentityAssertionSigner(
+                new IdentityProperties.Assertion("dualcore-gateway", Duration.ofSeconds(60), Duration.ofHours(24)),
+                Clock.systemUTC(),
+                chosen.provider());
         this.auditFormatter = AuditLinesForBench.ecsFormatter();
         this.auditEvent = TestAuditEvents.allowed()
                 .route("microservice-core")
@@ -186,6 +197,16 @@ public class HotPathStepsBenchmark {
     @Benchmark
     public String assertion() {
         return this.signer.assertionFor(this.identity, "microservice-core");
+    }
+
+    /**
+     * A first assertion for (identity, route), i.e. a signature (ES256): what a subject's first request on a route
+     * costs once per assertion lifetime; {@code signatureProvider} chooses who signs.
+     */
+    @Benchmark
+    public String newAssertion() {
+        this.route = (this.route + 1) % 1_000_000;
+        return this.signingSigner.assertionFor(this.identity, "route-" + this.route);
     }
 
     @Benchmark

@@ -1,13 +1,21 @@
 package io.dualcore.gateway.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.GatewayIdentity;
+import io.dualcore.gateway.auth.crypto.CryptoProvider;
+import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
 import io.dualcore.gateway.testsupport.MutableClock;
+import java.security.Provider;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -171,5 +179,41 @@ class IdentityAssertionSignerTests {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
         assertThat(IdentityAssertionSigner.renewAt(now, now.minusSeconds(1))).isEqualTo(now);
+    }
+
+    @Test
+    void assertionForWhenSignedWithAccpThenVerifiesWithTheJdkAgainstThePublishedKey() throws Exception {
+        SignatureProvider accp = SignatureProvider.choose(CryptoProvider.AUTO);
+        assumeTrue(SignatureProvider.ACCP.equals(accp.name()), () -> "ACCP not available here: " + accp.reason());
+        IdentityAssertionSigner native_ = new IdentityAssertionSigner(
+                new IdentityProperties.Assertion("dualcore-gateway", TTL, Duration.ofHours(24)),
+                this.clock,
+                accp.provider());
+        for (int i = 0; i < 50; i++) {
+            SignedJWT assertion =
+                    SignedJWT.parse(native_.assertionFor(identity("user-" + i, Duration.ofMinutes(10)), "orders"));
+            ECKey published = (ECKey) JWKSet.parse(native_.publicJwks())
+                    .getKeyByKeyId(assertion.getHeader().getKeyID());
+            // the JDK's verifier (no provider set) accepts what ACCP signed, and refuses it with one bit flipped
+            assertThat(assertion.verify(new ECDSAVerifier(published))).isTrue();
+            String[] parts = assertion.serialize().split("\\.");
+            byte[] signature = Base64.getUrlDecoder().decode(parts[2]);
+            signature[i % signature.length] ^= 0x01;
+            SignedJWT flipped = SignedJWT.parse(parts[0] + "." + parts[1] + "."
+                    + Base64.getUrlEncoder().withoutPadding().encodeToString(signature));
+            assertThat(flipped.verify(new ECDSAVerifier(published))).isFalse();
+        }
+    }
+
+    @Test
+    void assertionForWhenTheProviderCannotSignThenTheJdkSignsAndTheAssertionVerifies() throws Exception {
+        Provider empty = new Provider("Empty", "1.0", "no services") {};
+        IdentityAssertionSigner signer = new IdentityAssertionSigner(
+                new IdentityProperties.Assertion("dualcore-gateway", TTL, Duration.ofHours(24)), this.clock, empty);
+        SignedJWT assertion = SignedJWT.parse(signer.assertionFor(identity("alice", Duration.ofMinutes(10)), "orders"));
+        ECKey published = (ECKey) JWKSet.parse(signer.publicJwks())
+                .getKeyByKeyId(assertion.getHeader().getKeyID());
+        assertThat(assertion.verify(new ECDSAVerifier(published))).isTrue();
+        assertThat(assertion.getJWTClaimsSet().getSubject()).isEqualTo("alice");
     }
 }

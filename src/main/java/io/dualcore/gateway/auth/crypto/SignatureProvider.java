@@ -10,8 +10,9 @@ import org.springframework.util.Assert;
 
 /**
  * The JCA provider that verifies RSA and EC JWS signatures, and why it was chosen: what the gateway logs at start and
- * reports in {@code /actuator/info} {@code crypto}. Only the verifiers it is {@linkplain #applyTo applied to} use it:
- * it is never installed in {@link java.security.Security}, so TLS, HMAC and key generation stay on the JDK.
+ * reports in {@code /actuator/info} {@code crypto}. Only the verifiers it is {@linkplain #applyTo applied to} and the
+ * identity assertions' signer ({@code identity.IdentityAssertionSigner}, given {@link #provider()}) use it: it is never
+ * installed in {@link java.security.Security}, so TLS, HMAC and key generation stay on the JDK.
  *
  * <p>Amazon Corretto Crypto Provider (ACCP, over AWS-LC) verifies ES256 about 15 times and RS256 about 1.3 times
  * faster than JDK 17 (issue 28). Its jar carries the native library for Linux x86_64 only; elsewhere it reports a
