@@ -54,29 +54,9 @@ public final class CanonicalUpstreamUrlFilter extends RouteToRequestUrlFilter {
         if (host == null || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
             return null;
         }
-        String rawPath = request.getRawPath();
-        String rawQuery = request.getRawQuery();
-        StringBuilder text = new StringBuilder(scheme.length()
-                + host.length()
-                + 16
-                + ((rawPath != null) ? rawPath.length() : 0)
-                + ((rawQuery != null) ? rawQuery.length() : 0));
-        text.append(scheme).append("://").append(host);
-        if (route.getPort() != -1) {
-            text.append(':').append(route.getPort());
-        }
-        if (rawPath != null) {
-            text.append(rawPath);
-        }
-        if (rawQuery != null) {
-            text.append('?').append(rawQuery);
-        }
-        try {
-            return new URI(text.toString());
-        } catch (URISyntaxException ex) {
-            // every part comes from URIs that parsed; should one not combine, Spring Cloud Gateway's way decides
-            return null;
-        }
+        String origin = (route.getPort() != -1) ? host + ":" + route.getPort() : host;
+        // every part comes from URIs that parsed; should they not combine, Spring Cloud Gateway's way decides
+        return join(scheme, origin, request.getRawPath(), request.getRawQuery());
     }
 
     /** Spring Cloud Gateway's URL with the request's raw path and query, where it changed them. */
@@ -87,23 +67,32 @@ public final class CanonicalUpstreamUrlFilter extends RouteToRequestUrlFilter {
             String rawPath = request.getRawPath();
             String rawQuery = request.getRawQuery();
             if (!Objects.equals(url.getRawPath(), rawPath) || !Objects.equals(url.getRawQuery(), rawQuery)) {
+                URI rebuilt = join(url.getScheme(), url.getRawAuthority(), rawPath, rawQuery);
+                // both parts come from the request's own URI, which parsed: else keep Spring Cloud Gateway's URL
                 exchange.getAttributes()
-                        .put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, rebuild(url, rawPath, rawQuery));
+                        .put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, (rebuilt != null) ? rebuilt : url);
             }
         }
     }
 
-    private static URI rebuild(URI url, String rawPath, String rawQuery) {
-        StringBuilder text = new StringBuilder(url.getScheme()).append("://").append(url.getRawAuthority());
-        text.append(rawPath);
+    /** {@code scheme://authority} followed by the raw path and query as they are, or {@code null} if no URI. */
+    private static URI join(String scheme, String authority, String rawPath, String rawQuery) {
+        StringBuilder text = new StringBuilder(scheme.length()
+                + authority.length()
+                + 4
+                + ((rawPath != null) ? rawPath.length() : 0)
+                + ((rawQuery != null) ? rawQuery.length() + 1 : 0));
+        text.append(scheme).append("://").append(authority);
+        if (rawPath != null) {
+            text.append(rawPath);
+        }
         if (rawQuery != null) {
             text.append('?').append(rawQuery);
         }
         try {
             return new URI(text.toString());
         } catch (URISyntaxException ex) {
-            // both parts come from the request's own URI, which parsed: keep Spring Cloud Gateway's URL
-            return url;
+            return null;
         }
     }
 }

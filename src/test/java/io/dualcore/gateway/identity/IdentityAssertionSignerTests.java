@@ -1,16 +1,15 @@
 package io.dualcore.gateway.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.dualcore.gateway.auth.GatewayIdentity;
-import io.dualcore.gateway.auth.crypto.CryptoProvider;
 import io.dualcore.gateway.auth.crypto.SignatureProvider;
 import io.dualcore.gateway.auth.oidc.OidcVerificationMode;
+import io.dualcore.gateway.testsupport.AccpProvider;
 import io.dualcore.gateway.testsupport.MutableClock;
 import java.security.Provider;
 import java.time.Duration;
@@ -183,8 +182,7 @@ class IdentityAssertionSignerTests {
 
     @Test
     void assertionForWhenSignedWithAccpThenVerifiesWithTheJdkAgainstThePublishedKey() throws Exception {
-        SignatureProvider accp = SignatureProvider.choose(CryptoProvider.AUTO);
-        assumeTrue(SignatureProvider.ACCP.equals(accp.name()), () -> "ACCP not available here: " + accp.reason());
+        SignatureProvider accp = AccpProvider.orSkip();
         IdentityAssertionSigner native_ = new IdentityAssertionSigner(
                 new IdentityProperties.Assertion("dualcore-gateway", TTL, Duration.ofHours(24)),
                 this.clock,

@@ -2,11 +2,11 @@ package io.dualcore.gateway.auth.dpop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dualcore.gateway.auth.TokenRejectedException;
 import io.dualcore.gateway.auth.crypto.CryptoProvider;
 import io.dualcore.gateway.auth.crypto.SignatureProvider;
+import io.dualcore.gateway.testsupport.AccpProvider;
 import io.dualcore.gateway.web.ErrorCode;
 import java.security.Provider;
 import java.time.Clock;
@@ -24,15 +24,12 @@ class DpopProofVerifierAccpTests extends DpopProofVerifierTests {
 
     @BeforeAll
     static void loadAccp() {
-        accp = SignatureProvider.choose(CryptoProvider.AUTO);
-        assumeTrue(
-                SignatureProvider.ACCP.equals(accp.name()),
-                () -> "Amazon Corretto Crypto Provider is not available here: " + accp.reason());
+        accp = AccpProvider.orSkip();
     }
 
     @Override
     SignatureProvider signatureProvider() {
-        return SignatureProvider.choose(CryptoProvider.AUTO);
+        return accp;
     }
 
     @Test
